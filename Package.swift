@@ -1,0 +1,135 @@
+// swift-tools-version: 6.1
+// dosecab: the daemon and technician CLI of a heroin-assisted-treatment dose cabinet.
+// Module arrows point one way (docs/architecture.md): Core is pure; C lives only in
+// CGpiod and CSystemd.
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "dosecab",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "dosecabd", targets: ["dosecabd"]),
+        .executable(name: "dosecabctl", targets: ["dosecabctl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/apple/swift-async-algorithms", from: "1.1.4"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+    ],
+    targets: [
+        // Pure: domain, policy, state machine, ledger, audit chain, signatures. No I/O, no C.
+        .target(
+            name: "DoseCabCore",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
+        .systemLibrary(name: "CGpiod", pkgConfig: "libgpiod", providers: [.apt(["libgpiod-dev"])]),
+        .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+        .target(
+            name: "DoseCabHardware",
+            dependencies: [
+                "DoseCabCore", "CGpiod",
+                .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "DoseCabSystemd",
+            dependencies: [
+                "DoseCabCore", "CSystemd",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "DoseCabStore",
+            dependencies: [
+                "DoseCabCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "DoseCabControl",
+            dependencies: [
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "DoseCabDaemon",
+            dependencies: [
+                "DoseCabCore", "DoseCabHardware", "DoseCabSystemd", "DoseCabStore", "DoseCabControl",
+                .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "dosecabd",
+            dependencies: [
+                "DoseCabDaemon",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "dosecabctl",
+            dependencies: [
+                "DoseCabControl", "DoseCabCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "DoseCabCoreTests",
+            dependencies: ["DoseCabCore", .product(name: "PropertyBased", package: "swift-property-based")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "DoseCabHardwareTests",
+            dependencies: ["DoseCabHardware", "DoseCabCore", .product(name: "PropertyBased", package: "swift-property-based")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "DoseCabSystemdTests",
+            dependencies: ["DoseCabSystemd", "DoseCabCore"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "DoseCabStoreTests",
+            dependencies: ["DoseCabStore", "DoseCabCore"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "DoseCabControlTests",
+            dependencies: ["DoseCabControl"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "DoseCabDaemonTests",
+            dependencies: ["DoseCabDaemon", "DoseCabCore", "DoseCabHardware", "DoseCabStore", "DoseCabControl", "DoseCabSystemd"],
+            swiftSettings: strict
+        ),
+    ]
+)

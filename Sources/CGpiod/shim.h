@@ -1,0 +1,5 @@
+// The only C this project reaches for the GPIO side: Debian 12's libgpiod 1.6 (v1 API).
+#ifndef DOSECAB_CGPIOD_SHIM_H
+#define DOSECAB_CGPIOD_SHIM_H
+#include <gpiod.h>
+#endif

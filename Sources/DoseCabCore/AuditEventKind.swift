@@ -1,0 +1,34 @@
+/// Every kind of event that goes to the audit chain and to the journal (ARCHITECTURE §4 I3).
+/// The raw value is the journal's `DOSECAB_EVENT` field.
+public enum AuditEventKind: String, Sendable, Codable, CaseIterable, Hashable {
+    /// A dose was released: the lock was about to be energised.
+    case release
+    /// A unit was taken out during an open release and scanned (issue scan).
+    case issue
+    /// An empty unit came back through the return scanner and the chute beam.
+    case `return`
+    /// A witness confirmed a unit was consumed on the spot (witnessed close-out).
+    case consumed
+    /// A request was refused; `reason` lists every failed rule.
+    case refusal
+    /// A patient was put on hold.
+    case hold
+    /// A hold was cleared by a clinician or admin.
+    case holdCleared = "hold-cleared"
+    /// An accounting incident: a unit not closed out in time, an unknown or repeated serial.
+    case incident
+    /// A physical alarm: forced door, tamper, bolt disagreement, lock fault.
+    case alarm
+    /// Lockdown switched on or off.
+    case lockdown
+    /// An administrative action (enrolment, stock, prescription import, override).
+    case admin
+    /// A release was completed: door closed, bolt engaged, units counted.
+    case releaseCompleted = "release-completed"
+    /// Residue of a dose or a unit destroyed, witnessed.
+    case waste
+    /// The daemon started.
+    case startup
+    /// The daemon recovered state left by an earlier run.
+    case recovery
+}
