@@ -1,0 +1,1 @@
+// DoseCabControl: filled in by its issue; see docs/architecture.md.

@@ -1,0 +1,1 @@
+// DoseCabDaemon: filled in by its issue; see docs/architecture.md.

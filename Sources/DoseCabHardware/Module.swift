@@ -1,0 +1,1 @@
+// DoseCabHardware: filled in by its issue; see docs/architecture.md.

@@ -1,0 +1,1 @@
+// DoseCabStore: filled in by its issue; see docs/architecture.md.

@@ -1,0 +1,1 @@
+// DoseCabSystemd: filled in by its issue; see docs/architecture.md.

@@ -1,0 +1,1 @@
+print("dosecabctl: not yet wired")

@@ -1,0 +1,1 @@
+print("dosecabd: not yet wired")
