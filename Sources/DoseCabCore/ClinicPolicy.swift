@@ -1,0 +1,109 @@
+/// A dosing window in clinic local time, minutes since midnight, [start, end).
+public struct DosingWindow: Hashable, Sendable, Codable {
+    public var name: String
+    public var startMinute: Int
+    public var endMinute: Int
+
+    public init(name: String, startMinute: Int, endMinute: Int) {
+        self.name = name
+        self.startMinute = startMinute
+        self.endMinute = endMinute
+    }
+
+    public func contains(minute: Int) -> Bool { minute >= startMinute && minute < endMinute }
+}
+
+/// Close-out of a route's units: the rule and how long the patient has.
+public struct CloseOutPolicy: Hashable, Sendable, Codable {
+    public var rule: CloseOutRule
+    public var deadlineMinutes: Int
+
+    public init(rule: CloseOutRule, deadlineMinutes: Int) {
+        self.rule = rule
+        self.deadlineMinutes = deadlineMinutes
+    }
+}
+
+/// Every clinic rule with its default; all configurable (docs/policy.md says why each exists).
+public struct ClinicPolicy: Hashable, Sendable, Codable {
+    /// Daily ceilings per drug (Dutch trials: 1000 mg DAM, 150 mg methadone).
+    public var dailyCeilingMg: [Drug: Int] = [.diacetylmorphine: 1000, .methadone: 150]
+    /// Three dosing windows a day.
+    public var windows: [DosingWindow] = [
+        DosingWindow(name: "morning", startMinute: 7 * 60, endMinute: 10 * 60),
+        DosingWindow(name: "afternoon", startMinute: 12 * 60, endMinute: 15 * 60),
+        DosingWindow(name: "evening", startMinute: 17 * 60, endMinute: 21 * 60),
+    ]
+    /// Floor between two doses when the prescription does not say (Swiss product information).
+    public var minIntervalMinutes: Int = 30
+    /// While titrating, one dose may be at most this percentage of the previous day's total.
+    public var titrationMaxPercentOfPreviousDay: Int = 50
+    /// Consecutive days without a release after which a clinician must re-authorise.
+    public var missedDaysReauthorise: Int = 3
+    /// Consecutive days without a release after which the prescription must be re-titrated.
+    public var missedDaysRetitrate: Int = 5
+    /// Post-dose observation before the patient's next release.
+    public var observationMinutes: Int = 15
+    /// Failed PIN entries before the card is locked out, and for how long.
+    public var pinAttemptsBeforeLockout: Int = 3
+    public var pinLockoutMinutes: Int = 15
+    /// A staff session (the witness) expires after this much inactivity.
+    public var staffSessionSeconds: Int = 300
+    /// A card read waits this long for its PIN.
+    public var pinEntrySeconds: Int = 30
+    /// The lock stays energised at most this long waiting for the door to open.
+    public var unlockWindowSeconds: Int = 20
+    /// After the door closes, the bolt must confirm within this time, else a lock fault.
+    public var boltConfirmSeconds: Int = 3
+    /// An open door during a release must close within this time, else an alarm.
+    public var doorOpenMaxSeconds: Int = 120
+    /// Close-out rule and deadline per route (ARCHITECTURE §3 table).
+    public var closeOut: [Route: CloseOutPolicy] = [
+        .injectable: CloseOutPolicy(rule: .return, deadlineMinutes: 60),
+        .inhalable: CloseOutPolicy(rule: .witnessed, deadlineMinutes: 60),
+        .oral: CloseOutPolicy(rule: .witnessed, deadlineMinutes: 30),
+    ]
+    /// Clinic local time.
+    public var calendar = ClinicCalendar()
+
+    public init() {}
+
+    public func ceiling(for drug: Drug) -> Int { dailyCeilingMg[drug] ?? 0 }
+
+    public func closeOutPolicy(for route: Route) -> CloseOutPolicy {
+        closeOut[route] ?? CloseOutPolicy(rule: .return, deadlineMinutes: 60)
+    }
+
+    /// The window containing `moment`, by index.
+    public func windowIndex(at moment: Moment) -> Int? {
+        let minute = calendar.minuteOfDay(moment)
+        return windows.firstIndex { $0.contains(minute: minute) }
+    }
+
+    /// Problems with the configuration itself (bad config must stop the daemon, not be guessed at).
+    public func validationErrors() -> [String] {
+        var errors: [String] = []
+        for drug in Drug.allCases where ceiling(for: drug) <= 0 {
+            errors.append("daily ceiling for \(drug.rawValue) must be positive")
+        }
+        if windows.isEmpty { errors.append("at least one dosing window is required") }
+        for w in windows where !(0...1440).contains(w.startMinute) || !(0...1440).contains(w.endMinute) || w.startMinute >= w.endMinute {
+            errors.append("dosing window '\(w.name)' must satisfy 00:00 <= start < end <= 24:00")
+        }
+        let sorted = windows.sorted { $0.startMinute < $1.startMinute }
+        for (a, b) in zip(sorted, sorted.dropFirst()) where a.endMinute > b.startMinute {
+            errors.append("dosing windows '\(a.name)' and '\(b.name)' overlap")
+        }
+        if !(0...100).contains(titrationMaxPercentOfPreviousDay) { errors.append("titration percentage must be 0-100") }
+        if missedDaysReauthorise < 1 || missedDaysRetitrate < missedDaysReauthorise {
+            errors.append("missed-dose days must satisfy 1 <= reauthorise <= retitrate")
+        }
+        if pinAttemptsBeforeLockout < 1 { errors.append("PIN attempts before lockout must be at least 1") }
+        if unlockWindowSeconds < 1 || unlockWindowSeconds > 120 { errors.append("unlock window must be 1-120 s") }
+        if observationMinutes < 0 || minIntervalMinutes < 0 { errors.append("durations must not be negative") }
+        for (route, c) in closeOut where c.deadlineMinutes < 1 {
+            errors.append("close-out deadline for \(route.rawValue) must be at least 1 minute")
+        }
+        return errors
+    }
+}

@@ -1,0 +1,97 @@
+/// Drugs the cabinet holds. Raw values are the journal's `DOSECAB_DRUG` and the store's column.
+public enum Drug: String, Sendable, Codable, CaseIterable, Hashable {
+    /// Pharmaceutical heroin (diamorphine, DAM).
+    case diacetylmorphine
+    case methadone
+}
+
+/// How the dose is taken; decides the unit and its close-out rule (ARCHITECTURE §3).
+public enum Route: String, Sendable, Codable, CaseIterable, Hashable {
+    case injectable
+    case inhalable
+    case oral
+}
+
+/// How a released unit is closed out.
+public enum CloseOutRule: String, Sendable, Codable, Hashable {
+    /// The empty unit comes back through the return scanner and the chute beam.
+    case `return`
+    /// A staff witness confirms, badge + PIN, that the unit was consumed on the spot.
+    case witnessed
+}
+
+/// One serialised unit in stock: an ampoule, a pre-weighed inhalation portion, a cup or tablet.
+public struct StockUnit: Hashable, Sendable, Codable {
+    public var serial: UnitSerial
+    public var drug: Drug
+    public var route: Route
+    /// Strength of the whole unit in milligrams.
+    public var strengthMg: Int
+
+    public init(serial: UnitSerial, drug: Drug, route: Route, strengthMg: Int) {
+        self.serial = serial
+        self.drug = drug
+        self.route = route
+        self.strengthMg = strengthMg
+    }
+}
+
+/// Staff roles (ARCHITECTURE §4a): clinical decisions need a clinician's badge + PIN.
+public enum StaffRole: String, Sendable, Codable, CaseIterable, Hashable {
+    case nurse, clinician, pharmacist, admin
+
+    /// May clear holds, re-authorise after missed doses and end observation early.
+    public var makesClinicalDecisions: Bool { self == .clinician || self == .admin }
+}
+
+/// A PIN hash reference: the core never sees a PIN in clear beyond the keypad frame, and never
+/// stores one. Verification happens through an injected `PINVerifier` (scrypt lives in the store).
+public struct PINHash: Hashable, Sendable, Codable {
+    public var salt: [UInt8]
+    public var hash: [UInt8]
+    /// scrypt cost parameter N (log2 kept implicit); recorded so it can be raised later.
+    public var rounds: Int
+
+    public init(salt: [UInt8], hash: [UInt8], rounds: Int) {
+        self.salt = salt
+        self.hash = hash
+        self.rounds = rounds
+    }
+}
+
+/// Checks a keyed-in PIN against its hash. Injected so the core stays free of the KDF's cost.
+public protocol PINVerifier: Sendable {
+    func verify(pin: String, against hash: PINHash) -> Bool
+}
+
+public struct Patient: Hashable, Sendable, Codable {
+    public var id: PatientID
+    public var card: CardID
+    public var pin: PINHash
+    /// Staff badge held by the same person (a patient can never witness their own release).
+    public var alsoStaff: StaffID?
+
+    public init(id: PatientID, card: CardID, pin: PINHash, alsoStaff: StaffID? = nil) {
+        self.id = id
+        self.card = card
+        self.pin = pin
+        self.alsoStaff = alsoStaff
+    }
+}
+
+public struct Staff: Hashable, Sendable, Codable {
+    public var id: StaffID
+    public var role: StaffRole
+    public var card: CardID
+    public var pin: PINHash
+    /// Patient record of the same person, if any (§4a: never their own witness).
+    public var alsoPatient: PatientID?
+
+    public init(id: StaffID, role: StaffRole, card: CardID, pin: PINHash, alsoPatient: PatientID? = nil) {
+        self.id = id
+        self.role = role
+        self.card = card
+        self.pin = pin
+        self.alsoPatient = alsoPatient
+    }
+}
