@@ -1,0 +1,147 @@
+/// Everything the cabinet writes to its record of truth. Each write is committed by the store in
+/// one transaction together with exactly one audit record (`auditEvent`), so the ledger and the
+/// audit chain can never disagree, and the journal mirrors that record.
+public enum LedgerWrite: Hashable, Sendable {
+    /// Write-ahead: committed (fsync) before the lock may be energised (I1).
+    case releaseIntent(ReleaseID, ReleasePlan)
+    /// The release ended: door closed and bolt confirmed (or the window lapsed unused).
+    case releaseCompleted(ReleaseID, patient: PatientID, unitsIssued: Int, unitsExpected: Int, outcome: String, at: Moment)
+    /// Found committed but never completed at start: accounted for, units stay open (recovery).
+    case releaseInterrupted(ReleaseID, patient: PatientID, reason: String, at: Moment)
+    /// A unit taken out during an open release and scanned: leaves stock, opens its close-out.
+    case issue(IssuedUnit)
+    case unitReturned(UnitSerial, release: ReleaseID, patient: PatientID, at: Moment)
+    case unitConsumed(UnitSerial, release: ReleaseID, patient: PatientID, witness: StaffID, at: Moment)
+    /// A unit not closed out by its deadline.
+    case unitIncident(UnitSerial, release: ReleaseID, patient: PatientID, reason: String, at: Moment)
+    /// A scan that could not be booked normally (unknown serial, seen before, another patient's...).
+    case anomaly(LedgerAnomaly, serial: UnitSerial, patient: PatientID?, detail: String, at: Moment)
+    case refusal(patient: PatientID?, staff: StaffID?, refusals: [Refusal], at: Moment)
+    case hold(PatientID, reason: String, at: Moment)
+    case holdCleared(PatientID, by: StaffID, reason: String, at: Moment)
+    case observationCleared(PatientID, by: StaffID, at: Moment)
+    case reauthorised(PatientID, by: StaffID, at: Moment)
+    case lockdown(on: Bool, reason: String, by: String, at: Moment)
+    case alarm(AlarmKind, detail: String, at: Moment)
+    /// Residue or a unit destroyed, with a witness.
+    case waste(release: ReleaseID?, serial: UnitSerial?, mg: Int, by: StaffID, witness: StaffID, reason: String, at: Moment)
+    case stockReceived([StockUnit], by: StaffID, witness: StaffID, at: Moment)
+    /// Any other administrative action (enrolment, import, configuration), with the actor.
+    case admin(action: String, detail: String, actor: String, at: Moment)
+    case startup(version: String, at: Moment)
+    case recovery(summary: String, at: Moment)
+
+    public var at: Moment {
+        switch self {
+        case .releaseIntent(_, let p): p.at
+        case .releaseCompleted(_, _, _, _, _, let at), .releaseInterrupted(_, _, _, let at),
+             .unitReturned(_, _, _, let at), .unitConsumed(_, _, _, _, let at), .unitIncident(_, _, _, _, let at),
+             .anomaly(_, _, _, _, let at), .refusal(_, _, _, let at), .hold(_, _, let at), .holdCleared(_, _, _, let at),
+             .observationCleared(_, _, let at), .reauthorised(_, _, let at), .lockdown(_, _, _, let at),
+             .alarm(_, _, let at), .waste(_, _, _, _, _, _, let at), .stockReceived(_, _, _, let at),
+             .admin(_, _, _, let at), .startup(_, let at), .recovery(_, let at): at
+        case .issue(let u): u.issuedAt
+        }
+    }
+
+    /// The one audit event this write produces (its fields are the register's columns).
+    public var auditEvent: AuditEvent {
+        let t = at.wallMillis
+        switch self {
+        case .releaseIntent(let id, let p):
+            return AuditEvent(kind: .release, wallMillis: t,
+                message: "release \(id): \(p.doseMg) mg \(p.drug.rawValue) (\(p.route.rawValue)) for \(p.patient), \(p.unitCount) x \(p.unitStrengthMg) mg, witness \(p.witness)",
+                fields: ["release": id.rawValue, "patient": p.patient.rawValue, "staff": p.staff.rawValue,
+                         "witness": p.witness.rawValue, "drug": p.drug.rawValue, "route": p.route.rawValue,
+                         "dose_mg": String(p.doseMg), "unit_strength_mg": String(p.unitStrengthMg),
+                         "unit_count": String(p.unitCount), "residue_mg": String(p.residueMg),
+                         "prescription": "\(p.prescriptionID)@\(p.prescriptionVersion)", "prescriber": p.prescriber,
+                         "identity": p.identityMethod, "close_out": p.closeOut.rule.rawValue])
+        case .releaseCompleted(let id, let patient, let issued, let expected, let outcome, _):
+            return AuditEvent(kind: .releaseCompleted, wallMillis: t,
+                message: "release \(id) completed: \(issued) of \(expected) units issued (\(outcome))",
+                fields: ["release": id.rawValue, "patient": patient.rawValue, "units_issued": String(issued),
+                         "units_expected": String(expected), "reason": outcome])
+        case .releaseInterrupted(let id, let patient, let reason, _):
+            return AuditEvent(kind: .recovery, wallMillis: t, message: "release \(id) interrupted: \(reason)",
+                fields: ["release": id.rawValue, "patient": patient.rawValue, "reason": reason])
+        case .issue(let u):
+            return AuditEvent(kind: .issue, wallMillis: t,
+                message: "unit \(u.serial) (\(u.strengthMg) mg \(u.drug.rawValue)) issued on release \(u.release) to \(u.patient); close-out by \(u.rule.rawValue)",
+                fields: ["release": u.release.rawValue, "patient": u.patient.rawValue, "unit": u.serial.rawValue,
+                         "drug": u.drug.rawValue, "route": u.route.rawValue, "strength_mg": String(u.strengthMg),
+                         "close_out": u.rule.rawValue, "deadline": String(u.deadline.wallMillis)])
+        case .unitReturned(let s, let r, let p, _):
+            return AuditEvent(kind: .return, wallMillis: t, message: "unit \(s) returned (release \(r), patient \(p))",
+                fields: ["unit": s.rawValue, "release": r.rawValue, "patient": p.rawValue])
+        case .unitConsumed(let s, let r, let p, let w, _):
+            return AuditEvent(kind: .consumed, wallMillis: t, message: "unit \(s) consumed, witnessed by \(w) (release \(r), patient \(p))",
+                fields: ["unit": s.rawValue, "release": r.rawValue, "patient": p.rawValue, "witness": w.rawValue, "staff": w.rawValue])
+        case .unitIncident(let s, let r, let p, let reason, _):
+            return AuditEvent(kind: .incident, wallMillis: t, message: "unit \(s) not closed out: \(reason) (release \(r), patient \(p))",
+                fields: ["unit": s.rawValue, "release": r.rawValue, "patient": p.rawValue, "reason": reason])
+        case .anomaly(let kind, let s, let p, let detail, _):
+            var f = ["unit": s.rawValue, "reason": kind.rawValue, "detail": detail]
+            if let p { f["patient"] = p.rawValue }
+            return AuditEvent(kind: .incident, wallMillis: t, message: "unit \(s): \(kind.rawValue): \(detail)", fields: f)
+        case .refusal(let p, let s, let refusals, _):
+            var f = ["reason": refusals.map(\.reason.rawValue).joined(separator: ","),
+                     "detail": refusals.map(\.description).joined(separator: "; ")]
+            if let p { f["patient"] = p.rawValue }
+            if let s { f["staff"] = s.rawValue }
+            return AuditEvent(kind: .refusal, wallMillis: t,
+                message: "refused\(p.map { " \($0)" } ?? ""): \(refusals.map(\.description).joined(separator: "; "))", fields: f)
+        case .hold(let p, let reason, _):
+            return AuditEvent(kind: .hold, wallMillis: t, message: "patient \(p) on hold: \(reason)",
+                fields: ["patient": p.rawValue, "reason": reason])
+        case .holdCleared(let p, let by, let reason, _):
+            return AuditEvent(kind: .holdCleared, wallMillis: t, message: "hold on \(p) cleared by \(by): \(reason)",
+                fields: ["patient": p.rawValue, "staff": by.rawValue, "reason": reason])
+        case .observationCleared(let p, let by, _):
+            return AuditEvent(kind: .admin, wallMillis: t, message: "\(p) cleared after observation by \(by)",
+                fields: ["patient": p.rawValue, "staff": by.rawValue, "action": "observation-cleared"])
+        case .reauthorised(let p, let by, _):
+            return AuditEvent(kind: .admin, wallMillis: t, message: "\(p) re-authorised after missed doses by \(by)",
+                fields: ["patient": p.rawValue, "staff": by.rawValue, "action": "reauthorised"])
+        case .lockdown(let on, let reason, let by, _):
+            return AuditEvent(kind: .lockdown, wallMillis: t, message: "lockdown \(on ? "on" : "off") by \(by): \(reason)",
+                fields: ["state": on ? "on" : "off", "reason": reason, "actor": by])
+        case .alarm(let kind, let detail, _):
+            return AuditEvent(kind: .alarm, wallMillis: t, message: "ALARM \(kind.rawValue): \(detail)",
+                fields: ["reason": kind.rawValue, "detail": detail])
+        case .waste(let r, let s, let mg, let by, let w, let reason, _):
+            var f = ["dose_mg": String(mg), "staff": by.rawValue, "witness": w.rawValue, "reason": reason]
+            if let r { f["release"] = r.rawValue }
+            if let s { f["unit"] = s.rawValue }
+            return AuditEvent(kind: .waste, wallMillis: t, message: "\(mg) mg wasted by \(by), witness \(w): \(reason)", fields: f)
+        case .stockReceived(let units, let by, let w, _):
+            return AuditEvent(kind: .admin, wallMillis: t, message: "\(units.count) units received by \(by), witness \(w)",
+                fields: ["action": "stock-received", "staff": by.rawValue, "witness": w.rawValue,
+                         "units": units.map(\.serial.rawValue).joined(separator: ",")])
+        case .admin(let action, let detail, let actor, _):
+            return AuditEvent(kind: .admin, wallMillis: t, message: "\(action) by \(actor): \(detail)",
+                fields: ["action": action, "detail": detail, "actor": actor])
+        case .startup(let version, _):
+            return AuditEvent(kind: .startup, wallMillis: t, message: "dosecabd \(version) started", fields: ["version": version])
+        case .recovery(let summary, _):
+            return AuditEvent(kind: .recovery, wallMillis: t, message: "recovery: \(summary)", fields: ["detail": summary])
+        }
+    }
+}
+
+/// Physical alarms (I2).
+public enum AlarmKind: String, Hashable, Sendable, Codable, CaseIterable {
+    /// The door opened without an open release.
+    case forcedDoor = "forced-door"
+    case tamper
+    /// The bolt disagrees with the commanded lock state while the door is closed.
+    case boltDisagreement = "bolt-disagreement"
+    /// The bolt did not re-engage after the door closed.
+    case lockFault = "lock-fault"
+    /// The door stayed open too long during a release.
+    case doorHeldOpen = "door-held-open"
+    /// A line could not be read or written.
+    case hardwareFault = "hardware-fault"
+    /// The cabinet was opened with the mechanical key while the daemon was down.
+    case mechanicalKey = "mechanical-key"
+}
