@@ -1,0 +1,605 @@
+/// The cabinet's timers. Deadlines are on the boot clock; the daemon arms them and feeds
+/// `.timer` back when one fires.
+public enum TimerID: Hashable, Sendable, Codable {
+    case pinEntry
+    case staffSession
+    case unlockWindow(ReleaseID)
+    case doorHeldOpen(ReleaseID)
+    case boltConfirm
+    case closeOut(UnitSerial)
+}
+
+/// Feedback at the counter.
+public enum Feedback: Hashable, Sendable {
+    case accepted(String)
+    case refused(String)
+    case prompt(String)
+    /// Buzzer and fault LED on/off.
+    case alarm(Bool)
+}
+
+/// What the daemon must do, in order. The core never performs I/O (modelled on
+/// async-http-client's connection-pool state machine: mutating methods return actions).
+public enum CabinetEffect: Hashable, Sendable {
+    /// Commit durably (store, fsync) with its audit record, then mirror to the journal.
+    case commit(LedgerWrite)
+    /// Write-ahead of a release (I1): commit durably and mirror to the journal, then feed
+    /// `.releaseCommitted` (or `.releaseCommitFailed`). Nothing energises the lock before that.
+    case commitReleaseIntent(ReleaseID, ReleasePlan)
+    /// Gather the dispense context for this request and feed back `.decided`.
+    case evaluate(DispenseRequest)
+    case energiseLock(ReleaseID)
+    /// Never waits for anything (I2): the daemon runs it before any record that follows it.
+    case deEnergiseLock
+    case startTimer(TimerID, atBootMillis: Int64)
+    case cancelTimer(TimerID)
+    case feedback(Feedback)
+}
+
+/// Events into the cabinet.
+public enum CabinetEvent: Hashable, Sendable {
+    /// A card at the counter reader.
+    case card(CardID, at: Moment)
+    /// Keypad keys at the counter (digits, `*` clears, `#` enters).
+    case keys(String, at: Moment)
+    /// The policy's answer to `.evaluate`, with the id a release would get.
+    case decided(DispenseDecision, releaseID: ReleaseID, at: Moment)
+    case releaseCommitted(ReleaseID, at: Moment)
+    case releaseCommitFailed(ReleaseID, reason: String, at: Moment)
+    case door(open: Bool, at: Moment)
+    case bolt(engaged: Bool, at: Moment)
+    case tamper(at: Moment)
+    /// A scan on the return scanner without the beam: an issue scan. `stock` is the unit as the
+    /// store knows it in stock (nil: not in stock).
+    case issueScan(UnitSerial, stock: StockUnit?, at: Moment)
+    /// A scan with the beam broken: an empty unit went into the chute.
+    case returned(UnitSerial, at: Moment)
+    /// A witness (already identified by badge + PIN) confirms a unit was consumed.
+    case confirmConsumed(UnitSerial, witness: StaffID, at: Moment)
+    case timer(TimerID, at: Moment)
+    /// A hardware fault (a line could not be read or written).
+    case fault(String, at: Moment)
+    case lockdown(on: Bool, reason: String, by: String, at: Moment)
+    /// A clinician or admin clears a hold.
+    case clearHold(PatientID, by: StaffID, reason: String, at: Moment)
+    /// The roster changed (enrolment).
+    case roster(Roster)
+}
+
+/// Who the cabinet knows, by card (ARCHITECTURE §4a: keyed by format, facility and number).
+public struct Roster: Hashable, Sendable {
+    public var patients: [CardID: Patient]
+    public var staff: [CardID: Staff]
+    public var staffByID: [StaffID: Staff]
+
+    public init(patients: [Patient] = [], staff: [Staff] = []) {
+        self.patients = Dictionary(patients.map { ($0.card, $0) }, uniquingKeysWith: { a, _ in a })
+        self.staff = Dictionary(staff.map { ($0.card, $0) }, uniquingKeysWith: { a, _ in a })
+        self.staffByID = Dictionary(staff.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+    }
+}
+
+/// The release in progress.
+public struct OpenRelease: Hashable, Sendable {
+    public enum Phase: Hashable, Sendable {
+        /// Lock energised, waiting for the door to open.
+        case unlocked
+        /// Door open, lock already de-energised (the latch holds when the door closes).
+        case doorOpen
+        /// Door closed, waiting for the bolt to confirm.
+        case closing
+    }
+    public var id: ReleaseID
+    public var plan: ReleasePlan
+    public var phase: Phase
+    public var issued: [UnitSerial]
+}
+
+/// Where the counter dialogue stands.
+public enum CounterStep: Hashable, Sendable {
+    case idle
+    case staffPIN(Staff, expires: Int64)
+    case patientPIN(Patient, expires: Int64)
+    /// Patient identified; the witness attests (1# not intoxicated, 11#/12# with drug, 0# declined).
+    case attestation(Patient)
+    case deciding(Patient)
+    case committing(ReleaseID, ReleasePlan)
+}
+
+/// The cabinet state machine (ARCHITECTURE §3 steps 1–7): events in, effects out.
+public struct Cabinet: Sendable {
+    public let policy: ClinicPolicy
+    public private(set) var roster: Roster
+    let pins: any PINVerifier
+
+    public private(set) var lockEnergised = false
+    public private(set) var doorOpen = false
+    public private(set) var boltEngaged = true
+    public private(set) var lockdown: String?
+    public private(set) var alarmActive = false
+    public private(set) var staffSession: (staff: Staff, expires: Int64)?
+    public private(set) var step: CounterStep = .idle
+    public private(set) var release: OpenRelease?
+    public private(set) var ledger: UnitLedger
+    public private(set) var holds: [PatientID: String]
+    /// Failed PIN entries per card, and the boot time until which the card is locked out.
+    public private(set) var pinFailures: [CardID: (count: Int, lockedUntil: Int64?)] = [:]
+    var keyBuffer = ""
+
+    public init(policy: ClinicPolicy, roster: Roster, pins: any PINVerifier, ledger: UnitLedger? = nil,
+                holds: [PatientID: String] = [:], lockdown: String? = nil) {
+        self.policy = policy
+        self.roster = roster
+        self.pins = pins
+        self.ledger = ledger ?? UnitLedger(calendar: policy.calendar)
+        self.holds = holds
+        self.lockdown = lockdown
+    }
+
+    /// Start (and restart after a crash): the lock goes safe before anything else (I2); open
+    /// units resume their deadlines; a door found open is attached to an interrupted release
+    /// if there is one, otherwise it was opened while we were down: alarm and lockdown.
+    public mutating func start(doorOpen: Bool, boltEngaged: Bool, interruptedReleases: [ReleaseID], at now: Moment) -> [CabinetEffect] {
+        var fx: [CabinetEffect] = [.deEnergiseLock]
+        lockEnergised = false
+        self.doorOpen = doorOpen
+        self.boltEngaged = boltEngaged
+        for unit in ledger.openUnits {
+            fx.append(.startTimer(.closeOut(unit.serial), atBootMillis: deadlineOnThisBoot(unit.deadline, now)))
+        }
+        if doorOpen && interruptedReleases.isEmpty {
+            fx += raiseAlarm(.mechanicalKey, "door found open at start with no release in flight", at: now)
+        } else if !doorOpen && !boltEngaged {
+            fx += raiseAlarm(.boltDisagreement, "bolt not engaged at start with the door closed", at: now)
+        }
+        return fx
+    }
+
+    /// A deadline stored on an earlier boot, moved onto this boot's clock by wall time.
+    func deadlineOnThisBoot(_ deadline: Moment, _ now: Moment) -> Int64 {
+        if deadline.bootID == now.bootID { return deadline.bootMillis }
+        return now.bootMillis + max(0, deadline.wallMillis - now.wallMillis)
+    }
+
+    public mutating func handle(_ event: CabinetEvent) -> [CabinetEffect] {
+        switch event {
+        case .card(let card, let at): return onCard(card, at)
+        case .keys(let keys, let at): return onKeys(keys, at)
+        case .decided(let decision, let id, let at): return onDecided(decision, id, at)
+        case .releaseCommitted(let id, let at): return onCommitted(id, at)
+        case .releaseCommitFailed(let id, let reason, let at): return onCommitFailed(id, reason, at)
+        case .door(let open, let at): return onDoor(open, at)
+        case .bolt(let engaged, let at): return onBolt(engaged, at)
+        case .tamper(let at): return raiseAlarm(.tamper, "cabinet case opened", at: at)
+        case .issueScan(let serial, let stock, let at): return onIssueScan(serial, stock, at)
+        case .returned(let serial, let at): return onReturn(serial, at)
+        case .confirmConsumed(let serial, let witness, let at): return onConsumed(serial, witness, at)
+        case .timer(let timer, let at): return onTimer(timer, at)
+        case .fault(let what, let at): return raiseAlarm(.hardwareFault, what, at: at)
+        case .lockdown(let on, let reason, let by, let at): return setLockdown(on, reason: reason, by: by, at: at)
+        case .clearHold(let patient, let by, let reason, let at): return onClearHold(patient, by, reason, at)
+        case .roster(let roster):
+            self.roster = roster
+            return []
+        }
+    }
+
+    // MARK: Counter dialogue
+
+    private func currentSession(_ at: Moment) -> Staff? {
+        guard let s = staffSession, at.bootMillis < s.expires else { return nil }
+        return s.staff
+    }
+
+    private mutating func refuse(_ refusals: [Refusal], patient: PatientID?, staff: StaffID?, at: Moment) -> [CabinetEffect] {
+        [.commit(.refusal(patient: patient, staff: staff, refusals: refusals, at: at)),
+         .feedback(.refused(refusals.map(\.description).joined(separator: "; ")))]
+    }
+
+    private func lockedOut(_ card: CardID, _ at: Moment) -> Bool {
+        if let until = pinFailures[card]?.lockedUntil, at.bootMillis < until { return true }
+        return false
+    }
+
+    private mutating func onCard(_ card: CardID, _ at: Moment) -> [CabinetEffect] {
+        keyBuffer = ""
+        let session = currentSession(at)
+        if let staff = roster.staff[card] {
+            if lockedOut(card, at) {
+                return refuse([Refusal(.pinLockout, "badge \(staff.id) locked out after repeated wrong PINs")], patient: nil, staff: staff.id, at: at)
+            }
+            let expires = at.bootMillis + Int64(policy.pinEntrySeconds) * 1000
+            step = .staffPIN(staff, expires: expires)
+            return [.startTimer(.pinEntry, atBootMillis: expires), .feedback(.prompt("\(staff.id): enter PIN, then #"))]
+        }
+        if let patient = roster.patients[card] {
+            guard let witness = session else {
+                return refuse([Refusal(.noStaffWitness, "a staff member must badge in before the patient")], patient: patient.id, staff: nil, at: at)
+            }
+            if lockedOut(card, at) {
+                return refuse([Refusal(.pinLockout, "card locked out after repeated wrong PINs")], patient: patient.id, staff: witness.id, at: at)
+            }
+            if release != nil || isCommittingOrDeciding {
+                return refuse([Refusal(.releaseInProgress, "another release is in progress")], patient: patient.id, staff: witness.id, at: at)
+            }
+            let expires = at.bootMillis + Int64(policy.pinEntrySeconds) * 1000
+            step = .patientPIN(patient, expires: expires)
+            return [.startTimer(.pinEntry, atBootMillis: expires), .feedback(.prompt("patient \(patient.id): enter PIN, then #"))]
+        }
+        return refuse([Refusal(.unknownCard, "card \(card) is not enrolled")], patient: nil, staff: session?.id, at: at)
+    }
+
+    private var isCommittingOrDeciding: Bool {
+        switch step {
+        case .deciding, .committing: true
+        default: false
+        }
+    }
+
+    private mutating func onKeys(_ keys: String, _ at: Moment) -> [CabinetEffect] {
+        var fx: [CabinetEffect] = []
+        for key in keys {
+            switch key {
+            case "*": keyBuffer = ""
+            case "#":
+                let entry = keyBuffer
+                keyBuffer = ""
+                fx += onEntry(entry, at)
+            default:
+                // A burst of noise must not grow without bound: PINs and menu codes are short.
+                if key.isNumber && keyBuffer.count < 12 { keyBuffer.append(key) }
+            }
+        }
+        return fx
+    }
+
+    private mutating func pinFailed(_ card: CardID, patient: PatientID?, staff: StaffID?, at: Moment) -> [CabinetEffect] {
+        var entry = pinFailures[card] ?? (0, nil)
+        entry.count += 1
+        var refusal = Refusal(.wrongPIN, "wrong PIN (\(entry.count) of \(policy.pinAttemptsBeforeLockout))")
+        if entry.count >= policy.pinAttemptsBeforeLockout {
+            entry = (0, at.bootMillis + Int64(policy.pinLockoutMinutes) * 60_000)
+            refusal = Refusal(.pinLockout, "wrong PIN \(policy.pinAttemptsBeforeLockout) times: card locked for \(policy.pinLockoutMinutes) min")
+        }
+        pinFailures[card] = entry
+        step = .idle
+        return [.cancelTimer(.pinEntry)] + refuse([refusal], patient: patient, staff: staff, at: at)
+    }
+
+    private mutating func onEntry(_ entry: String, _ at: Moment) -> [CabinetEffect] {
+        switch step {
+        case .staffPIN(let staff, let expires):
+            guard at.bootMillis < expires else { step = .idle; return [.feedback(.prompt("PIN entry timed out"))] }
+            guard pins.verify(pin: entry, against: staff.pin) else {
+                return pinFailed(staff.card, patient: nil, staff: staff.id, at: at)
+            }
+            pinFailures[staff.card] = nil
+            let expiry = at.bootMillis + Int64(policy.staffSessionSeconds) * 1000
+            staffSession = (staff, expiry)
+            step = .idle
+            return [.cancelTimer(.pinEntry), .startTimer(.staffSession, atBootMillis: expiry),
+                    .feedback(.accepted("staff session open: \(staff.id) (\(staff.role.rawValue))"))]
+        case .patientPIN(let patient, let expires):
+            guard at.bootMillis < expires else { step = .idle; return [.feedback(.prompt("PIN entry timed out"))] }
+            guard pins.verify(pin: entry, against: patient.pin) else {
+                return pinFailed(patient.card, patient: patient.id, staff: currentSession(at)?.id, at: at)
+            }
+            pinFailures[patient.card] = nil
+            step = .attestation(patient)
+            return [.cancelTimer(.pinEntry),
+                    .feedback(.prompt("witness: 1# patient not visibly intoxicated (11# heroin, 12# methadone), 0# intoxicated"))]
+        case .attestation(let patient):
+            let attested: Bool
+            var drug: Drug?
+            switch entry {
+            case "1": attested = true
+            case "11": attested = true; drug = .diacetylmorphine
+            case "12": attested = true; drug = .methadone
+            case "0": attested = false
+            default: return [.feedback(.prompt("enter 1#, 11#, 12# or 0#"))]
+            }
+            guard let witness = currentSession(at) else {
+                step = .idle
+                return refuse([Refusal(.noStaffWitness, "the staff session expired")], patient: patient.id, staff: nil, at: at)
+            }
+            step = .deciding(patient)
+            let witnessIsPatient = witness.alsoPatient == patient.id || patient.alsoStaff == witness.id
+            return [.evaluate(DispenseRequest(
+                patient: patient.id, identity: IdentityCheck(cardPresented: true, pinVerified: true),
+                witness: witness.id, witnessIsPatient: witnessIsPatient, notIntoxicatedAttested: attested, drug: drug))]
+        case .idle, .deciding, .committing:
+            return []
+        }
+    }
+
+    private mutating func onDecided(_ decision: DispenseDecision, _ id: ReleaseID, _ at: Moment) -> [CabinetEffect] {
+        guard case .deciding(let patient) = step else { return [] }
+        let witness = currentSession(at)
+        switch decision {
+        case .refused(let refusals):
+            step = .idle
+            return refuse(refusals, patient: patient.id, staff: witness?.id, at: at)
+        case .release(let plan):
+            // Belt and braces: the core re-checks the conditions it owns itself.
+            var extra: [Refusal] = []
+            if let lockdown { extra.append(Refusal(.lockdown, "the cabinet is in lockdown: \(lockdown)")) }
+            if let hold = holds[patient.id] { extra.append(Refusal(.hold, "patient on hold: \(hold)")) }
+            if witness == nil { extra.append(Refusal(.noStaffWitness, "the staff session expired")) }
+            if release != nil { extra.append(Refusal(.releaseInProgress, "another release is in progress")) }
+            if plan.patient != patient.id { extra.append(Refusal(.noValidPrescription, "decision is for another patient")) }
+            guard extra.isEmpty else {
+                step = .idle
+                return refuse(extra, patient: patient.id, staff: witness?.id, at: at)
+            }
+            step = .committing(id, plan)
+            return [.commitReleaseIntent(id, plan)]
+        }
+    }
+
+    private mutating func onCommitted(_ id: ReleaseID, _ at: Moment) -> [CabinetEffect] {
+        guard case .committing(let pending, let plan) = step, pending == id else { return [] }
+        step = .idle
+        // Conditions may have changed while the commit ran (a forced door, a lockdown).
+        if lockdown != nil || doorOpen {
+            return [.commit(.releaseCompleted(id, patient: plan.patient, unitsIssued: 0, unitsExpected: plan.unitCount,
+                                              outcome: "aborted: cabinet not safe to open", at: at)),
+                    .feedback(.refused("release aborted: cabinet not safe to open"))]
+        }
+        release = OpenRelease(id: id, plan: plan, phase: .unlocked, issued: [])
+        lockEnergised = true
+        let expires = at.bootMillis + Int64(policy.unlockWindowSeconds) * 1000
+        if let s = staffSession { staffSession = (s.staff, max(s.expires, at.bootMillis + Int64(policy.staffSessionSeconds) * 1000)) }
+        return [.energiseLock(id), .startTimer(.unlockWindow(id), atBootMillis: expires),
+                .feedback(.accepted("release \(id): take \(plan.unitCount) x \(plan.unitStrengthMg) mg \(plan.drug.rawValue), scan each unit"))]
+    }
+
+    private mutating func onCommitFailed(_ id: ReleaseID, _ reason: String, _ at: Moment) -> [CabinetEffect] {
+        guard case .committing(let pending, let plan) = step, pending == id else { return [] }
+        step = .idle
+        // The refusal itself may not be storable either; the daemon reports that.
+        return refuse([Refusal(.storeUnavailable, reason)], patient: plan.patient, staff: plan.witness, at: at)
+    }
+
+    // MARK: Door, bolt, alarms
+
+    private mutating func onDoor(_ open: Bool, _ at: Moment) -> [CabinetEffect] {
+        guard open != doorOpen else { return [] }
+        doorOpen = open
+        if open {
+            guard var r = release, r.phase == .unlocked || r.phase == .closing else {
+                return raiseAlarm(.forcedDoor, "door opened without a release", at: at)
+            }
+            r.phase = .doorOpen
+            release = r
+            // The lock goes safe as soon as the door is open: the latch holds once it closes.
+            lockEnergised = false
+            return [.deEnergiseLock, .cancelTimer(.unlockWindow(r.id)), .cancelTimer(.boltConfirm),
+                    .startTimer(.doorHeldOpen(r.id), atBootMillis: at.bootMillis + Int64(policy.doorOpenMaxSeconds) * 1000)]
+        }
+        var fx: [CabinetEffect] = []
+        if var r = release, r.phase == .doorOpen {
+            r.phase = .closing
+            release = r
+            fx.append(.cancelTimer(.doorHeldOpen(r.id)))
+        }
+        fx.append(.startTimer(.boltConfirm, atBootMillis: at.bootMillis + Int64(policy.boltConfirmSeconds) * 1000))
+        if boltEngaged && !lockEnergised { fx += completeRelease(at) }
+        return fx
+    }
+
+    private mutating func onBolt(_ engaged: Bool, _ at: Moment) -> [CabinetEffect] {
+        guard engaged != boltEngaged else { return [] }
+        boltEngaged = engaged
+        if doorOpen { return [] }  // the bolt cannot engage while the door is open
+        if engaged {
+            if lockEnergised {
+                return raiseAlarm(.boltDisagreement, "bolt engaged while the lock is energised", at: at)
+            }
+            return [.cancelTimer(.boltConfirm)] + completeRelease(at)
+        }
+        if !lockEnergised && release?.phase != .closing {
+            return raiseAlarm(.boltDisagreement, "bolt disengaged while the lock is not energised and the door is closed", at: at)
+        }
+        return []
+    }
+
+    /// Door closed and bolt confirmed: the release ends with its count-back.
+    private mutating func completeRelease(_ at: Moment) -> [CabinetEffect] {
+        guard let r = release, r.phase == .closing else { return [] }
+        release = nil
+        let issued = r.issued.count
+        let outcome = issued == r.plan.unitCount ? "complete" : "count-mismatch: \(issued) of \(r.plan.unitCount) units scanned"
+        var fx: [CabinetEffect] = [.cancelTimer(.boltConfirm),
+            .commit(.releaseCompleted(r.id, patient: r.plan.patient, unitsIssued: issued, unitsExpected: r.plan.unitCount,
+                                      outcome: outcome, at: at))]
+        if issued < r.plan.unitCount {
+            // Units left the cabinet without an issue scan: they cannot be tracked back. Hold.
+            fx += placeHold(r.plan.patient, "release \(r.id): \(outcome)", at: at)
+        } else {
+            fx.append(.feedback(.accepted("release \(r.id) complete")))
+        }
+        if r.plan.residueMg > 0 {
+            fx.append(.feedback(.prompt("release \(r.id): \(r.plan.residueMg) mg residue must be wasted with a witness")))
+        }
+        return fx
+    }
+
+    private mutating func raiseAlarm(_ kind: AlarmKind, _ detail: String, at: Moment) -> [CabinetEffect] {
+        // Safe first: the lock is de-energised before anything is recorded (I2, §4a).
+        var fx: [CabinetEffect] = [.deEnergiseLock]
+        lockEnergised = false
+        fx.append(.commit(.alarm(kind, detail: detail, at: at)))
+        alarmActive = true
+        fx.append(.feedback(.alarm(true)))
+        fx += setLockdown(true, reason: "\(kind.rawValue): \(detail)", by: "dosecabd", at: at)
+        return fx
+    }
+
+    private mutating func setLockdown(_ on: Bool, reason: String, by: String, at: Moment) -> [CabinetEffect] {
+        if on {
+            guard lockdown == nil else { return [] }
+            lockdown = reason
+            var fx: [CabinetEffect] = []
+            if lockEnergised { fx.append(.deEnergiseLock); lockEnergised = false }
+            if case .committing = step { step = .idle }
+            if case .deciding = step { step = .idle }
+            fx.append(.commit(.lockdown(on: true, reason: reason, by: by, at: at)))
+            return fx
+        }
+        guard lockdown != nil else { return [] }
+        lockdown = nil
+        alarmActive = false
+        return [.commit(.lockdown(on: false, reason: reason, by: by, at: at)), .feedback(.alarm(false))]
+    }
+
+    // MARK: Units
+
+    private mutating func onIssueScan(_ serial: UnitSerial, _ stock: StockUnit?, _ at: Moment) -> [CabinetEffect] {
+        guard var r = release, r.phase != .closing || doorOpen else {
+            // No release open: a witness scanning an open witnessed unit confirms its consumption.
+            if let unit = ledger.unit(serial), unit.state == .open, unit.rule == .witnessed, let witness = currentSession(at) {
+                return onConsumed(serial, witness.id, at)
+            }
+            return [.commit(.anomaly(.unknownSerial, serial: serial, patient: nil,
+                                     detail: "issue scan with no release open", at: at)),
+                    .feedback(.refused("unit \(serial): no release open"))]
+        }
+        let plan = r.plan
+        guard let stock else {
+            let kind: LedgerAnomaly = ledger.unit(serial) != nil ? .alreadyIssued : .unknownSerial
+            return [.commit(.anomaly(kind, serial: serial, patient: plan.patient,
+                                     detail: "scanned on release \(r.id) but not in stock", at: at)),
+                    .feedback(.refused("unit \(serial) is not in stock: put it back and report it"))]
+        }
+        var problems: [String] = []
+        if stock.drug != plan.drug { problems.append("drug \(stock.drug.rawValue), release is \(plan.drug.rawValue)") }
+        if stock.route != plan.route { problems.append("route \(stock.route.rawValue), release is \(plan.route.rawValue)") }
+        if stock.strengthMg != plan.unitStrengthMg { problems.append("\(stock.strengthMg) mg, release needs \(plan.unitStrengthMg) mg units") }
+        if r.issued.count >= plan.unitCount { problems.append("release already has its \(plan.unitCount) units") }
+        if !problems.isEmpty {
+            return [.commit(.anomaly(.wrongCloseOutRule, serial: serial, patient: plan.patient,
+                                     detail: "does not match release \(r.id): " + problems.joined(separator: "; "), at: at)),
+                    .feedback(.refused("unit \(serial) does not match the release: \(problems.joined(separator: "; "))"))]
+        }
+        let deadline = at.advanced(byMillis: Int64(plan.closeOut.deadlineMinutes) * 60_000)
+        let unit = IssuedUnit(serial: serial, release: r.id, patient: plan.patient, drug: plan.drug, route: plan.route,
+                              strengthMg: stock.strengthMg, rule: plan.closeOut.rule, issuedAt: at, deadline: deadline)
+        if let anomaly = ledger.issue(unit) {
+            return [.commit(.anomaly(anomaly, serial: serial, patient: plan.patient, detail: "serial seen before", at: at)),
+                    .feedback(.refused("unit \(serial) was seen before"))]
+        }
+        r.issued.append(serial)
+        release = r
+        return [.commit(.issue(unit)), .startTimer(.closeOut(serial), atBootMillis: deadline.bootMillis),
+                .feedback(.accepted("unit \(serial) issued (\(r.issued.count) of \(plan.unitCount))"))]
+    }
+
+    private mutating func onReturn(_ serial: UnitSerial, _ at: Moment) -> [CabinetEffect] {
+        let present: PatientID? = {
+            switch step {
+            case .patientPIN(let p, _), .attestation(let p), .deciding(let p): return p.id
+            default: return nil
+            }
+        }()
+        switch ledger.bookReturn(serial, at: at) {
+        case .success(let unit):
+            var fx: [CabinetEffect] = [.commit(.unitReturned(serial, release: unit.release, patient: unit.patient, at: at)),
+                                       .cancelTimer(.closeOut(serial)), .feedback(.accepted("unit \(serial) returned"))]
+            if unit.rule == .witnessed {
+                fx.insert(.commit(.anomaly(.wrongCloseOutRule, serial: serial, patient: unit.patient,
+                                           detail: "returned through the chute although its close-out is witnessed", at: at)), at: 1)
+            }
+            if let present, present != unit.patient {
+                fx.insert(.commit(.anomaly(.anotherPatientsUnit, serial: serial, patient: present,
+                                           detail: "returned while \(present) was at the counter; released to \(unit.patient)", at: at)), at: 1)
+            }
+            return fx
+        case .failure(let anomaly):
+            let owner = ledger.unit(serial)?.patient
+            return [.commit(.anomaly(anomaly, serial: serial, patient: owner, detail: "return not booked", at: at)),
+                    .feedback(.refused("unit \(serial): \(anomaly.rawValue)"))]
+        }
+    }
+
+    private mutating func onConsumed(_ serial: UnitSerial, _ witness: StaffID, _ at: Moment) -> [CabinetEffect] {
+        if let unit = ledger.unit(serial), let staff = roster.staffByID[witness],
+           staff.alsoPatient == unit.patient || roster.patients.values.contains(where: { $0.id == unit.patient && $0.alsoStaff == witness }) {
+            return refuse([Refusal(.witnessIsPatient, "\(witness) cannot witness their own unit \(serial)")], patient: unit.patient, staff: witness, at: at)
+        }
+        switch ledger.bookConsumed(serial, at: at) {
+        case .success(let unit):
+            return [.commit(.unitConsumed(serial, release: unit.release, patient: unit.patient, witness: witness, at: at)),
+                    .cancelTimer(.closeOut(serial)), .feedback(.accepted("unit \(serial) consumed, witnessed by \(witness)"))]
+        case .failure(let anomaly):
+            return [.commit(.anomaly(anomaly, serial: serial, patient: ledger.unit(serial)?.patient,
+                                     detail: "consumption not booked", at: at)),
+                    .feedback(.refused("unit \(serial): \(anomaly.rawValue)"))]
+        }
+    }
+
+    private mutating func placeHold(_ patient: PatientID, _ reason: String, at: Moment) -> [CabinetEffect] {
+        guard holds[patient] == nil else { return [] }
+        holds[patient] = reason
+        return [.commit(.hold(patient, reason: reason, at: at)), .feedback(.refused("patient \(patient) on hold: \(reason)"))]
+    }
+
+    private mutating func onClearHold(_ patient: PatientID, _ by: StaffID, _ reason: String, _ at: Moment) -> [CabinetEffect] {
+        guard holds[patient] != nil else { return [.feedback(.refused("patient \(patient) is not on hold"))] }
+        guard let staff = roster.staffByID[by], staff.role.makesClinicalDecisions else {
+            return [.feedback(.refused("only a clinician or admin may clear a hold"))]
+        }
+        guard staff.alsoPatient != patient else { return [.feedback(.refused("nobody may clear their own hold"))] }
+        holds[patient] = nil
+        return [.commit(.holdCleared(patient, by: by, reason: reason, at: at)), .feedback(.accepted("hold on \(patient) cleared"))]
+    }
+
+    // MARK: Timers
+
+    private mutating func onTimer(_ timer: TimerID, _ at: Moment) -> [CabinetEffect] {
+        switch timer {
+        case .pinEntry:
+            let expires: Int64
+            switch step {
+            case .staffPIN(_, let e), .patientPIN(_, let e): expires = e
+            default: return []
+            }
+            guard at.bootMillis >= expires else { return [] }
+            step = .idle
+            keyBuffer = ""
+            return [.feedback(.prompt("PIN entry timed out"))]
+        case .staffSession:
+            guard let s = staffSession, at.bootMillis >= s.expires else { return [] }
+            staffSession = nil
+            if case .attestation = step { step = .idle }
+            return [.feedback(.prompt("staff session of \(s.staff.id) ended"))]
+        case .unlockWindow(let id):
+            guard let r = release, r.id == id, r.phase == .unlocked else { return [] }
+            release = nil
+            lockEnergised = false
+            return [.deEnergiseLock,
+                    .commit(.releaseCompleted(id, patient: r.plan.patient, unitsIssued: 0, unitsExpected: r.plan.unitCount,
+                                              outcome: "unlock window expired, door not opened", at: at)),
+                    .startTimer(.boltConfirm, atBootMillis: at.bootMillis + Int64(policy.boltConfirmSeconds) * 1000)]
+        case .doorHeldOpen(let id):
+            guard let r = release, r.id == id, r.phase == .doorOpen, doorOpen else { return [] }
+            return raiseAlarm(.doorHeldOpen, "door open more than \(policy.doorOpenMaxSeconds) s during release \(id)", at: at)
+        case .boltConfirm:
+            guard !doorOpen, !lockEnergised, !boltEngaged else { return [] }
+            var fx = raiseAlarm(.lockFault, "bolt did not engage after the door closed", at: at)
+            if let r = release, r.phase == .closing {
+                release = nil
+                fx.append(.commit(.releaseCompleted(r.id, patient: r.plan.patient, unitsIssued: r.issued.count,
+                                                    unitsExpected: r.plan.unitCount, outcome: "lock fault", at: at)))
+            }
+            return fx
+        case .closeOut:
+            var fx: [CabinetEffect] = []
+            for unit in ledger.expire(now: at) {
+                let reason = unit.rule == .return ? "not returned by its deadline" : "consumption not confirmed by its deadline"
+                fx.append(.commit(.unitIncident(unit.serial, release: unit.release, patient: unit.patient, reason: reason, at: at)))
+                fx += placeHold(unit.patient, "unit \(unit.serial) \(reason)", at: at)
+            }
+            return fx
+        }
+    }
+}
