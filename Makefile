@@ -22,7 +22,7 @@ test:
 
 demo:
 	@bash .ci/setup build
-	swift build --product dosecabd --product dosecabctl
+	swift build
 	.build/debug/dosecabd --simulate
 
 clean:

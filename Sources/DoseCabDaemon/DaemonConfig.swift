@@ -1,0 +1,213 @@
+import DoseCabCore
+import Foundation
+import TOMLKit
+
+/// The daemon's configuration: `/etc/dosecab/dosecab.toml` plus `dosecab.toml.d/*.toml`
+/// drop-ins applied in name order (the systemd convention). Every key is in docs/configuration.md.
+/// Unknown keys are errors: a typo must not silently leave a clinic rule at its default.
+public struct DaemonConfig: Sendable, Hashable {
+    public var stateDirectory = "/var/lib/dosecab"
+    public var socketPath = "/run/dosecab/control.sock"
+    public var pinMapPath = "/etc/dosecab/pinmap.toml"
+    public var prescribersDirectory = "/etc/dosecab/prescribers"
+    public var readGroup = "dosecab"
+    public var adminGroup = "dosecab-admin"
+    /// Refuse releases while the system clock is not NTP-synchronised.
+    public var requireClockSync = true
+    public var policy = ClinicPolicy()
+    public var wiegandFrameGapMillis = 25
+    public var returnWindowMillis = 2000
+    public var journalMaxUnsentSeconds = 10
+    public var journalCapacity = 4096
+
+    public init() {}
+
+    /// What `--simulate` runs with: the demo clinic in a local folder, windows all day so the
+    /// demo works at any hour, no NTP needed.
+    public static func simulated(stateDirectory: String) -> DaemonConfig {
+        var c = DaemonConfig()
+        c.stateDirectory = stateDirectory
+        c.socketPath = stateDirectory + "/control.sock"
+        c.prescribersDirectory = stateDirectory + "/prescribers"
+        c.requireClockSync = false
+        c.policy.windows = [
+            DosingWindow(name: "night", startMinute: 0, endMinute: 8 * 60),
+            DosingWindow(name: "day", startMinute: 8 * 60, endMinute: 16 * 60),
+            DosingWindow(name: "evening", startMinute: 16 * 60, endMinute: 24 * 60),
+        ]
+        return c
+    }
+
+    /// Loads the main file and its drop-ins over `base`.
+    public static func load(path: String, base: DaemonConfig = DaemonConfig()) throws(ConfigError) -> DaemonConfig {
+        var config = base
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw ConfigError(file: path, key: nil, problem: "cannot read the file")
+        }
+        try config.apply(toml: text, file: path)
+        let dropins = path + ".d"
+        if let names = try? FileManager.default.contentsOfDirectory(atPath: dropins) {
+            for name in names.sorted() where name.hasSuffix(".toml") {
+                let file = dropins + "/" + name
+                guard let t = try? String(contentsOfFile: file, encoding: .utf8) else {
+                    throw ConfigError(file: file, key: nil, problem: "cannot read the file")
+                }
+                try config.apply(toml: t, file: file)
+            }
+        }
+        let problems = config.policy.validationErrors()
+        if let first = problems.first { throw ConfigError(file: path, key: "policy", problem: first) }
+        return config
+    }
+
+    /// Applies one TOML document on top of this configuration.
+    public mutating func apply(toml: String, file: String) throws(ConfigError) {
+        let root: TOMLTable
+        do { root = try TOMLTable(string: toml) } catch let e as TOMLParseError {
+            throw ConfigError(file: file, key: nil, problem: "TOML syntax error at line \(e.source.begin.line): \(e.description)")
+        } catch { throw ConfigError(file: file, key: nil, problem: "not TOML") }
+        for (section, value) in root {
+            guard let table = value.table else { throw ConfigError(file: file, key: section, problem: "must be a table [\(section)]") }
+            switch section {
+            case "daemon": try applyDaemon(table, file)
+            case "policy": try applyPolicy(table, file)
+            case "close-out": try applyCloseOut(table, file)
+            case "hardware": try applyHardware(table, file)
+            case "journal": try applyJournal(table, file)
+            default: throw ConfigError(file: file, key: section, problem: "unknown section")
+            }
+        }
+    }
+
+    private func string(_ v: any TOMLValueConvertible, _ file: String, _ key: String) throws(ConfigError) -> String {
+        guard let s = v.string, !s.isEmpty else { throw ConfigError(file: file, key: key, problem: "must be a non-empty string") }
+        return s
+    }
+
+    private func int(_ v: any TOMLValueConvertible, _ file: String, _ key: String, _ range: ClosedRange<Int>) throws(ConfigError) -> Int {
+        guard let i = v.int, range.contains(i) else {
+            throw ConfigError(file: file, key: key, problem: "must be an integer from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return i
+    }
+
+    private mutating func applyDaemon(_ t: TOMLTable, _ file: String) throws(ConfigError) {
+        for (key, v) in t {
+            let k = "daemon.\(key)"
+            switch key {
+            case "state-directory": stateDirectory = try string(v, file, k)
+            case "socket": socketPath = try string(v, file, k)
+            case "pinmap": pinMapPath = try string(v, file, k)
+            case "prescribers-directory": prescribersDirectory = try string(v, file, k)
+            case "read-group": readGroup = try string(v, file, k)
+            case "admin-group": adminGroup = try string(v, file, k)
+            case "require-clock-sync":
+                guard let b = v.bool else { throw ConfigError(file: file, key: k, problem: "must be true or false") }
+                requireClockSync = b
+            case "utc-offset-minutes": policy.calendar = ClinicCalendar(utcOffsetMinutes: try int(v, file, k, -840...840))
+            default: throw ConfigError(file: file, key: k, problem: "unknown key")
+            }
+        }
+    }
+
+    private mutating func applyPolicy(_ t: TOMLTable, _ file: String) throws(ConfigError) {
+        for (key, v) in t {
+            let k = "policy.\(key)"
+            switch key {
+            case "ceiling-diacetylmorphine-mg": policy.dailyCeilingMg[.diacetylmorphine] = try int(v, file, k, 1...5000)
+            case "ceiling-methadone-mg": policy.dailyCeilingMg[.methadone] = try int(v, file, k, 1...1000)
+            case "windows":
+                guard let array = v.array, !array.isEmpty else { throw ConfigError(file: file, key: k, problem: "must be a list like [\"07:00-10:00\"]") }
+                var windows: [DosingWindow] = []
+                for (i, item) in array.enumerated() {
+                    guard let s = item.string, let w = Self.parseWindow(s, name: "window \(i + 1)") else {
+                        throw ConfigError(file: file, key: k, problem: "entry \(i + 1) must be \"HH:MM-HH:MM\"")
+                    }
+                    windows.append(w)
+                }
+                policy.windows = windows
+            case "min-interval-minutes": policy.minIntervalMinutes = try int(v, file, k, 0...1440)
+            case "titration-max-percent": policy.titrationMaxPercentOfPreviousDay = try int(v, file, k, 0...100)
+            case "missed-days-reauthorise": policy.missedDaysReauthorise = try int(v, file, k, 1...30)
+            case "missed-days-retitrate": policy.missedDaysRetitrate = try int(v, file, k, 1...60)
+            case "observation-minutes": policy.observationMinutes = try int(v, file, k, 0...240)
+            case "pin-attempts": policy.pinAttemptsBeforeLockout = try int(v, file, k, 1...10)
+            case "pin-lockout-minutes": policy.pinLockoutMinutes = try int(v, file, k, 1...1440)
+            case "staff-session-seconds": policy.staffSessionSeconds = try int(v, file, k, 10...3600)
+            case "pin-entry-seconds": policy.pinEntrySeconds = try int(v, file, k, 5...300)
+            case "unlock-window-seconds": policy.unlockWindowSeconds = try int(v, file, k, 1...120)
+            case "bolt-confirm-seconds": policy.boltConfirmSeconds = try int(v, file, k, 1...30)
+            case "door-open-max-seconds": policy.doorOpenMaxSeconds = try int(v, file, k, 10...1800)
+            default: throw ConfigError(file: file, key: k, problem: "unknown key")
+            }
+        }
+    }
+
+    private mutating func applyCloseOut(_ t: TOMLTable, _ file: String) throws(ConfigError) {
+        for (routeName, v) in t {
+            guard let route = Route(rawValue: routeName), let rt = v.table else {
+                throw ConfigError(file: file, key: "close-out.\(routeName)", problem: "must be [close-out.injectable|inhalable|oral]")
+            }
+            var c = policy.closeOutPolicy(for: route)
+            for (key, value) in rt {
+                let k = "close-out.\(routeName).\(key)"
+                switch key {
+                case "rule":
+                    guard let s = value.string, let rule = CloseOutRule(rawValue: s) else {
+                        throw ConfigError(file: file, key: k, problem: "must be \"return\" or \"witnessed\"")
+                    }
+                    c.rule = rule
+                case "deadline-minutes": c.deadlineMinutes = try int(value, file, k, 1...1440)
+                default: throw ConfigError(file: file, key: k, problem: "unknown key")
+                }
+            }
+            policy.closeOut[route] = c
+        }
+    }
+
+    private mutating func applyHardware(_ t: TOMLTable, _ file: String) throws(ConfigError) {
+        for (key, v) in t {
+            let k = "hardware.\(key)"
+            switch key {
+            case "wiegand-frame-gap-ms": wiegandFrameGapMillis = try int(v, file, k, 5...200)
+            case "return-window-ms": returnWindowMillis = try int(v, file, k, 100...30_000)
+            default: throw ConfigError(file: file, key: k, problem: "unknown key")
+            }
+        }
+    }
+
+    private mutating func applyJournal(_ t: TOMLTable, _ file: String) throws(ConfigError) {
+        for (key, v) in t {
+            let k = "journal.\(key)"
+            switch key {
+            case "max-unsent-seconds": journalMaxUnsentSeconds = try int(v, file, k, 1...600)
+            case "capacity": journalCapacity = try int(v, file, k, 64...1_000_000)
+            default: throw ConfigError(file: file, key: k, problem: "unknown key")
+            }
+        }
+    }
+
+    static func parseWindow(_ s: String, name: String) -> DosingWindow? {
+        let parts = s.split(separator: "-")
+        guard parts.count == 2, let a = minute(parts[0]), let b = minute(parts[1]), a < b else { return nil }
+        return DosingWindow(name: name, startMinute: a, endMinute: b)
+    }
+
+    static func minute(_ s: Substring) -> Int? {
+        let hm = s.split(separator: ":")
+        guard hm.count == 2, hm[0].count == 2, hm[1].count == 2, let h = Int(hm[0]), let m = Int(hm[1]),
+              (0...24).contains(h), (0...59).contains(m), h * 60 + m <= 1440 else { return nil }
+        return h * 60 + m
+    }
+}
+
+/// One clear line: which file, which key, what is wrong.
+public struct ConfigError: Error, Sendable, Hashable, CustomStringConvertible {
+    public var file: String
+    public var key: String?
+    public var problem: String
+
+    public var description: String {
+        "configuration error in \(file)\(key.map { " at \($0)" } ?? ""): \(problem)"
+    }
+}

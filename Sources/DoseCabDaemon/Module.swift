@@ -1,1 +1,0 @@
-// DoseCabDaemon: filled in by its issue; see docs/architecture.md.
