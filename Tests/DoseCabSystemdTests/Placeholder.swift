@@ -1,1 +1,1 @@
-// Tests for DoseCabSystemd.
+// placeholder

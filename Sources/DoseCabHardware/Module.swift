@@ -1,1 +1,0 @@
-// DoseCabHardware: filled in by its issue; see docs/architecture.md.

@@ -1,0 +1,52 @@
+import DoseCabCore
+
+/// The fixed `MESSAGE_ID` of each kind of dosecab journal entry (32 lower-case hex
+/// digits, as `systemd-id128 new` prints). They never change: auditors' saved queries and
+/// `systemd/dosecab.catalog` depend on them. docs/journal.md lists them.
+public enum JournalMessageID {
+    /// The `MESSAGE_ID` of an audit event kind.
+    public static func forKind(_ kind: AuditEventKind) -> String {
+        switch kind {
+        case .release: "47686d4e4a2240219b94b7cb1daca31f"
+        case .issue: "9dcfbdf9d9f142c38babe177270ae1da"
+        case .return: "f6f083325a6a40c68756867ba340d7eb"
+        case .consumed: "66e8f7000e0646f891dbe5e6ade4f89e"
+        case .refusal: "22052c28f7a746309675442d96ae5755"
+        case .hold: "391722fb6ac342df8319f85be05f5a99"
+        case .holdCleared: "8afc5d58220a49758002f38f007c5087"
+        case .incident: "a593d65385df448db9f9cd7bbeea1e18"
+        case .alarm: "f0798ba04e914517ab0b3ad6c4250ce5"
+        case .lockdown: "a754c0e824bb4189afa3085f4f547e87"
+        case .admin: "988b4b5196c8491ca18a78abb65e4cf7"
+        case .releaseCompleted: "0b910aa1368443aeb302269b81bee6da"
+        case .waste: "945307fadb3a452dad12a2b1a1cbe8f5"
+        case .startup: "5527b09df02747d3b7defb0e0ec658f2"
+        case .recovery: "6251d2c8ab5641eb9a76e7611d8627c4"
+        }
+    }
+
+    /// `dosecabd --safe-state` (the unit's `ExecStopPost=`) de-energised the lock. Not an
+    /// audit event (it runs without the store), but the crash test looks for it.
+    public static let safeState = "36a00af633564a06859e0a9fccbb9ca2"
+
+    /// Every dosecab `MESSAGE_ID` with a short name, for the catalog check and docs.
+    public static var all: [(name: String, id: String)] {
+        AuditEventKind.allCases.map { ($0.rawValue, forKind($0)) } + [("safe-state", safeState)]
+    }
+}
+
+extension AuditEventKind {
+    /// The priority this kind is journaled at unless the event overrides it.
+    /// A release is notice; routine accounting is info; an incident or hold is err (a unit
+    /// may be outside the clinic); a physical alarm is alert (forced door, tamper).
+    public var journalPriority: JournalPriority {
+        switch self {
+        case .release: .notice
+        case .issue, .return, .consumed, .releaseCompleted: .info
+        case .refusal, .holdCleared, .admin, .waste, .startup: .notice
+        case .hold, .incident: .error
+        case .alarm: .alert
+        case .lockdown, .recovery: .warning
+        }
+    }
+}

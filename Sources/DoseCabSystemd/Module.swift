@@ -1,1 +1,0 @@
-// DoseCabSystemd: filled in by its issue; see docs/architecture.md.
