@@ -9,4 +9,13 @@
 #include <systemd/sd-daemon.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <sys/timex.h>
+
+// Whether the kernel's clock discipline says the clock is synchronised (what systemd's
+// timedatectl reports as "System clock synchronized"). adjtimex is not variadic, but
+// struct timex has bitfields Swift cannot zero-initialise cleanly, hence the shim.
+static inline int dosecab_clock_synchronised(void) {
+    struct timex tx = {0};
+    return adjtimex(&tx) != TIME_ERROR;
+}
 #endif

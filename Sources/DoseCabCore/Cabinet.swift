@@ -110,7 +110,7 @@ public enum CounterStep: Hashable, Sendable {
 public struct Cabinet: Sendable {
     public let policy: ClinicPolicy
     public private(set) var roster: Roster
-    let pins: any PINVerifier
+    public let pins: any PINVerifier
 
     public private(set) var lockEnergised = false
     public private(set) var doorOpen = false

@@ -1,1 +1,36 @@
-print("dosecabd: not yet wired")
+import ArgumentParser
+import DoseCabDaemon
+import Foundation
+
+/// `dosecabd`: the dose cabinet daemon.
+@main
+struct DoseCabD: AsyncParsableCommand {
+    static let version = "0.1.0"
+    static let configuration = CommandConfiguration(
+        commandName: "dosecabd",
+        abstract: "Runs the locked dose cabinet of a heroin-assisted-treatment clinic.",
+        version: version)
+
+    @Option(name: .long, help: "Configuration file (drop-ins in FILE.d/*.toml).")
+    var config: String?
+
+    @Flag(name: .long, help: "Run on simulated lines with a demo clinic (no root, hardware or journald needed).")
+    var simulate = false
+
+    @Option(name: .customLong("state-dir"), help: "State folder (default with --simulate: ./.dosecab-sim).")
+    var stateDir: String?
+
+    @Flag(name: .customLong("safe-state"), help: "De-energise every output and exit (systemd's ExecStopPost).")
+    var safeState = false
+
+    func run() async throws {
+        if safeState { throw ExitCode(Daemon.safeState(configPath: config, simulate: simulate)) }
+        do {
+            try await Daemon.run(DaemonOptions(configPath: config, simulate: simulate, stateDirectory: stateDir, version: Self.version))
+        } catch {
+            // One clear line and a non-zero exit: bad config, a missing line, an unwritable store.
+            FileHandle.standardError.write(Data("dosecabd: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+}

@@ -1,0 +1,99 @@
+import DoseCabCore
+import DoseCabHardware
+import Foundation
+
+/// Line edges → cabinet events. Wiegand data lines go straight to their decoder (never
+/// debounced: 50 µs pulses); door, bolt, tamper and beam may be debounced (§4a).
+extension CabinetDriver {
+    func input(_ edge: LineEvent) {
+        if let (reader, _) = edge.role.wiegand {
+            let outputs = reader == .counter ? counterDecoder.feed(edge) : returnDecoder.feed(edge)
+            deliver(outputs, from: reader, at: edge.timestampNanos)
+        } else if var debouncer = debouncers[edge.role] {
+            let settled = debouncer.feed(edge)
+            debouncers[edge.role] = debouncer
+            for e in settled { physical(e) }
+        } else {
+            physical(edge)
+        }
+        armInputDeadline()
+    }
+
+    /// Door, bolt, tamper and beam, after debouncing. Logical levels: door active = closed,
+    /// bolt active = engaged, tamper active = case open, beam active = beam broken.
+    func physical(_ edge: LineEvent) {
+        let now = clock.now()
+        switch edge.role {
+        case .door: handle(.door(open: !edge.level, at: now))
+        case .bolt: handle(.bolt(engaged: edge.level, at: now))
+        case .tamper: if edge.level { handle(.tamper(at: now)) }
+        case .returnBeam:
+            if edge.level { chuteOutputs(chute.beam(at: edge.timestampNanos)) }
+        default: break
+        }
+    }
+
+    func deliver(_ outputs: [WiegandOutput], from reader: Reader, at nanos: UInt64) {
+        for output in outputs {
+            switch output {
+            case .card(let card):
+                if reader == .counter {
+                    handle(.card(card, at: clock.now()))
+                } else {
+                    chuteOutputs(chute.scan(card, at: nanos))
+                }
+            case .keys(let keys):
+                if reader == .counter { handle(.keys(keys, at: clock.now())) }
+            case .rejected(let why):
+                // Bad input is harmless (I6): a clear reason in the journal, nothing changed.
+                rejectedFrames += 1
+                logger.warning("Wiegand frame rejected: \(why)", metadata: ["reader": "\(reader.rawValue)"])
+            }
+        }
+    }
+
+    func chuteOutputs(_ outputs: [ReturnChute.Output]) {
+        for output in outputs {
+            let now = clock.now()
+            switch output {
+            case .returned(let serial):
+                handle(.returned(serial, at: now))
+            case .issueScan(let serial):
+                let stock = try? store.stockUnit(serial: serial)
+                let inStock = stock.flatMap { $0?.state == .inStock ? $0?.unit : nil }
+                handle(.issueScan(serial, stock: inStock, at: now))
+            case .beamWithoutScan:
+                logger.warning("return chute: beam broken with no scan; nothing booked")
+            }
+        }
+    }
+
+    /// One task sleeps until the earliest decoder, chute or debounce deadline (monotonic ns).
+    func armInputDeadline() {
+        inputDeadlineTask?.cancel()
+        let deadlines = [counterDecoder.nextDeadline, returnDecoder.nextDeadline, chute.nextDeadline]
+            + debouncers.values.map(\.nextDeadline)
+        guard let next = deadlines.compactMap({ $0 }).min() else { return }
+        let now = MonotonicClock.now()
+        let wait = next > now ? next - now : 0
+        inputDeadlineTask = Task { [weak self] in
+            try? await Task.sleep(for: .nanoseconds(Int64(wait) + 100_000))
+            guard !Task.isCancelled else { return }
+            await self?.inputDeadlinesPassed()
+        }
+    }
+
+    func inputDeadlinesPassed() {
+        let now = MonotonicClock.now()
+        deliver(counterDecoder.frameEnd(now: now), from: .counter, at: now)
+        deliver(returnDecoder.frameEnd(now: now), from: .returnScanner, at: now)
+        chuteOutputs(chute.expire(now: now))
+        for role in Array(debouncers.keys) {
+            if var d = debouncers[role], let e = d.expire(now: now) {
+                debouncers[role] = d
+                physical(e)
+            }
+        }
+        armInputDeadline()
+    }
+}

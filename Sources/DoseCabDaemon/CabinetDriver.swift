@@ -1,0 +1,316 @@
+import DoseCabCore
+import DoseCabHardware
+import DoseCabStore
+import DoseCabSystemd
+import Foundation
+import Logging
+
+/// The one owner of the cabinet state machine. It turns line edges into cabinet events,
+/// feeds them to `Cabinet`, and performs the effects in order: store (fsync) → journal
+/// (queued to the journal thread) → lines. Making safe runs before any record (I2).
+///
+/// Effects are performed synchronously inside the actor, so no other event can interleave
+/// between a write-ahead commit and the energise that depends on it.
+public actor CabinetDriver {
+    public let config: DaemonConfig
+    let store: Store
+    let journal: JournalWriter
+    let lines: any CabinetLines
+    let clock: DaemonClock
+    let logger: Logger
+    let simulate: Bool
+    let version: String
+
+    var cabinet: Cabinet
+    /// Armed cabinet timers: boot-clock deadlines.
+    var timers: [TimerID: Int64] = [:]
+    var timerTask: Task<Void, Never>?
+    var inputTask: Task<Void, Never>?
+    var storeProblem: String?
+    var recentFeedback: [String] = []
+    let startedAt: Moment
+
+    // Input side: pure decoders fed from line edges, with their own deadlines (monotonic ns).
+    var counterDecoder: WiegandDecoder
+    var returnDecoder: WiegandDecoder
+    var chute: ReturnChute
+    var debouncers: [LineRole: Debouncer] = [:]
+    var inputDeadlineTask: Task<Void, Never>?
+    public private(set) var rejectedFrames = 0
+
+    public init(config: DaemonConfig, store: Store, journal: JournalWriter, lines: any CabinetLines, clock: DaemonClock,
+                pins: any PINVerifier, logger: Logger, simulate: Bool, version: String, pinMap: PinMap) throws {
+        self.config = config
+        self.store = store
+        self.journal = journal
+        self.lines = lines
+        self.clock = clock
+        self.logger = logger
+        self.simulate = simulate
+        self.version = version
+        let roster = Roster(patients: try store.patients(), staff: try store.staffMembers())
+        let lockdown = try store.isLockedDown()
+        var holds: [PatientID: String] = [:]
+        for h in try store.holds() { holds[h.patient] = h.reason }
+        let now = clock.now()
+        startedAt = now
+        cabinet = Cabinet(policy: config.policy, roster: roster, pins: pins, ledger: try store.unitLedger(now: now),
+                          holds: holds, lockdown: lockdown.on ? lockdown.reason : nil)
+        var wc = WiegandDecoder.Configuration()
+        wc.frameGapNanos = UInt64(config.wiegandFrameGapMillis) * 1_000_000
+        counterDecoder = WiegandDecoder(reader: .counter, configuration: wc)
+        returnDecoder = WiegandDecoder(reader: .returnScanner, configuration: wc)
+        chute = ReturnChute(windowNanos: UInt64(config.returnWindowMillis) * 1_000_000)
+        for role in [LineRole.door, .bolt, .tamper, .returnBeam] {
+            let ms = pinMap.lines[role]?.debounceMillis ?? 0
+            if ms > 0 { debouncers[role] = Debouncer(role: role, intervalNanos: UInt64(ms) * 1_000_000, initial: (try? lines.read(role)) ?? false) }
+        }
+    }
+
+    // MARK: Start and stop
+
+    /// Recovery and start: the lock is made safe first, in-flight releases become interrupted,
+    /// open units resume their deadlines, the journal gets what it missed.
+    public func start() throws -> String {
+        lines.makeSafe()
+        let now = clock.now()
+        let report = try store.recover(now: now)
+        for record in report.records { mirror(record) }
+        let doorOpen = !((try? lines.read(.door)) ?? true)
+        let boltEngaged = (try? lines.read(.bolt)) ?? false
+        var fx: [CabinetEffect] = [.commit(.startup(version: version, at: now))]
+        if !report.interrupted.isEmpty || !report.openUnits.isEmpty {
+            fx.append(.commit(.recovery(summary: report.summary, at: now)))
+        }
+        fx += cabinet.start(doorOpen: doorOpen, boltEngaged: boltEngaged, interruptedReleases: report.interrupted, at: now)
+        perform(fx)
+        replayJournal()
+        return report.summary
+    }
+
+    /// Consumes line edges until the stream ends.
+    public func runInputs() async {
+        for await edge in lines.events {
+            input(edge)
+        }
+    }
+
+    public func shutdown() {
+        lines.makeSafe()
+        timerTask?.cancel()
+        inputDeadlineTask?.cancel()
+    }
+
+    // MARK: Events
+
+    /// Feeds one event and performs its effects, including events the effects feed back.
+    public func handle(_ event: CabinetEvent) {
+        perform(cabinet.handle(event))
+    }
+
+    func perform(_ effects: [CabinetEffect]) {
+        var queue = effects[...]
+        while let effect = queue.popFirst() {
+            // Effects of a fed-back event run before anything still queued behind it.
+            for event in perform(effect).reversed() {
+                queue = (cabinet.handle(event) + queue)[...]
+            }
+        }
+        rearmTimers()
+    }
+
+    /// Performs one effect; returns the events it feeds back.
+    private func perform(_ effect: CabinetEffect) -> [CabinetEvent] {
+        switch effect {
+        case .deEnergiseLock:
+            // Never waits for disk or journal: the lock goes safe first (I2).
+            do { try lines.set(.lock, active: false) } catch {
+                lines.makeSafe()
+                logger.critical("could not de-energise the lock: \(error); made every output safe")
+            }
+            return []
+        case .energiseLock(let id):
+            do {
+                try lines.set(.lock, active: true)
+                logger.notice("lock energised for release \(id)")
+                return []
+            } catch {
+                lines.makeSafe()
+                return [.fault("lock line: \(error)", at: clock.now())]
+            }
+        case .commit(let write):
+            commit(write)
+            return []
+        case .commitReleaseIntent(let id, let plan):
+            // I1: durable and journaled before the lock may be energised.
+            let now = clock.now()
+            guard journal.health().isHealthy else {
+                return [.releaseCommitFailed(id, reason: "journal unavailable: \(journal.health())", at: now)]
+            }
+            do {
+                let record = try store.commit(.releaseIntent(id, plan))
+                storeProblem = nil
+                guard mirror(record) else {
+                    return [.releaseCommitFailed(id, reason: "journal queue full", at: now)]
+                }
+                return [.releaseCommitted(id, at: clock.now())]
+            } catch {
+                storeProblem = error.description
+                logger.error("release \(id) not committed: \(error)")
+                return [.releaseCommitFailed(id, reason: error.description, at: now)]
+            }
+        case .evaluate(let request):
+            let now = clock.now()
+            let decision = decide(request, now)
+            return [.decided(decision, releaseID: newReleaseID(now), at: clock.now())]
+        case .startTimer(let id, let deadline):
+            timers[id] = deadline
+            return []
+        case .cancelTimer(let id):
+            timers[id] = nil
+            return []
+        case .feedback(let feedback):
+            show(feedback)
+            return []
+        }
+    }
+
+    func decide(_ request: DispenseRequest, _ now: Moment) -> DispenseDecision {
+        do {
+            let context = DispenseContext(
+                now: now, policy: config.policy,
+                prescriptions: try store.activePrescriptions(for: request.patient),
+                history: try store.patientHistory(request.patient, now: now, policy: config.policy),
+                stock: try store.stockLevels(),
+                lockdown: cabinet.lockdown != nil,
+                clockSynchronised: !config.requireClockSync || KernelClock.isSynchronised(),
+                newestLedgerWallMillis: try store.newestLedgerWallMillis(),
+                journalHealthy: journal.health().isHealthy,
+                storeHealthy: storeProblem == nil)
+            return DispensePolicy.decide(request, context)
+        } catch {
+            storeProblem = error.description
+            return .refused([Refusal(.storeUnavailable, error.description)])
+        }
+    }
+
+    func newReleaseID(_ now: Moment) -> ReleaseID {
+        let date = CivilTime(wallMillis: now.wallMillis, utcOffsetMinutes: config.policy.calendar.utcOffsetMinutes)
+        let stamp = date.date.replacingOccurrences(of: "-", with: "")
+        return ReleaseID("R-\(stamp)-\(UUID().uuidString.prefix(8).lowercased())")
+    }
+
+    /// Commits a write and mirrors its audit record. A failed commit marks the store unhealthy
+    /// (no new releases) and is logged; the state machine has already gone safe where it must.
+    @discardableResult
+    func commit(_ write: LedgerWrite) -> AuditRecord? {
+        do {
+            let record = try store.commit(write)
+            storeProblem = nil
+            mirror(record)
+            return record
+        } catch {
+            storeProblem = error.description
+            logger.critical("NOT RECORDED: \(write.auditEvent.message): \(error)")
+            return nil
+        }
+    }
+
+    /// Queues the journal mirror of an audit record; false when the queue refused it (it stays
+    /// unmirrored in the store and is replayed when the journal recovers).
+    @discardableResult
+    func mirror(_ record: AuditRecord) -> Bool {
+        let ok = journal.enqueue(Self.journalEvent(record).journalEntry())
+        if !ok { logger.warning("journal queue full: audit record \(record.seq) will be replayed from the store") }
+        return ok
+    }
+
+    /// Re-sends what the journal has not confirmed, from the store's audit log.
+    public func replayJournal() {
+        let confirmed = journal.stats.lastWrittenAuditSeq.map(Int64.init) ?? 0
+        if confirmed > 0 { try? store.markMirrored(upTo: confirmed) }
+        guard journal.health().isHealthy, journal.stats.unsent == 0,
+              let pending = try? store.unmirrored(limit: 256) else { return }
+        for record in pending where Int64(journal.stats.lastWrittenAuditSeq ?? 0) < record.seq {
+            guard mirror(record) else { break }
+        }
+    }
+
+    static func journalEvent(_ record: AuditRecord) -> AuditJournalEvent {
+        let f = record.event.fields
+        let known: Set<String> = ["release", "patient", "staff", "drug", "route", "dose_mg", "unit", "prescription", "reason"]
+        var extra: [(JournalField, String)] = []
+        for key in f.keys.sorted() where !known.contains(key) {
+            extra.append((JournalField.sanitized(key.uppercased(), prefix: "DOSECAB_"), f[key]!))
+        }
+        return AuditJournalEvent(
+            kind: record.event.kind, message: record.event.message,
+            releaseID: f["release"], patient: f["patient"], staff: f["staff"], drug: f["drug"], route: f["route"],
+            doseMg: f["dose_mg"].flatMap(Double.init), unit: f["unit"], prescription: f["prescription"], reason: f["reason"],
+            auditSeq: UInt64(record.seq), auditHash: record.hash, extra: extra)
+    }
+
+    func show(_ feedback: Feedback) {
+        let text: String
+        switch feedback {
+        case .accepted(let s):
+            text = "OK: \(s)"
+            try? lines.set(.ledOK, active: true)
+        case .refused(let s):
+            text = "REFUSED: \(s)"
+            try? lines.set(.ledOK, active: false)
+        case .prompt(let s): text = s
+        case .alarm(let on):
+            text = on ? "ALARM" : "alarm cleared"
+            try? lines.set(.buzzer, active: on)
+            try? lines.set(.ledFault, active: on)
+        }
+        recentFeedback.append(text)
+        if recentFeedback.count > 20 { recentFeedback.removeFirst(recentFeedback.count - 20) }
+        logger.info("counter: \(text)")
+    }
+
+    // MARK: Timers
+
+    func rearmTimers() {
+        timerTask?.cancel()
+        guard let next = timers.values.min() else { return }
+        let wait = max(0, next - clock.now().bootMillis)
+        timerTask = Task { [weak self] in
+            try? await Task.sleep(for: .milliseconds(wait))
+            guard !Task.isCancelled else { return }
+            await self?.fireDueTimers()
+        }
+    }
+
+    /// Fires every timer whose deadline has passed (also after `sim advance`).
+    public func fireDueTimers() {
+        let now = clock.now()
+        let due = timers.filter { $0.value <= now.bootMillis }.sorted { $0.value < $1.value }
+        for (id, _) in due {
+            timers[id] = nil
+            perform(cabinet.handle(.timer(id, at: now)))
+        }
+        rearmTimers()
+    }
+
+    // MARK: Simulation
+
+    public func advance(millis: Int64) {
+        clock.advance(millis: millis)
+        fireDueTimers()
+    }
+
+    // MARK: Accessors for the control socket
+
+    public var snapshot: Cabinet { cabinet }
+    public var armedTimers: [TimerID: Int64] { timers }
+    public var feedback: [String] { recentFeedback }
+    public var storeHealth: String? { storeProblem }
+    public var startMoment: Moment { startedAt }
+    public func now() -> Moment { clock.now() }
+
+    public func reloadRoster() throws {
+        perform(cabinet.handle(.roster(Roster(patients: try store.patients(), staff: try store.staffMembers()))))
+    }
+}

@@ -1,0 +1,369 @@
+import DoseCabControl
+import DoseCabCore
+import DoseCabHardware
+import DoseCabStore
+import DoseCabSystemd
+import Foundation
+
+/// The control socket's methods (docs/control-protocol.md). Read methods for `dosecab`,
+/// admin methods for `dosecab-admin` or root; every admin call is audited with the caller's
+/// uid and pid. `sim.*` exist only with `--simulate`.
+public struct ControlMethods: Sendable {
+    let driver: CabinetDriver
+    let store: Store
+    let journal: JournalWriter
+    let simLines: SimulatedLines?
+    let pins: ScryptPINs
+
+    public static let read: [String] = ["status", "outstanding", "releases", "holds", "rx.list", "stock.list",
+                                        "audit.verify", "audit.list", "report.daily", "people.list"]
+    public static let admin: [String] = ["hold.clear", "confirm", "rx.import", "stock.add", "enroll", "lockdown"]
+    public static let sim: [String] = ["sim.card", "sim.keys", "sim.scan", "sim.return", "sim.door", "sim.line",
+                                       "sim.advance", "sim.bolt-fault"]
+
+    public init(driver: CabinetDriver, store: Store, journal: JournalWriter, simLines: SimulatedLines?, pins: ScryptPINs) {
+        self.driver = driver
+        self.store = store
+        self.journal = journal
+        self.simLines = simLines
+        self.pins = pins
+    }
+
+    public var table: [String: Access] {
+        var t: [String: Access] = [:]
+        for m in Self.read { t[m] = .read }
+        for m in Self.admin { t[m] = .admin }
+        if simLines != nil { for m in Self.sim { t[m] = .admin } }
+        return t
+    }
+
+    public func handle(_ request: ControlRequest, _ caller: Caller) async -> ControlReply {
+        do {
+            return try await dispatch(request, caller)
+        } catch let error as MethodError {
+            return .failure(error.message)
+        } catch {
+            return .failure("\(request.method) failed: \(error)")
+        }
+    }
+
+    struct MethodError: Error { var message: String }
+
+    func string(_ p: [String: JSONValue], _ key: String) throws -> String {
+        guard let s = p[key]?.stringValue, !s.isEmpty else { throw MethodError(message: "parameter '\(key)' (string) is required") }
+        return s
+    }
+
+    func int(_ p: [String: JSONValue], _ key: String, default d: Int? = nil) throws -> Int {
+        if let v = p[key]?.intValue { return v }
+        if let d { return d }
+        throw MethodError(message: "parameter '\(key)' (integer) is required")
+    }
+
+    func dispatch(_ request: ControlRequest, _ caller: Caller) async throws -> ControlReply {
+        let p = request.parameters
+        switch request.method {
+        case "status": return try await status()
+        case "outstanding":
+            let units = try store.openUnits()
+            return .ok(["units": .array(units.map(Self.unitJSON))])
+        case "releases":
+            let since = Int64(try int(p, "since", default: Int(await driver.now().wallMillis - 86_400_000)))
+            return .ok(["releases": .array(try store.releases(since: since).map(Self.releaseJSON))])
+        case "holds":
+            return .ok(["holds": .array(try store.holds().map { h in
+                ["patient": .string(h.patient.rawValue), "reason": .string(h.reason), "since": .string(h.since.description)]
+            })])
+        case "rx.list":
+            let book = try store.prescriptionBook()
+            let items = book.entries.values.map(\.document).sorted { $0.id < $1.id }.map { doc -> JSONValue in
+                switch doc {
+                case .prescription(let rx):
+                    return ["id": .string(rx.id), "version": .number(Double(rx.version)), "patient": .string(rx.patient.rawValue),
+                            "drug": .string(rx.drug.rawValue), "route": .string(rx.route.rawValue), "dose_mg": .number(Double(rx.doseMg)),
+                            "sessions": .number(Double(rx.maxSessionsPerDay)), "valid_from": .string(rx.validFrom),
+                            "valid_until": .string(rx.validUntil), "prescriber": .string(rx.prescriber), "titrating": .bool(rx.titrating),
+                            "state": "active"]
+                case .cancellation(let c):
+                    return ["id": .string(c.id), "version": .number(Double(c.version)), "patient": .string(c.patient.rawValue),
+                            "prescriber": .string(c.prescriber), "state": "cancelled", "reason": .string(c.reason)]
+                }
+            }
+            return .ok(["prescriptions": .array(items)])
+        case "stock.list":
+            let levels = try store.stockLevels().map { l -> JSONValue in
+                ["drug": .string(l.drug.rawValue), "route": .string(l.route.rawValue), "strength_mg": .number(Double(l.strengthMg)),
+                 "count": .number(Double(l.count))]
+            }
+            return .ok(["levels": .array(levels)])
+        case "people.list":
+            let patients = try store.patients().map { pt -> JSONValue in ["id": .string(pt.id.rawValue), "card": .string(pt.card.description)] }
+            let staff = try store.staffMembers().map { s -> JSONValue in
+                ["id": .string(s.id.rawValue), "role": .string(s.role.rawValue), "card": .string(s.card.description)]
+            }
+            return .ok(["patients": .array(patients), "staff": .array(staff)])
+        case "audit.verify":
+            let result = try store.verifyAudit()
+            let head = try store.chainHead()
+            switch result {
+            case .intact(let n, let h):
+                return .ok(["intact": true, "records": .number(Double(n)), "head": .string(h), "last_seq": .number(Double(head.lastSeq))])
+            case .broken(let pos, let seq, let problem):
+                return ControlReply(parameters: ["intact": false, "position": .number(Double(pos)), "seq": .number(Double(seq)),
+                                                 "problem": .string(problem.rawValue)],
+                                    error: result.description)
+            }
+        case "audit.list":
+            let from = Int64(try int(p, "from", default: 1))
+            let limit = min(1000, try int(p, "limit", default: 100))
+            let records = try store.auditRecords(fromSeq: from, limit: limit).map { r -> JSONValue in
+                var fields: [String: JSONValue] = [:]
+                for (k, v) in r.event.fields { fields[k] = .string(v) }
+                return ["seq": .number(Double(r.seq)), "time": .string(CivilTime(wallMillis: r.event.wallMillis, utcOffsetMinutes: 0).iso8601),
+                        "event": .string(r.event.kind.rawValue), "message": .string(r.event.message), "fields": .object(fields),
+                        "hash": .string(r.hash)]
+            }
+            return .ok(["records": .array(records)])
+        case "report.daily":
+            let now = await driver.now()
+            let calendar = await driver.config.policy.calendar
+            let day: Int64
+            if let date = p["date"]?.stringValue {
+                guard let d = parseDay(date) else { throw MethodError(message: "date must be YYYY-MM-DD") }
+                day = d
+            } else { day = calendar.day(of: now) }
+            let format = p["format"]?.stringValue ?? "text"
+            guard let fmt = ReportFormat(rawValue: format) else { throw MethodError(message: "format must be text, json or csv") }
+            let register = try store.dailyRegister(day: day)
+            return .ok(["date": .string(calendar.dateString(day: day)), "format": .string(format), "report": .string(register.render(format: fmt))])
+
+        // Admin.
+        case "hold.clear":
+            let patient = PatientID(try string(p, "patient"))
+            let reason = try string(p, "reason")
+            let staff = try await identifyStaff(p)
+            await driver.handle(.clearHold(patient, by: staff.id, reason: reason, at: await driver.now()))
+            let still = try store.holds().contains { $0.patient == patient }
+            if still { throw MethodError(message: "hold on \(patient) not cleared: \(await driver.feedback.last ?? "refused")") }
+            return .ok(["patient": .string(patient.rawValue), "cleared_by": .string(staff.id.rawValue), "caller": .string(caller.description)])
+        case "confirm":
+            let serial = UnitSerial(try string(p, "unit"))
+            let staff = try await identifyStaff(p)
+            await driver.handle(.confirmConsumed(serial, witness: staff.id, at: await driver.now()))
+            guard let unit = try store.issuedUnit(serial: serial), unit.state == .consumed else {
+                throw MethodError(message: "unit \(serial) not confirmed: \(await driver.feedback.last ?? "refused")")
+            }
+            return .ok(["unit": .string(serial.rawValue), "witness": .string(staff.id.rawValue)])
+        case "rx.import":
+            guard let text = p["bundle"]?.stringValue else { throw MethodError(message: "parameter 'bundle' (the file's JSON text) is required") }
+            let report = try store.importBundle(Array(text.utf8), policy: await driver.config.policy, now: await driver.now(),
+                                                actor: caller.description)
+            return .ok(["installed": .number(Double(report.installed)), "unchanged": .number(Double(report.unchanged)),
+                        "cancelled": .number(Double(report.cancelled))])
+        case "stock.add":
+            let by = try await identifyStaff(p, prefix: "")
+            let witness = try await identifyStaff(p, prefix: "witness_")
+            guard by.id != witness.id else { throw MethodError(message: "stock receipt needs two different staff members") }
+            guard let drug = Drug(rawValue: try string(p, "drug")), let route = Route(rawValue: try string(p, "route")) else {
+                throw MethodError(message: "drug must be diacetylmorphine|methadone and route injectable|inhalable|oral")
+            }
+            let strength = try int(p, "strength_mg")
+            guard strength > 0, strength <= 2000 else { throw MethodError(message: "strength_mg must be 1-2000") }
+            guard let serials = p["serials"]?.arrayValue?.compactMap(\.stringValue), !serials.isEmpty, serials.count <= 1000 else {
+                throw MethodError(message: "parameter 'serials' must be a list of 1-1000 serials")
+            }
+            let units = serials.map { StockUnit(serial: UnitSerial($0), drug: drug, route: route, strengthMg: strength) }
+            let record = try store.commit(.stockReceived(units, by: by.id, witness: witness.id, at: await driver.now()))
+            await driver.mirrorFromControl(record)
+            return .ok(["added": .number(Double(units.count)), "audit_seq": .number(Double(record.seq))])
+        case "enroll":
+            return try await enroll(p, caller)
+        case "lockdown":
+            let on = try string(p, "state") == "on"
+            let reason = try string(p, "reason")
+            await driver.handle(.lockdown(on: on, reason: reason, by: caller.description, at: await driver.now()))
+            return .ok(["lockdown": .bool(await driver.snapshot.lockdown != nil)])
+
+        // Simulation.
+        case "sim.card": return try await simCard(p)
+        case "sim.keys":
+            guard let lines = simLines else { throw MethodError(message: "not simulating") }
+            let keys = try string(p, "keys")
+            for key in keys {
+                guard let bits = WiegandDecoder.encodeKey(key) else { throw MethodError(message: "key '\(key)' is not on the keypad") }
+                try await playAndSettle(lines, .counter, bits)
+            }
+            return .ok(["feedback": .array(await driver.feedback.suffix(3).map { .string($0) })])
+        case "sim.scan", "sim.return":
+            guard let lines = simLines else { throw MethodError(message: "not simulating") }
+            let serial = try string(p, "serial")
+            guard let number = UInt64(serial), number < (1 << 32) else { throw MethodError(message: "serial must be a number below 2^32 (it is the tag's card number)") }
+            let card = CardID(format: .h10306, facility: 0, number: number)
+            if request.method == "sim.return" {
+                try lines.drive(.returnBeam, active: true)
+                try lines.drive(.returnBeam, active: false)
+            }
+            try await playAndSettle(lines, .returnScanner, WiegandDecoder.encode(card))
+            if request.method == "sim.scan" {
+                // An issue scan is recognised when the chute's window passes without a beam.
+                try await Task.sleep(for: .milliseconds(Int64(await driver.config.returnWindowMillis) + 50))
+            }
+            return .ok(["feedback": .array(await driver.feedback.suffix(2).map { .string($0) })])
+        case "sim.door":
+            guard let lines = simLines else { throw MethodError(message: "not simulating") }
+            let state = try string(p, "state")
+            guard state == "open" || state == "close" else { throw MethodError(message: "state must be open or close") }
+            try lines.drive(.door, active: state == "close")
+            try await Task.sleep(for: .milliseconds(50))
+            return .ok(["feedback": .array(await driver.feedback.suffix(2).map { .string($0) })])
+        case "sim.line":
+            guard let lines = simLines else { throw MethodError(message: "not simulating") }
+            guard let role = LineRole(rawValue: try string(p, "line")) else { throw MethodError(message: "unknown line; one of \(LineRole.allCases.map(\.rawValue).joined(separator: ", "))") }
+            let value = try int(p, "value")
+            if role.isOutput { return .ok(["line": .string(role.rawValue), "value": .number(lines.output(role) ? 1 : 0)]) }
+            try lines.drive(role, active: value != 0)
+            try await Task.sleep(for: .milliseconds(50))
+            return .ok(["line": .string(role.rawValue), "value": .number(Double(value))])
+        case "sim.bolt-fault":
+            guard let lines = simLines else { throw MethodError(message: "not simulating") }
+            switch p["stuck"]?.stringValue {
+            case "engaged": lines.injectBoltFault(stuck: true)
+            case "disengaged": lines.injectBoltFault(stuck: false)
+            default: lines.clearBoltFault()
+            }
+            return .ok([:])
+        case "sim.advance":
+            guard simLines != nil else { throw MethodError(message: "not simulating") }
+            let seconds = try int(p, "seconds")
+            guard seconds >= 0, seconds <= 30 * 86_400 else { throw MethodError(message: "seconds must be 0 to 30 days") }
+            await driver.advance(millis: Int64(seconds) * 1000)
+            return .ok(["now": .string(await driver.now().description)])
+        default:
+            throw MethodError(message: "unknown method \(request.method)")
+        }
+    }
+
+    /// Staff identity for clinical and admin actions: badge number + PIN, verified like the
+    /// counter does (ARCHITECTURE §4a: a Unix account alone is not enough).
+    func identifyStaff(_ p: [String: JSONValue], prefix: String = "") async throws -> Staff {
+        let id = StaffID(try string(p, prefix + "staff"))
+        let pin = try string(p, prefix + "pin")
+        guard let staff = try store.staff(id: id), pins.verify(pin: pin, against: staff.pin) else {
+            throw MethodError(message: "staff \(id): unknown or wrong PIN")
+        }
+        return staff
+    }
+
+    func enroll(_ p: [String: JSONValue], _ caller: Caller) async throws -> ControlReply {
+        let kind = try string(p, "kind")
+        let format = CardFormat(rawValue: p["format"]?.stringValue ?? "h10301") ?? .h10301
+        let card = CardID(format: format, facility: UInt32(try int(p, "facility")), number: UInt64(try int(p, "card")))
+        let pin = try string(p, "new_pin")
+        guard pin.count >= 4, pin.count <= 8, pin.allSatisfy(\.isNumber) else { throw MethodError(message: "PIN must be 4-8 digits") }
+        if try store.patient(card: card) != nil || store.staff(card: card) != nil {
+            throw MethodError(message: "card \(card) is already enrolled")
+        }
+        let now = await driver.now()
+        let record: AuditRecord
+        switch kind {
+        case "patient":
+            // Two staff members enrol or replace a patient card (§4a).
+            let by = try await identifyStaff(p)
+            let witness = try await identifyStaff(p, prefix: "witness_")
+            guard by.id != witness.id else { throw MethodError(message: "enrolling a patient needs two different staff members") }
+            let patient = Patient(id: PatientID(try string(p, "id")), card: card, pin: pins.hash(pin: pin))
+            record = try store.enroll(patient, by: "\(by.id)+\(witness.id) (\(caller))", at: now)
+        case "staff":
+            guard let role = StaffRole(rawValue: try string(p, "role")) else { throw MethodError(message: "role must be nurse, clinician, pharmacist or admin") }
+            let staff = Staff(id: StaffID(try string(p, "id")), role: role, card: card, pin: pins.hash(pin: pin))
+            record = try store.enroll(staff, by: caller.description, at: now)
+        default: throw MethodError(message: "kind must be patient or staff")
+        }
+        await driver.mirrorFromControl(record)
+        try await driver.reloadRoster()
+        return .ok(["enrolled": .string(try string(p, "id")), "audit_seq": .number(Double(record.seq))])
+    }
+
+    func simCard(_ p: [String: JSONValue]) async throws -> ControlReply {
+        guard let lines = simLines else { throw MethodError(message: "not simulating") }
+        let readerName = p["reader"]?.stringValue ?? "counter"
+        guard let reader = Reader(rawValue: readerName) else { throw MethodError(message: "reader must be counter or return") }
+        let format = CardFormat(rawValue: p["format"]?.stringValue ?? "h10301") ?? .h10301
+        let card = CardID(format: format, facility: UInt32(try int(p, "facility", default: 0)), number: UInt64(try int(p, "card")))
+        guard WiegandDecoder.fits(card) else { throw MethodError(message: "card \(card) does not fit format \(format.rawValue)") }
+        try await playAndSettle(lines, reader, WiegandDecoder.encode(card))
+        if let pin = p["pin"]?.stringValue {
+            for key in pin + "#" {
+                guard let bits = WiegandDecoder.encodeKey(key) else { throw MethodError(message: "PIN must be digits") }
+                try await playAndSettle(lines, .counter, bits)
+            }
+        }
+        return .ok(["feedback": .array(await driver.feedback.suffix(3).map { .string($0) })])
+    }
+
+    /// Plays real Wiegand edges into the simulated lines and waits past the frame-end gap.
+    func playAndSettle(_ lines: SimulatedLines, _ reader: Reader, _ bits: [Bool]) async throws {
+        lines.playWiegand(reader: reader, bits: bits)
+        let gap = await driver.config.wiegandFrameGapMillis
+        try await Task.sleep(for: .milliseconds(Int64(bits.count) * 2 + Int64(gap) * 2 + 20))
+    }
+
+    func status() async throws -> ControlReply {
+        let cab = await driver.snapshot
+        let now = await driver.now()
+        let started = await driver.startMoment
+        let health = journal.health()
+        let storeProblem = await driver.storeHealth
+        var release: JSONValue = .null
+        if let r = cab.release {
+            release = ["id": .string(r.id.rawValue), "patient": .string(r.plan.patient.rawValue), "drug": .string(r.plan.drug.rawValue),
+                       "dose_mg": .number(Double(r.plan.doseMg)), "units_issued": .number(Double(r.issued.count)),
+                       "units_expected": .number(Double(r.plan.unitCount)), "phase": .string("\(r.phase)")]
+        }
+        var session: JSONValue = .null
+        if let s = cab.staffSession, s.expires > now.bootMillis {
+            session = ["staff": .string(s.staff.id.rawValue), "role": .string(s.staff.role.rawValue),
+                       "expires_in_s": .number(Double((s.expires - now.bootMillis) / 1000))]
+        }
+        let lines = simLines
+        return .ok([
+            "lock": .string(cab.lockEnergised ? "energised" : "locked"),
+            "lock_line": lines.map { .number($0.output(.lock) ? 1 : 0) } ?? .null,
+            "door": .string(cab.doorOpen ? "open" : "closed"),
+            "bolt": .string(cab.boltEngaged ? "engaged" : "disengaged"),
+            "lockdown": cab.lockdown.map { .string($0) } ?? .null,
+            "alarm": .bool(cab.alarmActive),
+            "staff_session": session,
+            "open_release": release,
+            "outstanding_units": .number(Double(cab.ledger.openUnits.count)),
+            "holds": .number(Double(cab.holds.count)),
+            "journal": .string(health.description),
+            "store": .string(storeProblem ?? "ok"),
+            "uptime_s": .number(Double(now.bootMillis - started.bootMillis) / 1000),
+            "simulated": .bool(simLines != nil),
+            "now": .string(now.description),
+            "counter": .array(await driver.feedback.suffix(5).map { .string($0) }),
+        ])
+    }
+
+    static func unitJSON(_ u: IssuedUnit) -> JSONValue {
+        ["unit": .string(u.serial.rawValue), "release": .string(u.release.rawValue), "patient": .string(u.patient.rawValue),
+         "drug": .string(u.drug.rawValue), "route": .string(u.route.rawValue), "strength_mg": .number(Double(u.strengthMg)),
+         "close_out": .string(u.rule.rawValue), "state": .string(u.state.rawValue),
+         "issued": .string(u.issuedAt.description), "deadline": .string(u.deadline.description)]
+    }
+
+    static func releaseJSON(_ r: ReleaseRow) -> JSONValue {
+        ["id": .string(r.id.rawValue), "state": .string(r.state.rawValue), "time": .string(r.plan.at.description),
+         "patient": .string(r.plan.patient.rawValue), "drug": .string(r.plan.drug.rawValue), "route": .string(r.plan.route.rawValue),
+         "dose_mg": .number(Double(r.plan.doseMg)), "units": .number(Double(r.plan.unitCount)),
+         "strength_mg": .number(Double(r.plan.unitStrengthMg)), "witness": .string(r.plan.witness.rawValue),
+         "prescription": .string("\(r.plan.prescriptionID)@\(r.plan.prescriptionVersion)"),
+         "outcome": r.outcome.map { .string($0) } ?? .null]
+    }
+}
+
+extension CabinetDriver {
+    /// Admin writes made outside the state machine are mirrored the same way.
+    public func mirrorFromControl(_ record: AuditRecord) { mirror(record) }
+}

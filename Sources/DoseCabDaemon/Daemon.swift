@@ -1,0 +1,199 @@
+import DoseCabControl
+import DoseCabCore
+import DoseCabHardware
+import DoseCabStore
+import DoseCabSystemd
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// How `dosecabd` was asked to run.
+public struct DaemonOptions: Sendable {
+    public var configPath: String?
+    public var simulate: Bool
+    public var stateDirectory: String?
+    public var version: String
+
+    public init(configPath: String?, simulate: Bool, stateDirectory: String?, version: String) {
+        self.configPath = configPath
+        self.simulate = simulate
+        self.stateDirectory = stateDirectory
+        self.version = version
+    }
+}
+
+public struct StartupError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ d: String) { description = d }
+}
+
+/// Wires store, journal, lines, the cabinet driver and the control socket under
+/// swift-service-lifecycle, and tells systemd when all of it is up.
+public enum Daemon {
+    public static func run(_ options: DaemonOptions) async throws {
+        var config: DaemonConfig
+        if options.simulate {
+            let dir = absolute(options.stateDirectory ?? "./.dosecab-sim")
+            config = DaemonConfig.simulated(stateDirectory: dir)
+            if let path = options.configPath { config = try DaemonConfig.load(path: path, base: config) }
+        } else {
+            config = try DaemonConfig.load(path: options.configPath ?? "/etc/dosecab/dosecab.toml")
+            if let dir = options.stateDirectory { config.stateDirectory = dir }
+        }
+        try FileManager.default.createDirectory(atPath: config.stateDirectory, withIntermediateDirectories: true)
+
+        // The journal: journald when its socket exists, else (simulate only) readable stderr.
+        let journaldPresent = FileManager.default.fileExists(atPath: JournalWriter.defaultSocketPath)
+        let sink: JournalWriter.Sink = journaldPresent || !options.simulate ? .journald() : .stderr
+        var limits = JournalWriter.Limits()
+        limits.capacity = config.journalCapacity
+        limits.maxUnsentAge = .seconds(config.journalMaxUnsentSeconds)
+        let journal = JournalWriter(sink: sink, limits: limits)
+        LoggingSystem.bootstrap { label in
+            var h = JournalLogHandler(label: label, writer: journal)
+            h.logLevel = .info
+            return h
+        }
+        let logger = Logger(label: "dosecabd")
+
+        let pinMap: PinMap
+        let lines: any CabinetLines
+        var simLines: SimulatedLines?
+        if options.simulate {
+            pinMap = .reference(chip: "dosecab-sim")
+            let sim = SimulatedLines(pinMap: pinMap)
+            simLines = sim
+            lines = sim
+        } else {
+            pinMap = try PinMap.load(path: config.pinMapPath)
+            lines = try GpiodLines(pinMap: pinMap)
+        }
+        defer { lines.makeSafe() }
+
+        let store = try Store(directory: config.stateDirectory, calendar: config.policy.calendar)
+        let pins = ScryptPINs()
+        let clock = DaemonClock()
+        if options.simulate {
+            if try DemoClinic.seed(store: store, directory: config.stateDirectory, pins: pins, now: clock.now(), calendar: config.policy.calendar) {
+                logger.notice("demo clinic created in \(config.stateDirectory)")
+            }
+        }
+        try installPrescriberKeys(from: config.prescribersDirectory, store: store, now: clock.now(), logger: logger)
+
+        let driver = try CabinetDriver(config: config, store: store, journal: journal, lines: lines, clock: clock, pins: pins,
+                                       logger: logger, simulate: options.simulate, version: options.version, pinMap: pinMap)
+        let summary = try await driver.start()
+        logger.notice("recovery: \(summary)")
+
+        let methods = ControlMethods(driver: driver, store: store, journal: journal, simLines: simLines, pins: pins)
+        var access = AccessPolicy(readGroup: config.readGroup, adminGroup: config.adminGroup)
+        if options.simulate {
+            // The demo runs as an ordinary user: that user's own group is the admin group.
+            let gid = getgid()
+            if let name = GroupDirectory.name(of: gid) { access = AccessPolicy(readGroup: name, adminGroup: name) }
+        }
+        let listener: ControlServer.Listener = ListenFDs.controlSocket().map { .adopt(fd: $0) } ?? .path(config.socketPath)
+        let server = try ControlServer(listener: listener, methods: methods.table, policy: access, logger: logger) { req, caller in
+            await methods.handle(req, caller)
+        }
+        try server.start()
+
+        let notifier = Notifier()
+        let cabinetService = CabinetService(driver: driver, server: server, journal: journal, notifier: notifier, store: store, logger: logger)
+        let group = ServiceGroup(configuration: .init(services: [cabinetService], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        if options.simulate {
+            FileHandle.standardError.write(Data(DemoClinic.guide(socket: config.socketPath).utf8))
+        }
+        try await group.run()
+        _ = journal.shutdown(timeout: .seconds(2))
+    }
+
+    static func absolute(_ path: String) -> String {
+        path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+    }
+
+    /// Installs `*.pub` keys (base64 of the raw Ed25519 public key) from the prescribers folder.
+    static func installPrescriberKeys(from dir: String, store: Store, now: Moment, logger: Logger) throws {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return }
+        let installed = Set(try store.prescriberKeys().map(\.keyID))
+        for name in names.sorted() where name.hasSuffix(".pub") {
+            let id = String(name.dropLast(4))
+            guard !installed.contains(id) else { continue }
+            guard let text = try? String(contentsOfFile: dir + "/" + name, encoding: .utf8),
+                  let raw = Data(base64Encoded: text.trimmingCharacters(in: .whitespacesAndNewlines)), raw.count == 32 else {
+                throw StartupError("prescriber key \(dir)/\(name): not a base64 Ed25519 public key")
+            }
+            _ = try store.installPrescriberKey(PrescriberKey(keyID: id, publicKey: Array(raw)), by: "dosecabd", at: now)
+            logger.notice("installed prescriber key \(id)")
+        }
+    }
+
+    /// `dosecabd --safe-state`: de-energise every output and exit (systemd's ExecStopPost).
+    public static func safeState(configPath: String?, simulate: Bool) -> Int32 {
+        if simulate { return 0 }
+        let config = (try? DaemonConfig.load(path: configPath ?? "/etc/dosecab/dosecab.toml")) ?? DaemonConfig()
+        let journal = JournalWriter(sink: .journald(), limits: JournalWriter.Limits())
+        defer { _ = journal.shutdown(timeout: .seconds(2)) }
+        do {
+            let pinMap = try PinMap.load(path: config.pinMapPath)
+            // Requesting the lines sets every output to its safe value; close keeps it there.
+            let lines = try GpiodLines(pinMap: pinMap)
+            lines.makeSafe()
+            lines.close()
+            _ = journal.enqueue(AuditJournalEvent(kind: .alarm, message: "safe state: every output de-energised by dosecabd --safe-state",
+                                                  reason: "safe-state", priority: .notice).journalEntry())
+            return 0
+        } catch {
+            _ = journal.enqueue(AuditJournalEvent(kind: .alarm, message: "safe state FAILED: \(error)", reason: "safe-state-failed",
+                                                  priority: .critical).journalEntry())
+            FileHandle.standardError.write(Data("dosecabd --safe-state: \(error)\n".utf8))
+            return 1
+        }
+    }
+}
+
+/// The main loop: consumes line edges, feeds the watchdog after a health check of lines,
+/// store and journal (never from a free-running timer), replays the journal, keeps STATUS current.
+struct CabinetService: Service {
+    let driver: CabinetDriver
+    let server: ControlServer
+    let journal: JournalWriter
+    let notifier: Notifier
+    let store: Store
+    let logger: Logger
+
+    func run() async throws {
+        let inputs = Task { await driver.runInputs() }
+        _ = try? notifier.ready()
+        let interval = (try? notifier.watchdogInterval()) ?? nil
+        let tick: Duration = interval.map { $0 / 2 } ?? .seconds(5)
+        await withGracefulShutdownHandler {
+            while !Task.isCancelled && !Task.isShuttingDownGracefully {
+                let healthy = await healthCheck()
+                if healthy.ok { _ = try? notifier.watchdog() }
+                _ = try? notifier.status(healthy.status)
+                await driver.replayJournal()
+                try? await Task.sleep(for: tick)
+            }
+        } onGracefulShutdown: {
+            _ = try? notifier.stopping()
+        }
+        inputs.cancel()
+        await driver.shutdown()
+        server.stop()
+    }
+
+    func healthCheck() async -> (ok: Bool, status: String) {
+        let cab = await driver.snapshot
+        let storeOK = (try? store.chainHead()) != nil && (await driver.storeHealth == nil)
+        let journalHealth = journal.health()
+        var parts = [cab.lockEnergised ? "UNLOCKED" : "locked", cab.doorOpen ? "door open" : "door closed",
+                     "\(cab.ledger.openUnits.count) units out", "\(cab.holds.count) holds"]
+        if let l = cab.lockdown { parts.insert("LOCKDOWN (\(l))", at: 0) }
+        if !journalHealth.isHealthy { parts.append("journal degraded: \(journalHealth)") }
+        if !storeOK { parts.append("store degraded") }
+        // The watchdog proves the loop is alive and the store answers; a degraded journal is
+        // reported and blocks releases, but restarting would not fix journald.
+        return (storeOK, parts.joined(separator: ", "))
+    }
+}

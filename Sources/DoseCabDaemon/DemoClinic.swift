@@ -1,0 +1,98 @@
+import Crypto
+import DoseCabCore
+import DoseCabStore
+import Foundation
+
+/// The demo clinic `--simulate` creates on first run: staff and patients with cards and PINs,
+/// a demo prescriber key, signed prescriptions and stock. Everything goes through the same
+/// store calls (and audit records) as a real clinic's enrolment and imports.
+public enum DemoClinic {
+    public struct Person: Sendable {
+        public var id: String, role: String, facility: UInt32, card: UInt64, pin: String, note: String
+    }
+
+    public static let staff: [Person] = [
+        Person(id: "S-01", role: "nurse", facility: 10, card: 1001, pin: "1234", note: "nurse, the usual witness"),
+        Person(id: "S-02", role: "clinician", facility: 10, card: 1002, pin: "2345", note: "clinician: clears holds"),
+        Person(id: "S-03", role: "pharmacist", facility: 10, card: 1003, pin: "3456", note: "pharmacist: stock"),
+    ]
+    public static let patients: [Person] = [
+        Person(id: "P-0001", role: "patient", facility: 20, card: 2001, pin: "1111", note: "diacetylmorphine 200 mg injectable, 3x/day"),
+        Person(id: "P-0002", role: "patient", facility: 20, card: 2002, pin: "2222", note: "diacetylmorphine 300 mg inhalable + methadone 60 mg oral"),
+        Person(id: "P-0003", role: "patient", facility: 20, card: 2003, pin: "3333", note: "methadone 40 mg oral, 1x/day"),
+    ]
+    public static let prescriberKeyID = "demo-prescriber"
+
+    /// Creates the demo clinic if the store has nobody yet. Returns true when it did.
+    @discardableResult
+    public static func seed(store: Store, directory: String, pins: ScryptPINs, now: Moment, calendar: ClinicCalendar) throws -> Bool {
+        guard try store.staffMembers().isEmpty else { return false }
+        let actor = "demo-setup"
+        for s in staff {
+            let staff = Staff(id: StaffID(s.id), role: StaffRole(rawValue: s.role)!,
+                              card: CardID(format: .h10301, facility: s.facility, number: s.card), pin: pins.hash(pin: s.pin))
+            _ = try store.enroll(staff, by: actor, at: now)
+        }
+        for p in patients {
+            let patient = Patient(id: PatientID(p.id), card: CardID(format: .h10301, facility: p.facility, number: p.card), pin: pins.hash(pin: p.pin))
+            _ = try store.enroll(patient, by: actor, at: now)
+        }
+        // The demo prescriber key is created on first run and kept beside the state.
+        let key = Curve25519.Signing.PrivateKey()
+        let keyDir = directory + "/prescribers"
+        try FileManager.default.createDirectory(atPath: keyDir, withIntermediateDirectories: true)
+        try Data(key.rawRepresentation).write(to: URL(fileURLWithPath: directory + "/demo-prescriber.key"))
+        try Data(key.publicKey.rawRepresentation.base64EncodedString().utf8).write(to: URL(fileURLWithPath: keyDir + "/\(prescriberKeyID).pub"))
+        _ = try store.installPrescriberKey(PrescriberKey(keyID: prescriberKeyID, publicKey: Array(key.publicKey.rawRepresentation)), by: actor, at: now)
+
+        let today = calendar.day(of: now)
+        let from = calendar.dateString(day: today - 1), until = calendar.dateString(day: today + 90)
+        func rx(_ id: String, _ p: String, _ drug: Drug, _ route: Route, _ dose: Int, _ sessions: Int) -> Prescription {
+            Prescription(id: id, version: 1, patient: PatientID(p), drug: drug, route: route, doseMg: dose, maxSessionsPerDay: sessions,
+                         validFrom: from, validUntil: until, prescriber: prescriberKeyID)
+        }
+        let docs: [Prescription] = [
+            rx("RX-0001-DAM", "P-0001", .diacetylmorphine, .injectable, 200, 3),
+            rx("RX-0002-DAM", "P-0002", .diacetylmorphine, .inhalable, 300, 3),
+            rx("RX-0002-MTD", "P-0002", .methadone, .oral, 60, 1),
+            rx("RX-0003-MTD", "P-0003", .methadone, .oral, 40, 1),
+        ]
+        let entries = try docs.map { try SignedPrescriptionEntry.sign(.prescription($0), keyID: prescriberKeyID, with: key) }
+        let bundle = try PrescriptionBundle.encode(entries)
+        try Data(bundle).write(to: URL(fileURLWithPath: directory + "/demo-prescriptions.json"))
+        _ = try store.importBundle(bundle, policy: ClinicPolicy(), now: now, actor: actor)
+
+        // Stock: numeric serials, because the return scanner's tag number is the serial.
+        func units(_ first: Int, _ n: Int, _ drug: Drug, _ route: Route, _ mg: Int) -> [StockUnit] {
+            (first..<(first + n)).map { StockUnit(serial: UnitSerial(String($0)), drug: drug, route: route, strengthMg: mg) }
+        }
+        let pharmacist = StaffID("S-03"), nurse = StaffID("S-01")
+        for batch in [units(700001, 40, .diacetylmorphine, .injectable, 200), units(710001, 20, .diacetylmorphine, .injectable, 100),
+                      units(720001, 40, .diacetylmorphine, .inhalable, 100), units(800001, 60, .methadone, .oral, 20)] {
+            _ = try store.commit(.stockReceived(batch, by: pharmacist, witness: nurse, at: now))
+        }
+        return true
+    }
+
+    /// What the README shows after starting the demo.
+    public static func guide(socket: String) -> String {
+        var s = "\nSimulated cabinet is up. In another terminal (DOSECAB_SOCKET=\(socket)):\n\n"
+        s += "  People:\n"
+        for p in staff + patients { s += "    \(p.id)  card \(p.facility):\(p.card)  PIN \(p.pin)   \(p.note)\n" }
+        s += """
+
+          A full dispense of P-0001's heroin:
+            dosecabctl sim card counter 1001 --facility 10 --pin 1234    # nurse badges in
+            dosecabctl sim card counter 2001 --facility 20 --pin 1111    # patient card + PIN
+            dosecabctl sim keys 1#                                       # nurse attests: not intoxicated
+            dosecabctl sim door open
+            dosecabctl sim scan 700001                                   # take the ampoule out: issue scan
+            dosecabctl sim door close
+            dosecabctl sim return 700001                                 # the empty ampoule back through the chute
+            dosecabctl status; dosecabctl releases; dosecabctl report daily
+          Skip ahead: dosecabctl sim advance 3600   (an unreturned ampoule becomes a hold)
+
+        """
+        return s
+    }
+}

@@ -1,0 +1,9 @@
+import CSystemd
+
+/// The kernel's view of the system clock (ARCHITECTURE §4a "Time": no release unless the
+/// clock is synchronised).
+public enum KernelClock {
+    /// Wraps `adjtimex(2)` through `dosecab_clock_synchronised` (shim.h): false when the kernel
+    /// reports TIME_ERROR, i.e. no NTP daemon has disciplined the clock.
+    public static func isSynchronised() -> Bool { dosecab_clock_synchronised() != 0 }
+}
