@@ -21,6 +21,12 @@ struct JournaldHelperReport: Codable {
     var readerReleaseCount = -1
     var readerPatientAndKindCount = -1
     var readerFutureCount = -1
+    var stalledReasons: [String] = []
+    var stalledUnsent = -1
+    var stalledEnqueueMicros: Int64 = -1
+    var resumedFlushed = false
+    var resumedHealth = ""
+    var resumedWritten: UInt64 = 0
     var errors: [String] = []
 }
 
@@ -77,6 +83,28 @@ struct JournaldHelperReport: Codable {
         report.writtenAfter = writer.stats.written
         report.lastWrittenAuditSeq = writer.stats.lastWrittenAuditSeq
         report.confirmedSeqs = confirmed.values
+
+        // §4a: a stalled journald (SIGSTOP) fills the socket queue; the writer thread
+        // blocks, enqueue does not, and health degrades with the age of the oldest entry.
+        let stalled = JournalWriter(
+            sink: .journald(), limits: .init(maxUnsentAge: .milliseconds(300), retryInterval: .milliseconds(50)))
+        kill(journald.processIdentifier, SIGSTOP)
+        var resumed = false
+        defer { if !resumed { kill(journald.processIdentifier, SIGCONT) } }
+        let filler = AuditJournalEvent(kind: .admin, message: "filler while journald is stopped").journalEntry()
+        let start = ContinuousClock.now
+        for _ in 0..<1500 { stalled.enqueue(filler) }
+        report.stalledEnqueueMicros = (ContinuousClock.now - start).components.seconds * 1_000_000
+            + (ContinuousClock.now - start).components.attoseconds / 1_000_000_000_000
+        usleep(600_000)
+        report.stalledReasons = stalled.health().reasons.map(\.description)
+        report.stalledUnsent = stalled.stats.unsent
+        kill(journald.processIdentifier, SIGCONT)
+        resumed = true
+        report.resumedFlushed = stalled.flush(timeout: .seconds(20))
+        report.resumedHealth = stalled.health().description
+        report.resumedWritten = stalled.stats.written
+        stalled.shutdown()
         writer.shutdown()
 
         let reader = JournalReader()
@@ -84,7 +112,7 @@ struct JournaldHelperReport: Codable {
         do {
             // journald writes each datagram to its files as it receives it; poll briefly.
             for _ in 0..<100 {
-                report.readerEntries = try reader.entries(.init())
+                report.readerEntries = try reader.entries(.init(limit: events.count + 1))
                 if report.readerEntries.count >= events.count + 1 { break }
                 usleep(50_000)
             }

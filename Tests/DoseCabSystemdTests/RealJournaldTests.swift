@@ -73,7 +73,7 @@ import Testing
         #expect(r.errors.isEmpty, "\(r.errors)")
 
         // journalctl -o json shows every field of every entry exactly as sent.
-        let audit = run.journal.filter { $0["DOSECAB_EVENT"] != nil }
+        let audit = run.journal.filter { $0["DOSECAB_EVENT"] != nil && $0["MESSAGE"] != "filler while journald is stopped" }
         try #require(audit.count == events.count, "journal:\n\(run.journal)\nlog:\n\(run.log)")
         for (event, got) in zip(events, audit) {
             for field in event.journalEntry().fields {
@@ -117,5 +117,16 @@ import Testing
         #expect(r.readerReleaseCount == 1)
         #expect(r.readerPatientAndKindCount == 2)
         #expect(r.readerFutureCount == 0)
+
+        // journald stopped (SIGSTOP): enqueue stayed fast, entries waited, health degraded
+        // by age; after SIGCONT everything was written and health recovered.
+        #expect(r.stalledEnqueueMicros >= 0 && r.stalledEnqueueMicros < 200_000, "\(r.stalledEnqueueMicros) µs")
+        #expect(r.stalledUnsent > 0)
+        #expect(r.stalledReasons.contains { $0.contains("oldest unsent") }, "\(r.stalledReasons)")
+        #expect(!r.stalledReasons.contains { $0.contains("missing") }, "socket-activated journald: the socket is there")
+        #expect(r.resumedFlushed)
+        #expect(r.resumedHealth == "healthy")
+        #expect(r.resumedWritten == 1500)
+        #expect(run.journal.filter { $0["MESSAGE"] == "filler while journald is stopped" }.count == 1500)
     }
 }
