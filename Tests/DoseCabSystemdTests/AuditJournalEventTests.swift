@@ -95,4 +95,11 @@ import Testing
         #expect(line.contains(" DOSECAB_REASON=\"all rules passed\\nwitness: S-007 (sober)\" "))
         #expect(line.contains(" MESSAGE_ID=47686d4e4a2240219b94b7cb1daca31f "))
     }
+
+    @Test func docsListEveryMessageIDAndField() throws {
+        let doc = try String(contentsOfFile: TestSupport.repoRoot + "/docs/journal.md", encoding: .utf8)
+        for (name, id) in JournalMessageID.all { #expect(doc.contains(id), "docs/journal.md lacks \(name)") }
+        for kind in AuditEventKind.allCases { #expect(doc.contains("`\(kind.rawValue)`"), "\(kind)") }
+        for field in JournalField.dosecabFields { #expect(doc.contains("`\(field.name)`"), "\(field)") }
+    }
 }
