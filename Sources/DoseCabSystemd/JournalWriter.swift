@@ -226,7 +226,7 @@ public final class JournalWriter: Sendable {
             if let failure = send(entry) {
                 if !state.failed(failure, retryAfter: retryInterval) { break }
             } else {
-                state.written(entry)
+                state.written()
                 onWritten?(entry)
             }
         }
@@ -240,6 +240,7 @@ public final class JournalWriter: Sendable {
         struct Item {
             let entry: JournalEntry
             let enqueuedAt: UInt64
+            let auditSeq: UInt64?
         }
         struct Snapshot {
             var stats: Stats
@@ -252,6 +253,9 @@ public final class JournalWriter: Sendable {
         // A ring would save the O(n) removeFirst; the head index does the same.
         var queue: [Item] = []
         var head = 0
+        // The audit seqs of waiting entries, oldest first: O(1) `oldestUnsentAuditSeq`.
+        var seqs: [UInt64] = []
+        var seqHead = 0
         var stats = Stats()
         var refusedSinceDrained: UInt64 = 0
         var stopping = false
@@ -269,9 +273,11 @@ public final class JournalWriter: Sendable {
                 refusedSinceDrained += 1
                 return false
             }
-            queue.append(Item(entry: entry, enqueuedAt: now))
+            let seq = entry.auditSeq
+            queue.append(Item(entry: entry, enqueuedAt: now, auditSeq: seq))
+            if let seq { seqs.append(seq) }
             stats.unsent = count
-            if stats.oldestUnsentAuditSeq == nil { stats.oldestUnsentAuditSeq = firstAuditSeq() }
+            stats.oldestUnsentAuditSeq = seqHead < seqs.count ? seqs[seqHead] : nil
             condition.broadcast()
             return true
         }
@@ -284,22 +290,32 @@ public final class JournalWriter: Sendable {
             return count == 0 ? nil : queue[head].entry
         }
 
-        func written(_ entry: JournalEntry) {
+        func written() {
             condition.lock()
             defer { condition.unlock() }
+            let item = queue[head]
             head += 1
+            if let seq = item.auditSeq {
+                seqHead += 1
+                stats.lastWrittenAuditSeq = seq
+            }
             if head > 1024 && head * 2 > queue.count {
                 queue.removeFirst(head)
                 head = 0
             }
+            if seqHead > 1024 && seqHead * 2 > seqs.count {
+                seqs.removeFirst(seqHead)
+                seqHead = 0
+            }
             stats.written += 1
             stats.unsent = count
             stats.lastError = nil
-            if let seq = entry.auditSeq { stats.lastWrittenAuditSeq = seq }
-            stats.oldestUnsentAuditSeq = firstAuditSeq()
+            stats.oldestUnsentAuditSeq = seqHead < seqs.count ? seqs[seqHead] : nil
             if count == 0 {
                 queue.removeAll(keepingCapacity: true)
                 head = 0
+                seqs.removeAll(keepingCapacity: true)
+                seqHead = 0
                 refusedSinceDrained = 0
             }
             condition.broadcast()
@@ -358,11 +374,6 @@ public final class JournalWriter: Sendable {
                 stats: stats, oldestEnqueuedAt: count > 0 ? queue[head].enqueuedAt : nil,
                 refusedSinceDrained: refusedSinceDrained, stopped: stopping
             )
-        }
-
-        private func firstAuditSeq() -> UInt64? {
-            for i in head..<queue.count { if let s = queue[i].entry.auditSeq { return s } }
-            return nil
         }
     }
 }

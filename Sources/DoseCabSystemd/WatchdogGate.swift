@@ -22,7 +22,7 @@ public struct HealthCheckResult: Sendable, Equatable {
 /// timer re-offering an old result is refused.
 public struct WatchdogGate: Sendable {
     /// What `offer` did.
-    public enum Decision: Sendable, Equatable {
+    public enum Decision: Sendable, Hashable {
         /// `WATCHDOG=1` was sent.
         case pinged
         /// A ping was sent less than `minimumSpacing` ago; nothing sent.

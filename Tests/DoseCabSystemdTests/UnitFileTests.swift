@@ -1,0 +1,155 @@
+import DoseCabSystemd
+import Foundation
+import Glibc
+import Testing
+
+/// The files in systemd/: verified by systemd's own tools where they can be, and pinned
+/// where the tools cannot see (a missing hardening line would still verify).
+@Suite(.serialized) struct UnitFileTests {
+    static let systemdDir = TestSupport.repoRoot + "/systemd"
+
+    static func read(_ name: String) throws -> String {
+        try String(contentsOfFile: systemdDir + "/" + name, encoding: .utf8)
+    }
+
+    /// Copies the units into a temp dir; when /usr/bin/dosecabd is not installed, the
+    /// copies run /bin/true instead (verify refuses a missing binary). Nothing else changes.
+    static func stagedUnits() throws -> String {
+        let dir = try TestSupport.tempDir()
+        for name in ["dosecabd.service", "dosecabd.socket"] {
+            var text = try read(name)
+            if access("/usr/bin/dosecabd", X_OK) != 0 {
+                text = text.replacingOccurrences(of: "=/usr/bin/dosecabd ", with: "=/bin/true ")
+            }
+            try text.write(toFile: dir + "/" + name, atomically: true, encoding: .utf8)
+        }
+        return dir
+    }
+
+    /// systemd-analyze leaves this behind (MACHINE-FACTS); remove it if we made it.
+    static func removingAnalyzeLeftover<R>(_ body: () throws -> R) rethrows -> R {
+        let leftover = "/run/systemd/systemd-units-load"
+        let existed = access(leftover, F_OK) == 0
+        defer { if !existed { unlink(leftover) } }
+        return try body()
+    }
+
+    @Test func serviceAndSocketVerifyClean() throws {
+        let dir = try Self.stagedUnits()
+        defer { TestSupport.remove(dir) }
+        try Self.removingAnalyzeLeftover { () throws -> Void in
+            let out = try TestSupport.run(
+                ["/usr/bin/systemd-analyze", "verify", dir + "/dosecabd.service", dir + "/dosecabd.socket"])
+            #expect(out.status == 0, "\(out.stdout)\(out.stderr)")
+            #expect(out.stderr.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "\(out.stderr)")
+        }
+    }
+
+    @Test func serviceExposureIsAtMostOnePointFive() throws {
+        let dir = try Self.stagedUnits()
+        defer { TestSupport.remove(dir) }
+        try Self.removingAnalyzeLeftover { () throws -> Void in
+            let out = try TestSupport.run(
+                ["/usr/bin/systemd-analyze", "security", "--offline=yes", "--threshold=15", "--no-pager",
+                 dir + "/dosecabd.service"])
+            #expect(out.status == 0, "\(out.stdout)\(out.stderr)")
+            let line = try #require(out.stdout.split(separator: "\n").first { $0.contains("Overall exposure level") })
+            let score = line.split(separator: ":").last?.split(separator: " ").first.flatMap { Double($0) }
+            #expect(score != nil && score! <= 1.5, "\(line)")
+        }
+    }
+
+    @Test func serviceHasTheDirectivesTheDesignRequires() throws {
+        let text = try Self.read("dosecabd.service")
+        let lines = Set(text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) })
+        for required in [
+            "Type=notify", "NotifyAccess=main", "Restart=on-failure",
+            "ExecStart=/usr/bin/dosecabd --config /etc/dosecab/dosecab.toml",
+            "ExecStopPost=/usr/bin/dosecabd --safe-state", "User=dosecab", "Group=dosecab",
+            "SupplementaryGroups=dosecab-gpio", "StateDirectory=dosecab", "RuntimeDirectory=dosecab",
+            "ConfigurationDirectory=dosecab", "DevicePolicy=closed", "DeviceAllow=char-gpiochip rw",
+            "LogRateLimitIntervalSec=0", "LogRateLimitBurst=0", "Requires=dosecabd.socket",
+        ] {
+            #expect(lines.contains(required), "missing \(required)")
+        }
+        #expect(lines.contains { $0.hasPrefix("WatchdogSec=") })
+        #expect(lines.contains { $0.hasPrefix("TimeoutAbortSec=") })
+        // Every directive in [Service] has a comment saying why, directly above it or above
+        // the group of lines it belongs to (at most 2 directives under one comment).
+        var inService = false
+        var sinceComment = 99
+        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.hasPrefix("[") { inService = line == "[Service]"; sinceComment = 99; continue }
+            guard inService else { continue }
+            if line.isEmpty { sinceComment = 99; continue }
+            if line.hasPrefix("#") { sinceComment = 0; continue }
+            sinceComment += 1
+            if line.hasPrefix("ExecStart=") { continue }
+            #expect(sinceComment <= 3, "no comment says why: \(line)")
+        }
+    }
+
+    @Test func socketIsTheControlSocketForGroupDosecab() throws {
+        let lines = Set(try Self.read("dosecabd.socket").split(separator: "\n").map(String.init))
+        for required in ["ListenStream=/run/dosecab/control.sock", "SocketMode=0660", "SocketGroup=dosecab"] {
+            #expect(lines.contains(required), "missing \(required)")
+        }
+    }
+
+    @Test func sysusersAndTmpfilesApplyToAnEmptyRoot() throws {
+        let root = try TestSupport.tempDir()
+        defer { TestSupport.remove(root) }
+        for d in ["etc", "var/lib", "run"] {
+            try FileManager.default.createDirectory(atPath: root + "/" + d, withIntermediateDirectories: true)
+        }
+        let sysusers = try TestSupport.run(["/bin/sh", "-c",
+            "systemd-sysusers --root=\"$1\" - < \"$2\"", "sh", root, Self.systemdDir + "/dosecab.sysusers"])
+        #expect(sysusers.status == 0, "\(sysusers.stderr)")
+        let group = try String(contentsOfFile: root + "/etc/group", encoding: .utf8)
+        let groups = Dictionary(uniqueKeysWithValues: group.split(separator: "\n").map { line in
+            let f = line.split(separator: ":", omittingEmptySubsequences: false)
+            return (String(f[0]), f.count > 3 ? String(f[3]) : "")
+        })
+        #expect(groups["dosecab"] != nil)
+        #expect(groups["dosecab-admin"] != nil)
+        #expect(groups["dosecab-gpio"] == "dosecab", "the service user is the only member of dosecab-gpio")
+        #expect(try String(contentsOfFile: root + "/etc/passwd", encoding: .utf8).contains("dosecab:x:"))
+
+        let tmpfiles = try TestSupport.run(["/bin/sh", "-c",
+            "systemd-tmpfiles --root=\"$1\" --create - < \"$2\"", "sh", root, Self.systemdDir + "/dosecab.tmpfiles"])
+        #expect(tmpfiles.status == 0, "\(tmpfiles.stderr)")
+        for d in ["/etc/dosecab", "/var/lib/dosecab", "/run/dosecab"] {
+            var st = stat()
+            #expect(stat(root + d, &st) == 0 && st.st_mode & 0o7777 == 0o750, "\(d)")
+        }
+    }
+
+    @Test func catalogCompilesAndListsEveryMessageID() throws {
+        let root = try TestSupport.tempDir()
+        defer { TestSupport.remove(root) }
+        let catalogDir = root + "/usr/lib/systemd/catalog"
+        try FileManager.default.createDirectory(atPath: catalogDir, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: root + "/var/lib/systemd/catalog", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: Self.systemdDir + "/dosecab.catalog", toPath: catalogDir + "/dosecab.catalog")
+        let update = try TestSupport.run(["/usr/bin/journalctl", "--root=\(root)", "--update-catalog"])
+        #expect(update.status == 0 && update.stderr.isEmpty, "\(update.stderr)")
+        let list = try TestSupport.run(["/usr/bin/journalctl", "--root=\(root)", "--list-catalog", "--no-pager"])
+        let listed = Set(list.stdout.split(separator: "\n").map { String($0.prefix(32)) })
+        for (name, id) in JournalMessageID.all {
+            #expect(listed.contains(id), "catalog lacks \(name) \(id)")
+        }
+        // Each entry says what to do, not only what happened.
+        let text = try Self.read("dosecab.catalog")
+        for block in text.components(separatedBy: "\n-- ").dropFirst() {
+            #expect(block.contains("Subject: ") && block.contains("Defined-By: dosecab"))
+            let body = block.components(separatedBy: "\n\n").dropFirst().joined()
+            #expect(body.count > 80, "\(block.prefix(40))")
+        }
+    }
+
+    @Test func udevRuleGivesGpioChipsToTheGpioGroupOnly() throws {
+        let rules = try Self.read("60-dosecab-gpio.rules").split(separator: "\n").filter { !$0.hasPrefix("#") && !$0.isEmpty }
+        #expect(rules == [#"SUBSYSTEM=="gpio", KERNEL=="gpiochip[0-9]*", GROUP="dosecab-gpio", MODE="0660""#])
+    }
+}
