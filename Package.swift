@@ -96,7 +96,7 @@ let package = Package(
         .executableTarget(
             name: "dosecabctl",
             dependencies: [
-                "DoseCabControl", "DoseCabCore",
+                "DoseCabControl", "DoseCabCore", "DoseCabSystemd",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict

@@ -140,15 +140,23 @@ public enum Daemon {
             let lines = try GpiodLines(pinMap: pinMap)
             lines.makeSafe()
             lines.close()
-            _ = journal.enqueue(AuditJournalEvent(kind: .alarm, message: "safe state: every output de-energised by dosecabd --safe-state",
-                                                  reason: "safe-state", priority: .notice).journalEntry())
+            _ = journal.enqueue(safeStateEntry("safe state: every output de-energised by dosecabd --safe-state", ok: true))
             return 0
         } catch {
-            _ = journal.enqueue(AuditJournalEvent(kind: .alarm, message: "safe state FAILED: \(error)", reason: "safe-state-failed",
-                                                  priority: .critical).journalEntry())
+            _ = journal.enqueue(safeStateEntry("safe state FAILED: \(error)", ok: false))
             FileHandle.standardError.write(Data("dosecabd --safe-state: \(error)\n".utf8))
             return 1
         }
+    }
+}
+
+extension Daemon {
+    /// The safe-state command's own journal entry, with its own MESSAGE_ID (the crash test
+    /// looks for it after `kill -9`, since gpio-sim drops a released line to its pull anyway).
+    static func safeStateEntry(_ message: String, ok: Bool) -> JournalEntry {
+        JournalEntry([(.message, message), (.messageID, JournalMessageID.safeState),
+                      (.priority, ok ? "5" : "2"), (.syslogIdentifier, AuditJournalEvent.syslogIdentifier),
+                      (.event, "safe-state"), (.reason, ok ? "outputs-safe" : "failed")])
     }
 }
 

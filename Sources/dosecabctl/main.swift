@@ -1,1 +1,397 @@
-print("dosecabctl: not yet wired")
+import ArgumentParser
+import DoseCabControl
+import DoseCabSystemd
+import Foundation
+
+/// `dosecabctl`: the technician's command line for `dosecabd`.
+/// Exit codes: 0 ok, 1 refused or failed, 64 usage, 69 daemon unreachable, 77 permission denied.
+@main
+struct DoseCabCtl: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dosecabctl",
+        abstract: "Talk to dosecabd, the dose cabinet daemon.",
+        version: "0.1.0",
+        subcommands: [Status.self, Outstanding.self, Releases.self, Holds.self, Hold.self, Confirm.self, Rx.self, Stock.self,
+                      Enroll.self, Lockdown.self, Audit.self, Report.self, Log.self, People.self, Sim.self])
+
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let error as ControlClientError {
+            FileHandle.standardError.write(Data("dosecabctl: \(error)\n".utf8))
+            Foundation.exit(error.exitCode)
+        } catch let error as Refused {
+            FileHandle.standardError.write(Data("dosecabctl: \(error.message)\n".utf8))
+            Foundation.exit(error.code)
+        } catch {
+            // Usage errors exit 64 (EX_USAGE), as the argument parser's own do.
+            let code = exitCode(for: error)
+            if code == .success || code.rawValue == 64 || code == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(code == .success ? 0 : 64)
+            }
+            exit(withError: error)
+        }
+    }
+}
+
+struct Refused: Error {
+    var message: String
+    var code: Int32 = 1
+}
+
+/// Options every verb shares.
+struct Common: ParsableArguments {
+    @Option(name: .long, help: "Control socket (default: $DOSECAB_SOCKET or /run/dosecab/control.sock).")
+    var socket: String?
+
+    @Flag(name: .long, help: "Print the reply as JSON.")
+    var json = false
+
+    func call(_ method: String, _ parameters: [String: JSONValue] = [:]) throws -> [String: JSONValue] {
+        let client = ControlClient(socketPath: socket ?? ControlClient.defaultSocketPath())
+        let reply = try client.call(method, parameters)
+        if let error = reply.error {
+            if json { print(Render.json(.object(reply.parameters.merging(["error": .string(error)]) { a, _ in a }))) }
+            throw Refused(message: error)
+        }
+        return reply.parameters
+    }
+
+    /// Calls and prints: JSON with --json, else a readable rendering.
+    func show(_ method: String, _ parameters: [String: JSONValue] = [:], table key: String? = nil) throws {
+        let reply = try call(method, parameters)
+        if json { print(Render.json(.object(reply))); return }
+        if let key, let rows = reply[key]?.arrayValue {
+            print(rows.isEmpty ? "(none)" : Render.table(rows))
+            for (k, v) in reply where k != key { print("\(k): \(Render.scalar(v))") }
+        } else {
+            print(Render.text(reply))
+        }
+    }
+}
+
+enum Render {
+    static var colour: Bool { isatty(1) != 0 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil }
+
+    static func json(_ v: JSONValue) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return (try? String(decoding: encoder.encode(v), as: UTF8.self)) ?? "{}"
+    }
+
+    static func scalar(_ v: JSONValue) -> String {
+        switch v {
+        case .null: return "-"
+        case .bool(let b): return b ? "yes" : "no"
+        case .number(let d): return d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : String(d)
+        case .string(let s): return s
+        case .array(let a): return a.map(scalar).joined(separator: ", ")
+        case .object(let o): return o.keys.sorted().map { "\($0)=\(scalar(o[$0]!))" }.joined(separator: " ")
+        }
+    }
+
+    static func text(_ o: [String: JSONValue]) -> String {
+        let width = o.keys.map(\.count).max() ?? 0
+        return o.keys.sorted().map { k in
+            let pad = String(repeating: " ", count: width - k.count)
+            if let rows = o[k]?.arrayValue, rows.first?.objectValue != nil { return "\(k):\n" + table(rows) }
+            if case .string(let s) = o[k]!, s.contains("\n") { return "\(k):\n\(s)" }
+            let value = scalar(o[k]!)
+            let bold = colour && (k == "lockdown" || k == "alarm") && value != "-" && value != "no"
+            return "\(k)\(pad)  " + (bold ? "\u{1B}[1;31m\(value)\u{1B}[0m" : value)
+        }.joined(separator: "\n")
+    }
+
+    static func table(_ rows: [JSONValue]) -> String {
+        let objects = rows.compactMap(\.objectValue)
+        guard !objects.isEmpty else { return rows.map(scalar).joined(separator: "\n") }
+        var columns: [String] = []
+        for o in objects { for k in o.keys.sorted() where !columns.contains(k) { columns.append(k) } }
+        let cells = objects.map { o in columns.map { o[$0].map(scalar) ?? "-" } }
+        let widths = columns.indices.map { i in max(columns[i].count, cells.map { $0[i].count }.max() ?? 0) }
+        func line(_ values: [String]) -> String {
+            zip(values, widths).map { $0 + String(repeating: " ", count: $1 - $0.count) }.joined(separator: "  ")
+        }
+        let header = line(columns.map { $0.uppercased() })
+        return ([colour ? "\u{1B}[1m\(header)\u{1B}[0m" : header] + cells.map(line)).joined(separator: "\n")
+    }
+}
+
+struct Status: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Lock, door, bolt, session, open release, units out, holds, health.")
+    @OptionGroup var common: Common
+    func run() throws { try common.show("status") }
+}
+
+struct Outstanding: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Units released and not yet returned or confirmed.")
+    @OptionGroup var common: Common
+    func run() throws { try common.show("outstanding", table: "units") }
+}
+
+struct Releases: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Releases since a time (default: the last 24 h).")
+    @OptionGroup var common: Common
+    @Option(help: "Since this date (YYYY-MM-DD, clinic time is not applied) or epoch milliseconds.") var since: String?
+    func run() throws {
+        var p: [String: JSONValue] = [:]
+        if let since {
+            if let ms = Int(since) { p["since"] = .number(Double(ms)) } else if let day = dayMillis(since) { p["since"] = .number(Double(day)) } else {
+                throw ValidationError("--since must be YYYY-MM-DD or epoch milliseconds")
+            }
+        }
+        try common.show("releases", p, table: "releases")
+    }
+}
+
+func dayMillis(_ s: String) -> Int64? {
+    let f = DateFormatter()
+    f.dateFormat = "yyyy-MM-dd"
+    f.timeZone = TimeZone(identifier: "UTC")
+    return f.date(from: s).map { Int64($0.timeIntervalSince1970 * 1000) }
+}
+
+struct Holds: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Patients on hold.")
+    @OptionGroup var common: Common
+    func run() throws { try common.show("holds", table: "holds") }
+}
+
+struct StaffAuth: ParsableArguments {
+    @Option(help: "Your staff number (e.g. S-02).") var staff: String
+    @Option(help: "Your PIN.") var pin: String
+}
+
+struct Hold: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Clear a hold (clinician or admin badge + PIN).", subcommands: [Clear.self])
+    struct Clear: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Clear a patient's hold with a reason.")
+        @OptionGroup var common: Common
+        @Argument(help: "Patient number.") var patient: String
+        @Option(help: "Why the hold is cleared.") var reason: String
+        @OptionGroup var auth: StaffAuth
+        func run() throws {
+            try common.show("hold.clear", ["patient": .string(patient), "reason": .string(reason), "staff": .string(auth.staff), "pin": .string(auth.pin)])
+        }
+    }
+}
+
+struct Confirm: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Witnessed close-out: confirm a unit was consumed.")
+    @OptionGroup var common: Common
+    @Argument(help: "Unit serial.") var unit: String
+    @OptionGroup var auth: StaffAuth
+    func run() throws { try common.show("confirm", ["unit": .string(unit), "staff": .string(auth.staff), "pin": .string(auth.pin)]) }
+}
+
+struct Rx: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Prescriptions.", subcommands: [Import.self, List.self])
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Import a signed prescription bundle (all or nothing).")
+        @OptionGroup var common: Common
+        @Argument(help: "Bundle file (JSON, docs/prescriptions.md).") var file: String
+        func run() throws {
+            guard let data = FileManager.default.contents(atPath: file) else { throw Refused(message: "cannot read \(file)") }
+            try common.show("rx.import", ["bundle": .string(String(decoding: data, as: UTF8.self))])
+        }
+    }
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Current prescriptions.")
+        @OptionGroup var common: Common
+        func run() throws { try common.show("rx.list", table: "prescriptions") }
+    }
+}
+
+struct Stock: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Stock.", subcommands: [Add.self, List.self])
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Two-person receipt of units into the cabinet.")
+        @OptionGroup var common: Common
+        @Option(help: "diacetylmorphine or methadone.") var drug: String
+        @Option(help: "injectable, inhalable or oral.") var route: String
+        @Option(name: .customLong("strength-mg")) var strengthMg: Int
+        @Option(parsing: .upToNextOption, help: "Unit serials.") var serials: [String]
+        @OptionGroup var auth: StaffAuth
+        @Option(name: .customLong("witness"), help: "Witness staff number.") var witness: String
+        @Option(name: .customLong("witness-pin")) var witnessPin: String
+        func run() throws {
+            try common.show("stock.add", ["drug": .string(drug), "route": .string(route), "strength_mg": .number(Double(strengthMg)),
+                                          "serials": .array(serials.map { .string($0) }), "staff": .string(auth.staff), "pin": .string(auth.pin),
+                                          "witness_staff": .string(witness), "witness_pin": .string(witnessPin)])
+        }
+    }
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Units in stock by drug, route and strength.")
+        @OptionGroup var common: Common
+        func run() throws { try common.show("stock.list", table: "levels") }
+    }
+}
+
+struct Enroll: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Enrol a staff member or a patient (a patient card needs two staff).")
+    @OptionGroup var common: Common
+    @Argument(help: "staff or patient.") var kind: String
+    @Option(help: "Staff or patient number.") var id: String
+    @Option(help: "Card facility code.") var facility: Int
+    @Option(help: "Card number.") var card: Int
+    @Option(help: "Card format (h10301, h10306, c1000, h10302, h10304).") var format = "h10301"
+    @Option(name: .customLong("new-pin"), help: "The new person's PIN (4-8 digits).") var newPin: String
+    @Option(help: "Staff role (nurse, clinician, pharmacist, admin).") var role: String?
+    @Option(help: "Enrolling staff number (patients).") var staff: String?
+    @Option(help: "Enrolling staff PIN (patients).") var pin: String?
+    @Option(help: "Second staff number (patients).") var witness: String?
+    @Option(name: .customLong("witness-pin")) var witnessPin: String?
+    func run() throws {
+        var p: [String: JSONValue] = ["kind": .string(kind), "id": .string(id), "facility": .number(Double(facility)),
+                                      "card": .number(Double(card)), "format": .string(format), "new_pin": .string(newPin)]
+        if let role { p["role"] = .string(role) }
+        if let staff { p["staff"] = .string(staff) }
+        if let pin { p["pin"] = .string(pin) }
+        if let witness { p["witness_staff"] = .string(witness) }
+        if let witnessPin { p["witness_pin"] = .string(witnessPin) }
+        try common.show("enroll", p)
+    }
+}
+
+struct Lockdown: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Switch lockdown on or off (admin).")
+    @OptionGroup var common: Common
+    @Argument(help: "on or off.") var state: String
+    @Option(help: "Why.") var reason: String
+    func validate() throws { guard state == "on" || state == "off" else { throw ValidationError("state must be on or off") } }
+    func run() throws { try common.show("lockdown", ["state": .string(state), "reason": .string(reason)]) }
+}
+
+struct Audit: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "The hash-chained audit log.", subcommands: [Verify.self, List.self])
+    struct Verify: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Walk the chain; report the first edited, deleted or reordered record.")
+        @OptionGroup var common: Common
+        func run() throws { try common.show("audit.verify") }
+    }
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Audit records from a sequence number.")
+        @OptionGroup var common: Common
+        @Option var from = 1
+        @Option var limit = 100
+        func run() throws { try common.show("audit.list", ["from": .number(Double(from)), "limit": .number(Double(limit))], table: "records") }
+    }
+}
+
+struct Report: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Reports.", subcommands: [Daily.self])
+    struct Daily: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "The daily register and reconciliation.")
+        @OptionGroup var common: Common
+        @Option(help: "YYYY-MM-DD (default: today).") var date: String?
+        @Option(help: "text, json or csv.") var format = "text"
+        func run() throws {
+            var p: [String: JSONValue] = ["format": .string(format)]
+            if let date { p["date"] = .string(date) }
+            let reply = try common.call("report.daily", p)
+            if common.json { print(Render.json(.object(reply))) } else { print(reply["report"]?.stringValue ?? "") }
+        }
+    }
+}
+
+struct People: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Enrolled staff and patients (numbers and cards, never names).")
+    @OptionGroup var common: Common
+    func run() throws {
+        let reply = try common.call("people.list")
+        if common.json { print(Render.json(.object(reply))); return }
+        print("STAFF\n" + Render.table(reply["staff"]?.arrayValue ?? []) + "\n\nPATIENTS\n" + Render.table(reply["patients"]?.arrayValue ?? []))
+    }
+}
+
+struct Log: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "dosecabd's events from the systemd journal.")
+    @Flag(help: "JSON lines.") var json = false
+    @Option(help: "Only since this many minutes ago.") var sinceMinutes: Int?
+    @Option(help: "Only this event kind (release, return, refusal, hold, ...).") var event: String?
+    @Option(help: "Read a journal directory instead of the system journal.") var directory: String?
+    func run() throws {
+        var query = JournalReader.Query()
+        if let m = sinceMinutes { query.sinceRealtimeUsec = UInt64(Date().timeIntervalSince1970 * 1e6) - UInt64(m) * 60_000_000 }
+        if let event { query.fields[.event] = [event] }
+        do {
+            let entries = try JournalReader(directory: directory).entries(query)
+            for e in entries {
+                if json { print(Render.json(.object(e.mapValues { .string($0) }))) } else {
+                    print("\(e["DOSECAB_EVENT"] ?? "-")\t\(e["MESSAGE"] ?? "")")
+                }
+            }
+        } catch {
+            // Say plainly why: reading the journal needs the adm or systemd-journal group.
+            throw Refused(message: "\(error)", code: (error == .notPermitted) ? 77 : 1)
+        }
+    }
+}
+
+struct Sim: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Drive the simulated cabinet (dosecabd --simulate only).",
+        subcommands: [Card.self, Keys.self, Scan.self, Return.self, Door.self, Line.self, Advance.self])
+    struct Card: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Present a card (real Wiegand edges), optionally with a PIN.")
+        @OptionGroup var common: Common
+        @Argument(help: "counter or return.") var reader: String
+        @Argument(help: "Card number.") var card: Int
+        @Option var facility = 0
+        @Option(help: "h10301, h10306, c1000, h10302 or h10304.") var format = "h10301"
+        @Option(help: "PIN digits, entered after the card, with #.") var pin: String?
+        func run() throws {
+            var p: [String: JSONValue] = ["reader": .string(reader), "card": .number(Double(card)), "facility": .number(Double(facility)), "format": .string(format)]
+            if let pin { p["pin"] = .string(pin) }
+            try common.show("sim.card", p)
+        }
+    }
+    struct Keys: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Type keys on the counter keypad (e.g. 1#).")
+        @OptionGroup var common: Common
+        @Argument var keys: String
+        func run() throws { try common.show("sim.keys", ["keys": .string(keys)]) }
+    }
+    struct Scan: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Scan a unit with no beam: an issue scan.")
+        @OptionGroup var common: Common
+        @Argument var serial: String
+        func run() throws { try common.show("sim.scan", ["serial": .string(serial)]) }
+    }
+    struct Return: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Scan a unit and break the chute beam: a return.")
+        @OptionGroup var common: Common
+        @Argument var serial: String
+        func run() throws { try common.show("sim.return", ["serial": .string(serial)]) }
+    }
+    struct Door: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Open or close the door.")
+        @OptionGroup var common: Common
+        @Argument(help: "open or close.") var state: String
+        func run() throws { try common.show("sim.door", ["state": .string(state)]) }
+    }
+    struct Line: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Set any input line (or read an output).")
+        @OptionGroup var common: Common
+        @Argument var name: String
+        @Argument var value: Int
+        func run() throws { try common.show("sim.line", ["line": .string(name), "value": .number(Double(value))]) }
+    }
+    struct Advance: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Move the simulated clock (e.g. 90s, 15m, 2h).")
+        @OptionGroup var common: Common
+        @Argument var duration: String
+        func run() throws {
+            guard let seconds = parseDuration(duration) else { throw ValidationError("duration like 90, 90s, 15m or 2h") }
+            try common.show("sim.advance", ["seconds": .number(Double(seconds))])
+        }
+    }
+}
+
+func parseDuration(_ s: String) -> Int? {
+    let units: [Character: Int] = ["s": 1, "m": 60, "h": 3600, "d": 86400]
+    if let last = s.last, let mult = units[last], let n = Int(s.dropLast()), n >= 0 { return n * mult }
+    return Int(s).flatMap { $0 >= 0 ? $0 : nil }
+}
