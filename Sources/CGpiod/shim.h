@@ -2,4 +2,15 @@
 #ifndef DOSECAB_CGPIOD_SHIM_H
 #define DOSECAB_CGPIOD_SHIM_H
 #include <gpiod.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+// pipe2 is declared only under _GNU_SOURCE, which Swift's Glibc module does not set; glibc
+// exports it regardless. The GPIO event thread's stop pipe must not leak into children.
+int pipe2(int pipefd[2], int flags);
+
+/// A close-on-exec pipe: fds[0] read end, fds[1] write end. Returns 0 or -1 with errno.
+static inline int dosecab_pipe_cloexec(int fds[2]) {
+    return pipe2(fds, O_CLOEXEC);
+}
 #endif
