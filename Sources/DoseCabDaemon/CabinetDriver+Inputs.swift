@@ -59,8 +59,8 @@ extension CabinetDriver {
             case .returned(let serial):
                 handle(.returned(serial, at: now))
             case .issueScan(let serial):
-                let stock = try? store.stockUnit(serial: serial)
-                let inStock = stock.flatMap { $0?.state == .inStock ? $0?.unit : nil }
+                let record = (try? store.stockUnit(serial: serial)) ?? nil
+                let inStock = record?.state == .inStock ? record?.unit : nil
                 handle(.issueScan(serial, stock: inStock, at: now))
             case .beamWithoutScan:
                 logger.warning("return chute: beam broken with no scan; nothing booked")

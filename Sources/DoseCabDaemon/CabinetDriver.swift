@@ -36,7 +36,7 @@ public actor CabinetDriver {
     var chute: ReturnChute
     var debouncers: [LineRole: Debouncer] = [:]
     var inputDeadlineTask: Task<Void, Never>?
-    public private(set) var rejectedFrames = 0
+    public internal(set) var rejectedFrames = 0
 
     public init(config: DaemonConfig, store: Store, journal: JournalWriter, lines: any CabinetLines, clock: DaemonClock,
                 pins: any PINVerifier, logger: Logger, simulate: Bool, version: String, pinMap: PinMap) throws {
@@ -59,7 +59,10 @@ public actor CabinetDriver {
         var wc = WiegandDecoder.Configuration()
         wc.frameGapNanos = UInt64(config.wiegandFrameGapMillis) * 1_000_000
         counterDecoder = WiegandDecoder(reader: .counter, configuration: wc)
-        returnDecoder = WiegandDecoder(reader: .returnScanner, configuration: wc)
+        // Ampoule tags are 37-bit H10302 numbers: the whole 35-bit number is the unit serial.
+        var rc = wc
+        rc.thirtySevenBit = .h10302
+        returnDecoder = WiegandDecoder(reader: .returnScanner, configuration: rc)
         chute = ReturnChute(windowNanos: UInt64(config.returnWindowMillis) * 1_000_000)
         for role in [LineRole.door, .bolt, .tamper, .returnBeam] {
             let ms = pinMap.lines[role]?.debounceMillis ?? 0
@@ -78,11 +81,9 @@ public actor CabinetDriver {
         for record in report.records { mirror(record) }
         let doorOpen = !((try? lines.read(.door)) ?? true)
         let boltEngaged = (try? lines.read(.bolt)) ?? false
+        // The store has already recorded what recovery found (one record per interrupted release).
         var fx: [CabinetEffect] = [.commit(.startup(version: version, at: now))]
-        if !report.interrupted.isEmpty || !report.openUnits.isEmpty {
-            fx.append(.commit(.recovery(summary: report.summary, at: now)))
-        }
-        fx += cabinet.start(doorOpen: doorOpen, boltEngaged: boltEngaged, interruptedReleases: report.interrupted, at: now)
+        fx += cabinet.start(doorOpen: doorOpen, boltEngaged: boltEngaged, interruptedReleases: report.interrupted.map(\.id), at: now)
         perform(fx)
         replayJournal()
         return report.summary

@@ -126,7 +126,7 @@ public struct ControlMethods: Sendable {
             return .ok(["records": .array(records)])
         case "report.daily":
             let now = await driver.now()
-            let calendar = await driver.config.policy.calendar
+            let calendar = driver.config.policy.calendar
             let day: Int64
             if let date = p["date"]?.stringValue {
                 guard let d = parseDay(date) else { throw MethodError(message: "date must be YYYY-MM-DD") }
@@ -142,6 +142,9 @@ public struct ControlMethods: Sendable {
             let patient = PatientID(try string(p, "patient"))
             let reason = try string(p, "reason")
             let staff = try await identifyStaff(p)
+            guard try store.holds().contains(where: { $0.patient == patient }) else {
+                throw MethodError(message: "patient \(patient) is not on hold")
+            }
             await driver.handle(.clearHold(patient, by: staff.id, reason: reason, at: await driver.now()))
             let still = try store.holds().contains { $0.patient == patient }
             if still { throw MethodError(message: "hold on \(patient) not cleared: \(await driver.feedback.last ?? "refused")") }
@@ -156,10 +159,11 @@ public struct ControlMethods: Sendable {
             return .ok(["unit": .string(serial.rawValue), "witness": .string(staff.id.rawValue)])
         case "rx.import":
             guard let text = p["bundle"]?.stringValue else { throw MethodError(message: "parameter 'bundle' (the file's JSON text) is required") }
-            let report = try store.importBundle(Array(text.utf8), policy: await driver.config.policy, now: await driver.now(),
+            let report = try store.importBundle(Array(text.utf8), policy: driver.config.policy, now: await driver.now(),
                                                 actor: caller.description)
-            return .ok(["installed": .number(Double(report.installed)), "unchanged": .number(Double(report.unchanged)),
-                        "cancelled": .number(Double(report.cancelled))])
+            if let record = report.record { await driver.mirrorFromControl(record) }
+            return .ok(["installed": .array(report.installed.map { .string($0) }), "unchanged": .array(report.unchanged.map { .string($0) }),
+                        "cancelled": .array(report.cancelled.map { .string($0) })])
         case "stock.add":
             let by = try await identifyStaff(p, prefix: "")
             let witness = try await identifyStaff(p, prefix: "witness_")
@@ -197,16 +201,18 @@ public struct ControlMethods: Sendable {
         case "sim.scan", "sim.return":
             guard let lines = simLines else { throw MethodError(message: "not simulating") }
             let serial = try string(p, "serial")
-            guard let number = UInt64(serial), number < (1 << 32) else { throw MethodError(message: "serial must be a number below 2^32 (it is the tag's card number)") }
-            let card = CardID(format: .h10306, facility: 0, number: number)
+            guard let number = UInt64(serial), number < (1 << 35) else { throw MethodError(message: "serial must be a number below 2^35 (the tag's H10302 number)") }
+            let card = CardID(format: .h10302, facility: 0, number: number)
             if request.method == "sim.return" {
+                // Held longer than the beam's debounce, as a falling ampoule would be seen.
                 try lines.drive(.returnBeam, active: true)
+                try await Task.sleep(for: .milliseconds(60))
                 try lines.drive(.returnBeam, active: false)
             }
             try await playAndSettle(lines, .returnScanner, WiegandDecoder.encode(card))
             if request.method == "sim.scan" {
                 // An issue scan is recognised when the chute's window passes without a beam.
-                try await Task.sleep(for: .milliseconds(Int64(await driver.config.returnWindowMillis) + 50))
+                try await Task.sleep(for: .milliseconds(Int64(driver.config.returnWindowMillis) + 50))
             }
             return .ok(["feedback": .array(await driver.feedback.suffix(2).map { .string($0) })])
         case "sim.door":
@@ -303,8 +309,8 @@ public struct ControlMethods: Sendable {
 
     /// Plays real Wiegand edges into the simulated lines and waits past the frame-end gap.
     func playAndSettle(_ lines: SimulatedLines, _ reader: Reader, _ bits: [Bool]) async throws {
-        lines.playWiegand(reader: reader, bits: bits)
-        let gap = await driver.config.wiegandFrameGapMillis
+        _ = try lines.playWiegand(reader: reader, bits: bits)
+        let gap = driver.config.wiegandFrameGapMillis
         try await Task.sleep(for: .milliseconds(Int64(bits.count) * 2 + Int64(gap) * 2 + 20))
     }
 

@@ -90,7 +90,7 @@ public enum Daemon {
         if options.simulate {
             // The demo runs as an ordinary user: that user's own group is the admin group.
             let gid = getgid()
-            if let name = GroupDirectory.name(of: gid) { access = AccessPolicy(readGroup: name, adminGroup: name) }
+            if let name = groupName(gid) { access = AccessPolicy(readGroup: name, adminGroup: name) }
         }
         let listener: ControlServer.Listener = ListenFDs.controlSocket().map { .adopt(fd: $0) } ?? .path(config.socketPath)
         let server = try ControlServer(listener: listener, methods: methods.table, policy: access, logger: logger) { req, caller in
@@ -106,6 +106,11 @@ public enum Daemon {
         }
         try await group.run()
         _ = journal.shutdown(timeout: .seconds(2))
+    }
+
+    static func groupName(_ gid: gid_t) -> String? {
+        guard let g = getgrgid(gid), let name = g.pointee.gr_name else { return nil }
+        return String(cString: name)
     }
 
     static func absolute(_ path: String) -> String {
@@ -193,7 +198,8 @@ struct CabinetService: Service {
 
     func healthCheck() async -> (ok: Bool, status: String) {
         let cab = await driver.snapshot
-        let storeOK = (try? store.chainHead()) != nil && (await driver.storeHealth == nil)
+        let storeProblem = await driver.storeHealth
+        let storeOK = (try? store.chainHead()) != nil && storeProblem == nil
         let journalHealth = journal.health()
         var parts = [cab.lockEnergised ? "UNLOCKED" : "locked", cab.doorOpen ? "door open" : "door closed",
                      "\(cab.ledger.openUnits.count) units out", "\(cab.holds.count) holds"]

@@ -325,7 +325,8 @@ struct Log: ParsableCommand {
             }
         } catch {
             // Say plainly why: reading the journal needs the adm or systemd-journal group.
-            throw Refused(message: "\(error)", code: (error == .notPermitted) ? 77 : 1)
+            if case .notPermitted = error { throw Refused(message: "\(error)", code: 77) }
+            throw Refused(message: "\(error)")
         }
     }
 }
