@@ -88,12 +88,18 @@ extension CabinetDriver {
         deliver(counterDecoder.frameEnd(now: now), from: .counter, at: now)
         deliver(returnDecoder.frameEnd(now: now), from: .returnScanner, at: now)
         chuteOutputs(chute.expire(now: now))
+        // Settled edges in the order they happened; at the same instant the door goes first, so
+        // a forced door is named as such rather than as the bolt it drags with it.
+        var settled: [LineEvent] = []
         for role in Array(debouncers.keys) {
             if var d = debouncers[role], let e = d.expire(now: now) {
                 debouncers[role] = d
-                physical(e)
+                settled.append(e)
             }
         }
+        let order: [LineRole] = [.door, .tamper, .bolt, .returnBeam]
+        settled.sort { ($0.timestampNanos, order.firstIndex(of: $0.role) ?? 9) < ($1.timestampNanos, order.firstIndex(of: $1.role) ?? 9) }
+        for e in settled { physical(e) }
         armInputDeadline()
     }
 }
