@@ -64,6 +64,9 @@ public final class Store: Sendable {
                 throw StoreError.cannotOpen(path: path, detail: "PRAGMA synchronous = FULL did not take (reads \(synchronous ?? -1))")
             }
             try Schema.migrator().migrate(pool)
+            // An existing database in a read-only directory opens (and even migrates, when there
+            // is nothing to migrate); a release would then fail. Say so now, at start.
+            try pool.write { db in try db.execute(sql: "UPDATE audit_mirror SET upto_seq = upto_seq WHERE id = 1") }
         } catch let error as StoreError {
             throw error
         } catch {

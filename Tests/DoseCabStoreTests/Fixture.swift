@@ -28,12 +28,16 @@ final class Fixture: @unchecked Sendable {
     let nurse = StaffID("S-01")
     let clinician = StaffID("S-02")
 
+    /// Removes the directory when done (only when the fixture made it).
+    private let ownsDirectory: Bool
+
     init(maxPageCount: Int? = nil, directory: String? = nil) throws {
         self.directory = directory ?? Fixture.temporaryDirectory()
+        ownsDirectory = directory == nil
         store = try Store(directory: self.directory, calendar: ClinicCalendar(), maxPageCount: maxPageCount)
     }
 
-    deinit { try? FileManager.default.removeItem(atPath: directory) }
+    deinit { if ownsDirectory { try? FileManager.default.removeItem(atPath: directory) } }
 
     static func temporaryDirectory() -> String {
         let path = NSTemporaryDirectory() + "dosecab-store-\(UUID().uuidString)"
