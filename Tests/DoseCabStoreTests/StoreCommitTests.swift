@@ -229,6 +229,26 @@ import Testing
         #expect(try full.store.verifyAudit().description.hasPrefix("audit chain intact"))
     }
 
+    @Test func concurrentWritersKeepOneUnbrokenChain() throws {
+        let f = try Fixture()
+        try f.seed()
+        let start = try f.store.chainHead().lastSeq
+        let store = f.store
+        let failures = Locked(0)
+        DispatchQueue.concurrentPerform(iterations: 4) { worker in
+            for i in 0..<25 {
+                do {
+                    try store.commit(.admin(action: "note", detail: "worker \(worker) write \(i)", actor: "test", at: Fixture.t0))
+                } catch {
+                    failures.withLock { $0 += 1 }
+                }
+            }
+        }
+        #expect(failures.withLock { $0 } == 0)
+        #expect(try f.store.chainHead().lastSeq == start + 100)
+        #expect(try f.store.verifyAudit() == .intact(records: Int(start) + 100, head: try f.store.chainHead().lastHash))
+    }
+
     @Test func aStateDirectoryThatIsAFileCannotOpen() throws {
         let path = Fixture.temporaryDirectory() + "/not-a-dir"
         _ = FileManager.default.createFile(atPath: path, contents: Data("x".utf8))
