@@ -250,7 +250,9 @@ import Testing
     }
 
     @Test func aStateDirectoryThatIsAFileCannotOpen() throws {
-        let path = Fixture.temporaryDirectory() + "/not-a-dir"
+        let parent = Fixture.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: parent) }
+        let path = parent + "/not-a-dir"
         _ = FileManager.default.createFile(atPath: path, contents: Data("x".utf8))
         let error = storeError { _ = try Store(directory: path, calendar: ClinicCalendar()) }
         guard case .cannotOpen = error else { Issue.record("got \(String(describing: error))"); return }
