@@ -1,1 +1,0 @@
-// DoseCabStore: filled in by its issue; see docs/architecture.md.

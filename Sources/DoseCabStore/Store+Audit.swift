@@ -1,0 +1,87 @@
+import DoseCabCore
+import Foundation
+import GRDB
+
+extension Store {
+    /// Records from `fromSeq` on, in sequence order.
+    public func auditRecords(fromSeq: Int64 = 1, limit: Int = 1000) throws(StoreError) -> [AuditRecord] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM audit WHERE seq >= ? ORDER BY seq LIMIT ?",
+                             arguments: [fromSeq, limit]).map(Store.decodeRecord)
+        }
+    }
+
+    static func decodeRecord(_ row: Row) throws -> AuditRecord {
+        guard let record = AuditCodec.record(row) else {
+            throw StoreError.corrupt("audit row at position \(row["pos"] as Int64? ?? -1) cannot be read")
+        }
+        return record
+    }
+
+    /// The head the next record will follow.
+    public func chainHead() throws(StoreError) -> AuditChain {
+        if let head = writer.withLock({ $0 }) { return head }
+        return try read { db in try Store.loadHead(db) }
+    }
+
+    /// Walks the whole chain in stored order (rowid, not seq) and reports the first record that
+    /// was edited, deleted or reordered. Also reports records missing at the end when the chain is
+    /// shorter than what this process appended or what the journal mirror confirmed, and, with
+    /// `expecting` (a head seen elsewhere, e.g. in the journal or an off-box copy), a record that
+    /// no longer carries that hash.
+    ///
+    /// Its limit: whoever can write the database can recompute every hash; only a head kept off
+    /// the box (`expecting`) catches that.
+    public func verifyAudit(expecting known: AuditChain? = nil) throws(StoreError) -> AuditVerification {
+        let inMemory = writer.withLock { $0 }
+        return try read { db in
+            var chain = AuditChain()
+            var position = 0
+            let cursor = try Row.fetchCursor(db, sql: "SELECT * FROM audit ORDER BY pos")
+            while let row = try cursor.next() {
+                guard let record = AuditCodec.record(row) else {
+                    let seq: Int64 = Int64.fromDatabaseValue(row["seq"]) ?? chain.lastSeq + 1
+                    return .broken(position: position, seq: seq, problem: .edited)
+                }
+                if case .broken(_, let seq, var problem) = AuditChain.verify([record], from: chain) {
+                    if problem == .missing,
+                       try Int64.fetchOne(db, sql: "SELECT pos FROM audit WHERE seq = ?", arguments: [chain.lastSeq + 1]) != nil {
+                        problem = .reordered  // the expected record exists, later in the file
+                    }
+                    return .broken(position: position, seq: seq, problem: problem)
+                }
+                if let known, record.seq == known.lastSeq, record.hash != known.lastHash {
+                    return .broken(position: position, seq: record.seq, problem: .edited)
+                }
+                chain = AuditChain(lastSeq: record.seq, lastHash: record.hash)
+                position += 1
+            }
+            let mirrored = try Int64.fetchOne(db, sql: "SELECT upto_seq FROM audit_mirror WHERE id = 1") ?? 0
+            let expectedAtLeast = max(mirrored, inMemory?.lastSeq ?? 0, known?.lastSeq ?? 0)
+            if expectedAtLeast > chain.lastSeq {
+                return .broken(position: position, seq: chain.lastSeq + 1, problem: .missing)
+            }
+            return .intact(records: position, head: chain.lastHash)
+        }
+    }
+
+    /// Notes that the journal has every record up to `seq` (the mirror cursor).
+    public func markMirrored(upTo seq: Int64) throws(StoreError) {
+        do {
+            try pool.write { db in
+                try db.execute(sql: "UPDATE audit_mirror SET upto_seq = max(upto_seq, ?) WHERE id = 1", arguments: [seq])
+            }
+        } catch {
+            throw .cannotCommit(StoreError.sqliteDetail(error))
+        }
+    }
+
+    /// Records the journal has not confirmed yet, oldest first (to replay when it is back).
+    public func unmirrored(limit: Int = 1000) throws(StoreError) -> [AuditRecord] {
+        try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT * FROM audit WHERE seq > (SELECT upto_seq FROM audit_mirror WHERE id = 1) ORDER BY seq LIMIT ?
+                """, arguments: [limit]).map(Store.decodeRecord)
+        }
+    }
+}

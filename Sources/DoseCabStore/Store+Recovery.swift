@@ -1,0 +1,59 @@
+import DoseCabCore
+import Foundation
+import GRDB
+
+/// What `recover` found and did.
+public struct RecoveryReport: Hashable, Sendable {
+    /// Releases that were committed but never completed, now interrupted.
+    public var interrupted: [ReleaseRow]
+    /// Units still open (including those of interrupted releases): their deadlines resume.
+    public var openUnits: [IssuedUnit]
+    /// The records recovery appended (one per interrupted release, then the summary).
+    public var records: [AuditRecord]
+    /// The chain head after recovery.
+    public var chainHead: AuditChain
+    /// The last record found at start still matches its own hash.
+    public var headIntact: Bool
+    public var summary: String
+}
+
+extension Store {
+    /// Accounts for what the last run left in flight, in one transaction: every release still in
+    /// `intent` becomes interrupted (its issued units stay open until returned or resolved), the
+    /// open units are returned so the daemon resumes their deadlines, and the chain continues
+    /// from its last record with a `recovery` record. Reads only in-flight releases, open units
+    /// and the chain head, through indexes: the cost grows with what is open, not with history.
+    public func recover(now: Moment) throws(StoreError) -> RecoveryReport {
+        try transaction { tx throws(StoreError) in
+            let last = try tx.row("SELECT * FROM audit ORDER BY seq DESC LIMIT 1")
+            let headIntact = last.map { AuditCodec.record($0)?.isSelfConsistent ?? false } ?? true
+            let inFlight: [ReleaseRow]
+            do { inFlight = try tx.rows(Store.inFlightSQL).map { try $0.releaseRow() } } catch {
+                throw error as? StoreError ?? .corrupt("\(error)")
+            }
+            var records: [AuditRecord] = []
+            for release in inFlight {
+                let issued = try tx.count("SELECT count(*) FROM issued_unit WHERE release_id = ?", [release.id.rawValue])
+                records.append(try tx.apply(.releaseInterrupted(
+                    release.id, patient: release.plan.patient,
+                    reason: "the daemon stopped during the release; \(issued) of \(release.plan.unitCount) unit(s) issued stay open",
+                    at: now)))
+            }
+            let open: [IssuedUnit]
+            do { open = try Store.openUnits(tx.db) } catch { throw error as? StoreError ?? .corrupt("\(error)") }
+            var summary = "\(inFlight.count) release(s) interrupted"
+            if !inFlight.isEmpty { summary += " (\(inFlight.map(\.id.rawValue).joined(separator: ", ")))" }
+            summary += ", \(open.count) unit(s) open, chain continues after seq \(tx.chain.lastSeq - Int64(records.count))"
+            if !headIntact { summary += "; WARNING: the last audit record does not match its hash" }
+            records.append(try tx.apply(.recovery(summary: summary, at: now)))
+            var interrupted = inFlight
+            for i in interrupted.indices {
+                interrupted[i].state = .interrupted
+                interrupted[i].endedAt = now
+                interrupted[i].endSeq = records[i].seq
+            }
+            return RecoveryReport(interrupted: interrupted, openUnits: open, records: records,
+                                  chainHead: tx.chain, headIntact: headIntact, summary: summary)
+        }
+    }
+}

@@ -1,0 +1,141 @@
+import DoseCabCore
+import Foundation
+import GRDB
+
+/// The cabinet's record of truth: one SQLite file (`dosecab.sqlite`) in the state directory,
+/// WAL with `synchronous=FULL` (each commit is on disk when `commit` returns), foreign keys on,
+/// versioned migrations.
+///
+/// Every durable change goes through `commit`, which applies a `LedgerWrite` and appends its one
+/// audit record in the same transaction, so the ledger and the hash chain never disagree.
+/// Reads come from WAL snapshots and never block the writer.
+public final class Store: Sendable {
+    /// Path of the database file.
+    public let path: String
+    /// The clinic calendar used for the `day` columns (register and reconciliation days).
+    public let calendar: ClinicCalendar
+
+    let pool: DatabasePool
+    /// The chain head, loaded once and kept under the writer lock (nil: reload inside the next transaction).
+    let writer = Locked<AuditChain?>(nil)
+
+    /// The file name inside the state directory.
+    public static let fileName = "dosecab.sqlite"
+
+    /// Opens (creating if needed) the store in `directory` and brings its schema up to date.
+    public convenience init(directory: String, calendar: ClinicCalendar) throws(StoreError) {
+        try self.init(directory: directory, calendar: calendar, maxPageCount: nil)
+    }
+
+    /// `maxPageCount` caps the file (tests simulate a full disk with it).
+    init(directory: String, calendar: ClinicCalendar, maxPageCount: Int?) throws(StoreError) {
+        let path = (directory as NSString).appendingPathComponent(Store.fileName)
+        self.path = path
+        self.calendar = calendar
+        var isDirectory: ObjCBool = false
+        if !FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) {
+            do {
+                try FileManager.default.createDirectory(
+                    atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            } catch {
+                throw .cannotOpen(path: path, detail: "cannot create the state directory (\(error.localizedDescription))")
+            }
+        } else if !isDirectory.boolValue {
+            throw .cannotOpen(path: path, detail: "\(directory) is not a directory")
+        }
+        var config = Configuration()
+        config.foreignKeysEnabled = true
+        config.busyMode = .timeout(5)
+        config.label = "dosecab"
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            if let maxPageCount { try db.execute(sql: "PRAGMA max_page_count = \(maxPageCount)") }
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: config)
+            // The pool switches its writer to WAL after `prepareDatabase` and sets
+            // synchronous=NORMAL while doing so (a commit could then be lost at power failure):
+            // put FULL back on the writer, the one connection that commits, and check it.
+            let synchronous = try pool.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA synchronous = FULL")
+                return try Int.fetchOne(db, sql: "PRAGMA synchronous")
+            }
+            guard synchronous == 2 else {
+                throw StoreError.cannotOpen(path: path, detail: "PRAGMA synchronous = FULL did not take (reads \(synchronous ?? -1))")
+            }
+            try Schema.migrator().migrate(pool)
+            // An existing database in a read-only directory opens (and even migrates, when there
+            // is nothing to migrate); a release would then fail. Say so now, at start.
+            try pool.write { db in try db.execute(sql: "UPDATE audit_mirror SET upto_seq = upto_seq WHERE id = 1") }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw .cannotOpen(path: path, detail: StoreError.sqliteDetail(error))
+        }
+    }
+
+    // MARK: - Writing
+
+    /// Applies `write` and appends its audit record in one transaction, durably (fsync) before
+    /// returning the record, which the daemon then mirrors to the journal.
+    ///
+    /// Nothing is changed when this throws. `.issue` of a serial not in stock, or of another
+    /// drug, route or strength than the release's, throws `unitRefused`; a close-out of a unit
+    /// that is not open throws `unitRefused` with the core's anomaly.
+    @discardableResult
+    public func commit(_ write: LedgerWrite) throws(StoreError) -> AuditRecord {
+        try commitAll([write])[0]
+    }
+
+    /// Applies all `writes` in one transaction: all of them or none.
+    @discardableResult
+    public func commitAll(_ writes: [LedgerWrite]) throws(StoreError) -> [AuditRecord] {
+        try transaction { tx throws(StoreError) in
+            var records: [AuditRecord] = []
+            for write in writes { records.append(try tx.apply(write)) }
+            return records
+        }
+    }
+
+    /// Runs `body` in one write transaction with the chain head. The head advances only when
+    /// the transaction committed; after any failure it is reloaded from the database.
+    func transaction<T>(_ body: (inout Transaction) throws(StoreError) -> T) throws(StoreError) -> T {
+        try writer.withLock { (head: inout AuditChain?) throws(StoreError) -> T in
+            var committedHead: AuditChain?
+            let result: T
+            do {
+                result = try pool.write { db -> T in
+                    var tx = Transaction(db: db, chain: try head ?? Store.loadHead(db), calendar: calendar)
+                    let value = try body(&tx)
+                    committedHead = tx.chain
+                    return value
+                }
+            } catch {
+                head = nil
+                if let e = error as? StoreError { throw e }
+                throw .cannotCommit(StoreError.sqliteDetail(error))
+            }
+            head = committedHead
+            return result
+        }
+    }
+
+    static func loadHead(_ db: Database) throws -> AuditChain {
+        guard let row = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1") else {
+            return AuditChain()
+        }
+        return AuditChain(lastSeq: row["seq"], lastHash: row["hash"])
+    }
+
+    // MARK: - Reading
+
+    func read<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+        do { return try pool.read(body) } catch {
+            if let e = error as? StoreError { throw e }
+            throw .cannotRead(StoreError.sqliteDetail(error))
+        }
+    }
+
+    /// Day number of a moment in the store's clinic calendar.
+    func day(_ m: Moment) -> Int64 { calendar.day(of: m) }
+}

@@ -1,0 +1,369 @@
+import DoseCabCore
+import Foundation
+import GRDB
+
+/// One write transaction with the chain head: applies ledger writes and appends their records.
+/// Every check happens inside the transaction, so a refused write leaves nothing behind.
+struct Transaction {
+    let db: Database
+    var chain: AuditChain
+    let calendar: ClinicCalendar
+
+    // MARK: SQL with typed errors
+
+    func exec(_ sql: String, _ arguments: StatementArguments = []) throws(StoreError) {
+        do { try db.execute(sql: sql, arguments: arguments) } catch {
+            throw .cannotCommit(StoreError.sqliteDetail(error))
+        }
+    }
+
+    func row(_ sql: String, _ arguments: StatementArguments = []) throws(StoreError) -> Row? {
+        do { return try Row.fetchOne(db, sql: sql, arguments: arguments) } catch {
+            throw .cannotCommit(StoreError.sqliteDetail(error))
+        }
+    }
+
+    func rows(_ sql: String, _ arguments: StatementArguments = []) throws(StoreError) -> [Row] {
+        do { return try Row.fetchAll(db, sql: sql, arguments: arguments) } catch {
+            throw .cannotCommit(StoreError.sqliteDetail(error))
+        }
+    }
+
+    func count(_ sql: String, _ arguments: StatementArguments = []) throws(StoreError) -> Int {
+        do { return try Int.fetchOne(db, sql: sql, arguments: arguments) ?? 0 } catch {
+            throw .cannotCommit(StoreError.sqliteDetail(error))
+        }
+    }
+
+    var changes: Int { db.changesCount }
+
+    func day(_ m: Moment) -> Int64 { calendar.day(of: m) }
+
+    // MARK: The chain
+
+    /// Appends `event` to the chain and stores the record.
+    mutating func append(_ event: AuditEvent) throws(StoreError) -> AuditRecord {
+        let record = chain.append(event)
+        try exec("""
+            INSERT INTO audit (seq, wall, kind, message, fields, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)
+            """, [record.seq, event.wallMillis, event.kind.rawValue, event.message,
+                  AuditCodec.encodeFields(event.fields), record.previousHash, record.hash])
+        return record
+    }
+
+    // MARK: Ledger writes
+
+    /// Checks `write` against the stored state, applies it and appends its audit record.
+    mutating func apply(_ write: LedgerWrite) throws(StoreError) -> AuditRecord {
+        try check(write)
+        let record = try append(write.auditEvent)
+        try effect(write, seq: record.seq)
+        return record
+    }
+
+    /// Refuses a write the stored state does not allow (before anything is written).
+    func check(_ write: LedgerWrite) throws(StoreError) {
+        switch write {
+        case .releaseIntent(let id, let plan):
+            if try row("SELECT 1 FROM dose_release WHERE id = ?", [id.rawValue]) != nil {
+                throw .conflict("release \(id) already exists")
+            }
+            if try row("SELECT 1 FROM patient WHERE id = ?", [plan.patient.rawValue]) == nil {
+                throw .conflict("release \(id): patient \(plan.patient) is not enrolled")
+            }
+            if plan.unitCount < 1 || plan.unitStrengthMg < 1 || plan.doseMg < 1 {
+                throw .invalidInput("release \(id): dose, unit strength and unit count must be positive")
+            }
+        case .releaseCompleted(let id, let patient, _, _, _, _), .releaseInterrupted(let id, let patient, _, _):
+            let release = try releaseRow(id)
+            if release.patient != patient {
+                throw .conflict("release \(id) is for \(release.patient), not \(patient)")
+            }
+            if release.state != "intent" {
+                throw .conflict("release \(id) is \(release.state), not in progress")
+            }
+        case .issue(let unit):
+            try checkIssue(unit)
+        case .unitReturned(let serial, let release, let patient, _):
+            _ = try openUnit(serial, release: release, patient: patient)
+        case .unitConsumed(let serial, let release, let patient, _, _):
+            let unit = try openUnit(serial, release: release, patient: patient)
+            if unit.rule != CloseOutRule.witnessed.rawValue {
+                throw .unitRefused(serial: serial, anomaly: .wrongCloseOutRule,
+                                   detail: "closes out by \(unit.rule), not by a witness")
+            }
+        case .unitIncident(let serial, let release, let patient, _, _):
+            _ = try openUnit(serial, release: release, patient: patient)
+        case .waste(let release, let serial, let mg, _, _, _, _):
+            if mg < 0 { throw .invalidInput("waste must not be negative") }
+            if let release { _ = try releaseRow(release) }
+            if let serial {
+                if let release {
+                    guard let unit = try row("SELECT release_id FROM issued_unit WHERE serial = ?", [serial.rawValue]),
+                          (unit["release_id"] as String) == release.rawValue else {
+                        throw .unitRefused(serial: serial, anomaly: .unknownSerial,
+                                           detail: "waste names release \(release), which did not issue this unit")
+                    }
+                } else {
+                    guard let stock = try row("SELECT state FROM stock_unit WHERE serial = ?", [serial.rawValue]) else {
+                        throw .unitRefused(serial: serial, anomaly: .unknownSerial, detail: "not in the stock register")
+                    }
+                    let state: String = stock["state"]
+                    if state != StockState.inStock.rawValue {
+                        throw .unitRefused(serial: serial, anomaly: state == "issued" ? .alreadyIssued : .alreadyClosed,
+                                           detail: "cannot be destroyed from stock: it is \(state)")
+                    }
+                }
+            }
+        case .stockReceived(let units, _, _, _):
+            if units.isEmpty { throw .invalidInput("stock receipt without units") }
+            var seen = Set<UnitSerial>()
+            for unit in units {
+                if unit.serial.rawValue.isEmpty { throw .invalidInput("a unit without a serial") }
+                if unit.strengthMg <= 0 { throw .invalidInput("unit \(unit.serial): strength must be positive") }
+                if !seen.insert(unit.serial).inserted { throw .conflict("serial \(unit.serial) appears twice in the receipt") }
+                if try row("SELECT 1 FROM stock_unit WHERE serial = ?", [unit.serial.rawValue]) != nil {
+                    throw .conflict("serial \(unit.serial) was received before")
+                }
+            }
+        case .holdCleared(let patient, _, _, _):
+            if try row("SELECT 1 FROM hold WHERE patient = ? AND cleared_wall IS NULL", [patient.rawValue]) == nil {
+                throw .conflict("\(patient) has no open hold")
+            }
+        case .anomaly, .refusal, .hold, .observationCleared, .reauthorised, .lockdown, .alarm, .admin, .startup, .recovery:
+            break
+        }
+    }
+
+    struct ReleaseRef {
+        var patient: PatientID
+        var state: String
+        var drug: String
+        var route: String
+        var unitStrengthMg: Int
+        var unitCount: Int
+    }
+
+    func releaseRow(_ id: ReleaseID) throws(StoreError) -> ReleaseRef {
+        guard let r = try row("""
+            SELECT patient, state, drug, route, unit_strength_mg, unit_count FROM dose_release WHERE id = ?
+            """, [id.rawValue]) else { throw .conflict("unknown release \(id)") }
+        return ReleaseRef(patient: PatientID(r["patient"]), state: r["state"], drug: r["drug"], route: r["route"],
+                          unitStrengthMg: r["unit_strength_mg"], unitCount: r["unit_count"])
+    }
+
+    func checkIssue(_ unit: IssuedUnit) throws(StoreError) {
+        let serial = unit.serial
+        let release = try releaseRow(unit.release)
+        if release.state == "completed" {
+            throw .unitRefused(serial: serial, anomaly: nil, detail: "release \(unit.release) is already completed")
+        }
+        if release.patient != unit.patient {
+            throw .unitRefused(serial: serial, anomaly: nil, detail: "release \(unit.release) is for \(release.patient), not \(unit.patient)")
+        }
+        guard let stock = try row("SELECT drug, route, strength_mg, state FROM stock_unit WHERE serial = ?", [serial.rawValue]) else {
+            throw .unitRefused(serial: serial, anomaly: .unknownSerial, detail: "not in the stock register")
+        }
+        let state: String = stock["state"]
+        if state == StockState.issued.rawValue {
+            throw .unitRefused(serial: serial, anomaly: .alreadyIssued, detail: "issued before")
+        }
+        if state != StockState.inStock.rawValue {
+            throw .unitRefused(serial: serial, anomaly: .alreadyClosed, detail: "not in stock (\(state))")
+        }
+        let drug: String = stock["drug"], route: String = stock["route"], strength: Int = stock["strength_mg"]
+        if drug != unit.drug.rawValue || route != unit.route.rawValue || strength != unit.strengthMg {
+            throw .unitRefused(serial: serial, anomaly: nil,
+                detail: "the unit in stock is \(strength) mg \(drug) (\(route)), the scan says \(unit.strengthMg) mg \(unit.drug.rawValue) (\(unit.route.rawValue))")
+        }
+        if drug != release.drug || route != release.route || strength != release.unitStrengthMg {
+            throw .unitRefused(serial: serial, anomaly: nil,
+                detail: "release \(unit.release) is for \(release.unitStrengthMg) mg \(release.drug) (\(release.route)) units, this is \(strength) mg \(drug) (\(route))")
+        }
+        let already = try count("SELECT count(*) FROM issued_unit WHERE release_id = ?", [unit.release.rawValue])
+        if already >= release.unitCount {
+            throw .unitRefused(serial: serial, anomaly: nil,
+                detail: "release \(unit.release) already has its \(release.unitCount) unit(s)")
+        }
+    }
+
+    struct UnitRef { var rule: String }
+
+    /// The unit must exist, belong to this release and patient, and be open.
+    func openUnit(_ serial: UnitSerial, release: ReleaseID, patient: PatientID) throws(StoreError) -> UnitRef {
+        guard let u = try row("SELECT release_id, patient, state, rule FROM issued_unit WHERE serial = ?", [serial.rawValue]) else {
+            throw .unitRefused(serial: serial, anomaly: .unknownSerial, detail: "never issued")
+        }
+        let r: String = u["release_id"], p: String = u["patient"], state: String = u["state"]
+        if r != release.rawValue || p != patient.rawValue {
+            throw .unitRefused(serial: serial, anomaly: .anotherPatientsUnit,
+                               detail: "issued on release \(r) to \(p), not on \(release) to \(patient)")
+        }
+        switch state {
+        case UnitState.open.rawValue: return UnitRef(rule: u["rule"])
+        case UnitState.incident.rawValue:
+            throw .unitRefused(serial: serial, anomaly: .lateReturn, detail: "already booked as an incident")
+        default:
+            throw .unitRefused(serial: serial, anomaly: .alreadyClosed, detail: "already \(state)")
+        }
+    }
+
+    /// Writes the rows of an already checked write.
+    func effect(_ write: LedgerWrite, seq: Int64) throws(StoreError) {
+        switch write {
+        case .releaseIntent(let id, let p):
+            try exec("""
+                INSERT INTO dose_release (id, patient, state, at_wall, at_boot, at_boot_id, day, identity_method,
+                    prescription_id, prescription_version, prescriber, drug, route, dose_mg, unit_strength_mg, unit_count,
+                    residue_mg, staff, witness, close_out_rule, close_out_minutes, intent_seq)
+                VALUES (?, ?, 'intent', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, [id.rawValue, p.patient.rawValue, p.at.wallMillis, p.at.bootMillis, p.at.bootID, day(p.at),
+                      p.identityMethod, p.prescriptionID, p.prescriptionVersion, p.prescriber, p.drug.rawValue,
+                      p.route.rawValue, p.doseMg, p.unitStrengthMg, p.unitCount, p.residueMg, p.staff.rawValue,
+                      p.witness.rawValue, p.closeOut.rule.rawValue, p.closeOut.deadlineMinutes, seq])
+        case .releaseCompleted(let id, _, let issued, _, let outcome, let at):
+            try endRelease(id, state: "completed", unitsIssued: issued, outcome: outcome, at: at, seq: seq)
+        case .releaseInterrupted(let id, _, let reason, let at):
+            let issued = try count("SELECT count(*) FROM issued_unit WHERE release_id = ?", [id.rawValue])
+            try endRelease(id, state: "interrupted", unitsIssued: issued, outcome: reason, at: at, seq: seq)
+        case .issue(let u):
+            try exec("UPDATE stock_unit SET state = 'issued', state_wall = ? WHERE serial = ?",
+                     [u.issuedAt.wallMillis, u.serial.rawValue])
+            try exec("""
+                INSERT INTO issued_unit (serial, release_id, patient, drug, route, strength_mg, rule,
+                    issued_wall, issued_boot, issued_boot_id, day, deadline_wall, deadline_boot, deadline_boot_id,
+                    state, issue_seq)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?)
+                """, [u.serial.rawValue, u.release.rawValue, u.patient.rawValue, u.drug.rawValue, u.route.rawValue,
+                      u.strengthMg, u.rule.rawValue, u.issuedAt.wallMillis, u.issuedAt.bootMillis, u.issuedAt.bootID,
+                      day(u.issuedAt), u.deadline.wallMillis, u.deadline.bootMillis, u.deadline.bootID, seq])
+        case .unitReturned(let s, _, _, let at):
+            try closeUnit(s, state: .returned, by: nil, reason: nil, at: at, seq: seq)
+        case .unitConsumed(let s, _, _, let witness, let at):
+            try closeUnit(s, state: .consumed, by: witness.rawValue, reason: nil, at: at, seq: seq)
+        case .unitIncident(let s, _, _, let reason, let at):
+            try closeUnit(s, state: .incident, by: nil, reason: reason, at: at, seq: seq)
+        case .anomaly(let kind, let serial, let patient, let detail, let at):
+            try incident("anomaly", reason: kind.rawValue, serial: serial.rawValue, patient: patient?.rawValue,
+                         detail: detail, at: at, seq: seq)
+        case .alarm(let kind, let detail, let at):
+            try incident("alarm", reason: kind.rawValue, serial: nil, patient: nil, detail: detail, at: at, seq: seq)
+        case .refusal(let patient, let staff, let refusals, let at):
+            try exec("""
+                INSERT INTO refusal (patient, staff, reasons, detail, wall, day, audit_seq) VALUES (?, ?, ?, ?, ?, ?, ?)
+                """, [patient?.rawValue, staff?.rawValue, refusals.map(\.reason.rawValue).joined(separator: ","),
+                      refusals.map(\.description).joined(separator: "; "), at.wallMillis, day(at), seq])
+        case .hold(let patient, let reason, let at):
+            try exec("""
+                INSERT INTO hold (patient, reason, since_wall, since_boot, since_boot_id, hold_seq) VALUES (?, ?, ?, ?, ?, ?)
+                """, [patient.rawValue, reason, at.wallMillis, at.bootMillis, at.bootID, seq])
+        case .holdCleared(let patient, let by, let reason, let at):
+            try exec("""
+                UPDATE hold SET cleared_wall = ?, cleared_by = ?, cleared_reason = ?, clear_seq = ?
+                WHERE patient = ? AND cleared_wall IS NULL
+                """, [at.wallMillis, by.rawValue, reason, seq, patient.rawValue])
+        case .observationCleared(let patient, let by, let at):
+            try decision(patient, "observation-cleared", by: by, at: at, seq: seq)
+        case .reauthorised(let patient, let by, let at):
+            try decision(patient, "reauthorised", by: by, at: at, seq: seq)
+        case .lockdown(let on, let reason, let by, let at):
+            try exec("""
+                INSERT INTO lockdown_state (id, active, reason, actor, since_wall, audit_seq) VALUES (1, ?, ?, ?, ?, ?)
+                ON CONFLICT (id) DO UPDATE SET active = excluded.active, reason = excluded.reason,
+                    actor = excluded.actor, since_wall = excluded.since_wall, audit_seq = excluded.audit_seq
+                """, [on, reason, by, at.wallMillis, seq])
+        case .waste(let release, let serial, let mg, let by, let witness, let reason, let at):
+            try exec("""
+                INSERT INTO waste (release_id, serial, mg, staff, witness, reason, wall, day, audit_seq)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, [release?.rawValue, serial?.rawValue, mg, by.rawValue, witness.rawValue, reason, at.wallMillis, day(at), seq])
+            if let serial, release == nil {
+                try exec("UPDATE stock_unit SET state = 'wasted', state_wall = ? WHERE serial = ?", [at.wallMillis, serial.rawValue])
+            }
+        case .stockReceived(let units, let by, let witness, let at):
+            for u in units {
+                try exec("""
+                    INSERT INTO stock_unit (serial, drug, route, strength_mg, received_wall, received_by, witness,
+                        state, state_wall, audit_seq)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, 'in-stock', ?, ?)
+                    """, [u.serial.rawValue, u.drug.rawValue, u.route.rawValue, u.strengthMg, at.wallMillis,
+                          by.rawValue, witness.rawValue, at.wallMillis, seq])
+            }
+        case .admin(let action, let detail, let actor, let at):
+            try exec("""
+                INSERT INTO admin_action (action, detail, actor, wall, day, audit_seq) VALUES (?, ?, ?, ?, ?, ?)
+                """, [action, detail, actor, at.wallMillis, day(at), seq])
+        case .startup, .recovery:
+            break  // the audit record is the whole of it
+        }
+    }
+
+    func endRelease(_ id: ReleaseID, state: String, unitsIssued: Int, outcome: String, at: Moment, seq: Int64) throws(StoreError) {
+        try exec("""
+            UPDATE dose_release SET state = ?, ended_wall = ?, ended_boot = ?, ended_boot_id = ?, ended_day = ?,
+                units_issued = ?, outcome = ?, end_seq = ?
+            WHERE id = ? AND state = 'intent'
+            """, [state, at.wallMillis, at.bootMillis, at.bootID, day(at), unitsIssued, outcome, seq, id.rawValue])
+    }
+
+    func closeUnit(_ serial: UnitSerial, state: UnitState, by: String?, reason: String?, at: Moment, seq: Int64) throws(StoreError) {
+        try exec("""
+            UPDATE issued_unit SET state = ?, closed_wall = ?, closed_boot = ?, closed_boot_id = ?, closed_day = ?,
+                closed_by = ?, close_reason = ?, close_seq = ?
+            WHERE serial = ? AND state = 'open'
+            """, [state.rawValue, at.wallMillis, at.bootMillis, at.bootID, day(at), by, reason, seq, serial.rawValue])
+    }
+
+    func incident(_ kind: String, reason: String, serial: String?, patient: String?, detail: String, at: Moment, seq: Int64) throws(StoreError) {
+        try exec("""
+            INSERT INTO incident (kind, reason, serial, patient, detail, wall, boot, boot_id, day, audit_seq)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, [kind, reason, serial, patient, detail, at.wallMillis, at.bootMillis, at.bootID, day(at), seq])
+    }
+
+    func decision(_ patient: PatientID, _ kind: String, by: StaffID, at: Moment, seq: Int64) throws(StoreError) {
+        try exec("""
+            INSERT INTO clinical_decision (patient, kind, staff, wall, boot, boot_id, audit_seq) VALUES (?, ?, ?, ?, ?, ?, ?)
+            """, [patient.rawValue, kind, by.rawValue, at.wallMillis, at.bootMillis, at.bootID, seq])
+    }
+}
+
+/// Where a unit in the stock register stands.
+public enum StockState: String, Hashable, Sendable, Codable {
+    case inStock = "in-stock"
+    case issued
+    /// Destroyed from stock, witnessed.
+    case wasted
+}
+
+/// Stored form of an audit record's fields: JSON with sorted keys (the hash is over the
+/// event itself, so the stored form only has to read back exactly).
+enum AuditCodec {
+    static func encodeFields(_ fields: [String: String]) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        guard let data = try? encoder.encode(fields) else { return "{}" }  // [String: String] always encodes
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func decodeFields(_ text: String) -> [String: String]? {
+        try? JSONDecoder().decode([String: String].self, from: Data(text.utf8))
+    }
+
+    /// Reads a record back without trusting the row: a value of the wrong type (the file was
+    /// edited) gives nil, never a crash.
+    static func record(_ row: Row) -> AuditRecord? {
+        func value<T: DatabaseValueConvertible>(_ column: String, _: T.Type) -> T? {
+            let v: DatabaseValue = row[column]
+            return T.fromDatabaseValue(v)
+        }
+        guard let seq = value("seq", Int64.self), let wall = value("wall", Int64.self),
+              let kindName = value("kind", String.self), let kind = AuditEventKind(rawValue: kindName),
+              let message = value("message", String.self), let fieldsText = value("fields", String.self),
+              let fields = decodeFields(fieldsText), let previous = value("prev_hash", String.self),
+              let hash = value("hash", String.self)
+        else { return nil }
+        let event = AuditEvent(kind: kind, wallMillis: wall, message: message, fields: fields)
+        return AuditRecord(seq: seq, event: event, previousHash: previous, hash: hash)
+    }
+}
