@@ -477,7 +477,7 @@ public struct Cabinet: Sendable {
         if stock.strengthMg != plan.unitStrengthMg { problems.append("\(stock.strengthMg) mg, release needs \(plan.unitStrengthMg) mg units") }
         if r.issued.count >= plan.unitCount { problems.append("release already has its \(plan.unitCount) units") }
         if !problems.isEmpty {
-            return [.commit(.anomaly(.wrongCloseOutRule, serial: serial, patient: plan.patient,
+            return [.commit(.anomaly(.unitMismatch, serial: serial, patient: plan.patient,
                                      detail: "does not match release \(r.id): " + problems.joined(separator: "; "), at: at)),
                     .feedback(.refused("unit \(serial) does not match the release: \(problems.joined(separator: "; "))"))]
         }

@@ -3,8 +3,26 @@
 /// Patients are known to the cabinet only by a pseudonymous number: the journal is readable
 /// by the `adm` group, so no name ever enters the core, the store's audit chain or the journal.
 
+/// Identifiers are plain strings on the wire (signed prescriptions, the store, the journal):
+/// `"patient": "P-0042"`, never an object, so signed bytes stay readable and stable.
+public protocol StringIdentifier: Hashable, Sendable, Codable, Comparable, CustomStringConvertible {
+    var rawValue: String { get }
+    init(_ rawValue: String)
+}
+
+extension StringIdentifier {
+    public init(from decoder: any Decoder) throws {
+        self.init(try decoder.singleValueContainer().decode(String.self))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(rawValue)
+    }
+}
+
 /// Pseudonymous patient number, as issued by the clinic (e.g. "P-0042").
-public struct PatientID: Hashable, Sendable, Codable, Comparable, CustomStringConvertible {
+public struct PatientID: StringIdentifier {
     public let rawValue: String
     public init(_ rawValue: String) { self.rawValue = rawValue }
     public var description: String { rawValue }
@@ -12,7 +30,7 @@ public struct PatientID: Hashable, Sendable, Codable, Comparable, CustomStringCo
 }
 
 /// Staff member number (e.g. "S-07").
-public struct StaffID: Hashable, Sendable, Codable, Comparable, CustomStringConvertible {
+public struct StaffID: StringIdentifier {
     public let rawValue: String
     public init(_ rawValue: String) { self.rawValue = rawValue }
     public var description: String { rawValue }
@@ -20,7 +38,7 @@ public struct StaffID: Hashable, Sendable, Codable, Comparable, CustomStringConv
 }
 
 /// A release of one dose from the cabinet; assigned by the daemon (randomness comes in as a value).
-public struct ReleaseID: Hashable, Sendable, Codable, Comparable, CustomStringConvertible {
+public struct ReleaseID: StringIdentifier {
     public let rawValue: String
     public init(_ rawValue: String) { self.rawValue = rawValue }
     public var description: String { rawValue }
@@ -28,7 +46,7 @@ public struct ReleaseID: Hashable, Sendable, Codable, Comparable, CustomStringCo
 }
 
 /// Serial printed/encoded on one unit (ampoule, portion, cup); the return scanner reads it.
-public struct UnitSerial: Hashable, Sendable, Codable, Comparable, CustomStringConvertible {
+public struct UnitSerial: StringIdentifier {
     public let rawValue: String
     public init(_ rawValue: String) { self.rawValue = rawValue }
     public var description: String { rawValue }

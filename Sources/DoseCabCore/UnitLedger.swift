@@ -63,6 +63,9 @@ public enum LedgerAnomaly: String, Error, Hashable, Sendable, Codable {
     case wrongCloseOutRule = "wrong-close-out-rule"
     case anotherPatientsUnit = "another-patients-unit"
     case lateReturn = "late-return"
+    /// An issue scan of a unit whose drug, route or strength does not match the release, or
+    /// one unit more than the release's count.
+    case unitMismatch = "unit-mismatch"
 }
 
 /// The unit ledger: every unit from issue to close-out.

@@ -173,16 +173,16 @@ struct Transaction {
         }
         let drug: String = stock["drug"], route: String = stock["route"], strength: Int = stock["strength_mg"]
         if drug != unit.drug.rawValue || route != unit.route.rawValue || strength != unit.strengthMg {
-            throw .unitRefused(serial: serial, anomaly: nil,
+            throw .unitRefused(serial: serial, anomaly: .unitMismatch,
                 detail: "the unit in stock is \(strength) mg \(drug) (\(route)), the scan says \(unit.strengthMg) mg \(unit.drug.rawValue) (\(unit.route.rawValue))")
         }
         if drug != release.drug || route != release.route || strength != release.unitStrengthMg {
-            throw .unitRefused(serial: serial, anomaly: nil,
+            throw .unitRefused(serial: serial, anomaly: .unitMismatch,
                 detail: "release \(unit.release) is for \(release.unitStrengthMg) mg \(release.drug) (\(release.route)) units, this is \(strength) mg \(drug) (\(route))")
         }
         let already = try count("SELECT count(*) FROM issued_unit WHERE release_id = ?", [unit.release.rawValue])
         if already >= release.unitCount {
-            throw .unitRefused(serial: serial, anomaly: nil,
+            throw .unitRefused(serial: serial, anomaly: .unitMismatch,
                 detail: "release \(unit.release) already has its \(release.unitCount) unit(s)")
         }
     }

@@ -44,7 +44,7 @@ import Testing
         guard case .unitRefused(_, .unknownSerial, _) = unknown else { Issue.record("got \(String(describing: unknown))"); return }
         // Wrong drug for the release.
         let wrong = storeError { try f.store.commit(.issue(f.unit(f.cup(1), release: ReleaseID("R-1"), drug: .methadone, route: .oral, strength: 50, at: f.at(minutes: 2)))) }
-        guard case .unitRefused(_, nil, _) = wrong else { Issue.record("got \(String(describing: wrong))"); return }
+        guard case .unitRefused(_, .unitMismatch, _) = wrong else { Issue.record("got \(String(describing: wrong))"); return }
         // Scan claims another strength than the stock register.
         #expect(storeError { try f.store.commit(.issue(f.unit(f.ampoule(1), release: ReleaseID("R-1"), strength: 50, at: f.at(minutes: 2)))) } != nil)
         // A batch whose second write fails: the first is not kept either.
