@@ -210,6 +210,11 @@ public actor CabinetDriver {
             storeProblem = nil
             mirror(record)
             return record
+        } catch let StoreError.unitRefused(serial, anomaly, detail) {
+            // The store's own check refused a unit write: that is an accounting anomaly to
+            // record, not a broken store.
+            logger.error("unit \(serial) refused by the store: \(detail)")
+            return commit(.anomaly(anomaly ?? .unitMismatch, serial: serial, patient: nil, detail: detail, at: write.at))
         } catch {
             storeProblem = error.description
             logger.critical("NOT RECORDED: \(write.auditEvent.message): \(error)")

@@ -39,7 +39,15 @@ public struct ControlMethods: Sendable {
 
     public func handle(_ request: ControlRequest, _ caller: Caller) async -> ControlReply {
         do {
-            return try await dispatch(request, caller)
+            let reply = try await dispatch(request, caller)
+            // Every admin call is on the record with the caller's uid and pid (lockdown,
+            // enrolment and imports carry the caller in their own record already).
+            if ["hold.clear", "confirm", "stock.add"].contains(request.method) {
+                let detail = request.parameters.filter { !$0.key.hasSuffix("pin") }.keys.sorted()
+                    .map { "\($0)=\(request.parameters[$0].map(Self.brief) ?? "")" }.joined(separator: " ")
+                await driver.recordAdmin(action: request.method, detail: detail, actor: caller.description)
+            }
+            return reply
         } catch let error as MethodError {
             return .failure(error.message)
         } catch {
@@ -352,6 +360,15 @@ public struct ControlMethods: Sendable {
         ])
     }
 
+    static func brief(_ v: JSONValue) -> String {
+        switch v {
+        case .string(let s): return String(s.prefix(64))
+        case .number(let n): return String(Int64(n))
+        case .array(let a): return "\(a.count) items"
+        default: return "…"
+        }
+    }
+
     static func unitJSON(_ u: IssuedUnit) -> JSONValue {
         ["unit": .string(u.serial.rawValue), "release": .string(u.release.rawValue), "patient": .string(u.patient.rawValue),
          "drug": .string(u.drug.rawValue), "route": .string(u.route.rawValue), "strength_mg": .number(Double(u.strengthMg)),
@@ -372,4 +389,8 @@ public struct ControlMethods: Sendable {
 extension CabinetDriver {
     /// Admin writes made outside the state machine are mirrored the same way.
     public func mirrorFromControl(_ record: AuditRecord) { mirror(record) }
+
+    public func recordAdmin(action: String, detail: String, actor: String) {
+        commit(.admin(action: action, detail: detail, actor: actor, at: clock.now()))
+    }
 }
