@@ -262,6 +262,8 @@ final class ServerCore: @unchecked Sendable {
         /// Threads not yet joined; `finished` are those whose body has returned.
         var threads: [Int: JoinableThread] = [:]
         var finished: Set<Int> = []
+        /// Set while connections are being turned away, so a connection storm logs once.
+        var refusing = false
     }
 
     private enum Phase { case idle, running, stopped }
@@ -372,8 +374,12 @@ final class ServerCore: @unchecked Sendable {
             return
         }
         guard state.connections.count < limits.maxConnections else {
+            let first = !state.refusing
+            state.refusing = true
             lock.unlock()
-            logger.warning("control connection refused: \(limits.maxConnections) connections already open")
+            if first {
+                logger.warning("control connections refused: \(limits.maxConnections) already open")
+            }
             let reply = ControlReply.failure(
                 .tooManyConnections, "too many connections (limit \(limits.maxConnections)); try again")
             // The send buffer of a fresh socket is empty, so this cannot block.
@@ -381,6 +387,7 @@ final class ServerCore: @unchecked Sendable {
             closeGracefully(fd)
             return
         }
+        state.refusing = false
         let id = state.nextID
         state.nextID += 1
         state.connections[id] = fd
@@ -469,6 +476,8 @@ final class ServerCore: @unchecked Sendable {
                     return
                 }
                 guard send(respond(to: frame, from: caller, log), to: fd, log) else { return }
+                // A slow method must not count against the client's time for the next request.
+                deadline = now() + limits.readTimeout
             }
 
             let remaining = deadline - now()

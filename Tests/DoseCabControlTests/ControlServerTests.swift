@@ -165,6 +165,24 @@ import Testing
         }
     }
 
+    @Test func slowMethodDoesNotUseUpTheClientsTime() async throws {
+        let handler: ControlServer.Handler = { request, caller in
+            if request.method == "status" { try? await Task.sleep(for: .milliseconds(500)) }
+            return await echoHandler(request, caller)
+        }
+        let limits = ControlServer.Limits(readTimeout: .milliseconds(300))
+        try await withServer(limits: limits, handler: handler) { _, path in
+            let replies = try await blocking {
+                let connection = try RawConnection(path)
+                try connection.write(frame(#"{"method":"status"}"#))
+                let first = try connection.readReply()
+                try connection.write(frame(#"{"method":"echo"}"#))
+                return [first, try connection.readReply()]
+            }
+            #expect(replies.map { $0?.isSuccess } == [true, true])
+        }
+    }
+
     @Test func twentyConcurrentClientsAreServedTogether() async throws {
         let arrived = Counter()
         let handler: ControlServer.Handler = { request, caller in
