@@ -1,0 +1,577 @@
+import Dispatch
+import Foundation
+import Glibc
+import Logging
+import SystemPackage
+
+/// The daemon's end of the control socket.
+///
+/// A dedicated thread accepts connections; each connection gets its own thread doing
+/// blocking POSIX I/O, so a slow or hostile client can only ever hold its own thread. A
+/// request reaches the handler only after it was framed within the size limit, parsed,
+/// validated, found in the method table and authorised for the caller. The handler runs
+/// as a `Task` while the connection's thread waits for it, so the cooperative pool is
+/// never blocked.
+///
+/// Every connection is bounded: at most ``Limits/maxConnections`` at once (more are told so
+/// and closed), ``Limits/maxRequestSize`` bytes per request (a larger one is refused and
+/// the connection closed), ``Limits/readTimeout`` to deliver each complete request (a
+/// slow-loris client is closed), and a request rate (a flood is refused and closed).
+public final class ControlServer: Sendable {
+    /// Answers one request. `caller` is who the kernel says connected; journal it for
+    /// admin methods. Must return: ``stop()`` waits for handlers that are running.
+    public typealias Handler = @Sendable (ControlRequest, Caller) async -> ControlReply
+
+    /// Where the server listens.
+    public enum Listener: Sendable {
+        /// Create a Unix stream socket at this path with mode 0660, owned by `group` when
+        /// given. A stale socket at the path is removed; any other kind of file is an error.
+        case path(String, group: gid_t? = nil)
+        /// Adopt an already listening Unix stream socket (systemd socket activation). It is
+        /// closed by ``stop()``; the path, if any, is left to whoever made it.
+        case adopt(fd: Int32)
+    }
+
+    /// The bounds every connection lives within.
+    public struct Limits: Sendable {
+        /// Connections served at once; one more is sent an error and closed. Default 16.
+        public var maxConnections: Int
+        /// Largest request in bytes, excluding the NUL. Default 64 KiB.
+        public var maxRequestSize: Int
+        /// Time allowed for each complete request to arrive, counted from the accept or
+        /// from the previous request, so trickling bytes cannot keep a connection. Default 10 s.
+        public var readTimeout: Duration
+        /// Time allowed for a reply to be written to a client that does not read. Default 5 s.
+        public var writeTimeout: Duration
+        /// Requests a connection may send at once before the rate applies. Default 32.
+        public var requestBurst: Int
+        /// Sustained requests per second per connection. Default 16.
+        public var requestsPerSecond: Double
+
+        /// Limits with the given values; every default suits the CLI's one call per connection.
+        public init(
+            maxConnections: Int = 16,
+            maxRequestSize: Int = FrameReader.defaultMaxFrameSize,
+            readTimeout: Duration = .seconds(10),
+            writeTimeout: Duration = .seconds(5),
+            requestBurst: Int = 32,
+            requestsPerSecond: Double = 16
+        ) {
+            self.maxConnections = maxConnections
+            self.maxRequestSize = maxRequestSize
+            self.readTimeout = readTimeout
+            self.writeTimeout = writeTimeout
+            self.requestBurst = requestBurst
+            self.requestsPerSecond = requestsPerSecond
+        }
+    }
+
+    private let core: ServerCore
+
+    /// Opens the socket (or adopts it) without accepting yet; call ``start()``.
+    ///
+    /// - Parameters:
+    ///   - listener: a path to create, or a listening fd to adopt.
+    ///   - methods: every method the daemon serves, with the access it needs. A method not
+    ///     in the table is refused as unknown before the handler sees it.
+    ///   - policy: which groups grant which access.
+    ///   - limits: connection, size, time and rate bounds.
+    ///   - logger: refusals are logged here, with the caller.
+    ///   - handler: answers requests that passed every check.
+    public init(
+        listener: Listener,
+        methods: [String: Access],
+        policy: AccessPolicy = AccessPolicy(),
+        limits: Limits = Limits(),
+        logger: Logger,
+        handler: @escaping Handler
+    ) throws(ControlServerError) {
+        precondition(limits.maxConnections > 0 && limits.maxRequestSize > 0, "limits must be positive")
+        for name in methods.keys {
+            precondition(MethodName.isValid(name), "invalid method name in table: \(name)")
+        }
+        let socket = try ListeningSocket.open(listener)
+        do {
+            core = try ServerCore(socket: socket, methods: methods, policy: policy, limits: limits,
+                                  logger: logger, handler: handler)
+        } catch {
+            socket.close()
+            throw .system(operation: "pipe", path: socket.path, errno: error)
+        }
+    }
+
+    deinit {
+        core.stop()
+    }
+
+    /// The socket path, when the server created it.
+    public var socketPath: String? { core.socket.path }
+
+    /// Connections being served right now.
+    public var connectionCount: Int { core.connectionCount }
+
+    /// Starts accepting. Calling it again does nothing.
+    public func start() throws(ControlServerError) {
+        try core.start()
+    }
+
+    /// Stops accepting, closes every connection, waits for running handlers and joins every
+    /// thread, then closes the socket and removes the socket file it created. Idempotent.
+    /// Do not call it from inside a handler: it waits for that handler.
+    public func stop() {
+        core.stop()
+    }
+}
+
+/// Why the control socket could not be set up.
+public enum ControlServerError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The path does not fit in `sun_path`.
+    case pathTooLong(String, limit: Int)
+    /// Something other than a socket is at the path; it is left alone.
+    case notASocket(String)
+    /// The adopted descriptor is not a listening Unix stream socket.
+    case notAListeningUnixSocket(fd: Int32)
+    /// A system call failed.
+    case system(operation: String, path: String?, errno: Errno)
+
+    /// One line for the operator.
+    public var description: String {
+        switch self {
+        case .pathTooLong(let path, let limit):
+            return "control socket path \(path) is longer than \(limit) bytes"
+        case .notASocket(let path):
+            return "refusing to replace \(path): it exists and is not a socket"
+        case .notAListeningUnixSocket(let fd):
+            return "file descriptor \(fd) is not a listening Unix stream socket"
+        case .system(let operation, let path, let errno):
+            return "control socket \(path ?? "(adopted)"): \(operation): \(errno)"
+        }
+    }
+}
+
+/// The listening descriptor and, when we created it, the file to remove on stop.
+struct ListeningSocket: Sendable {
+    let fd: Int32
+    let path: String?
+    /// Device and inode of the socket file we bound, so stop removes only our own file.
+    let identity: FileIdentity?
+
+    struct FileIdentity: Sendable, Equatable {
+        let device: UInt64
+        let inode: UInt64
+    }
+
+    static func open(_ listener: ControlServer.Listener) throws(ControlServerError) -> ListeningSocket {
+        switch listener {
+        case .path(let path, let group): return try create(path: path, group: group)
+        case .adopt(let fd): return try adopt(fd: fd)
+        }
+    }
+
+    private static func create(path: String, group: gid_t?) throws(ControlServerError) -> ListeningSocket {
+        guard path.utf8.count < Sys.sunPathCapacity, !path.isEmpty else {
+            throw .pathTooLong(path, limit: Sys.sunPathCapacity - 1)
+        }
+        do {
+            switch try Sys.fileType(atPath: path) {
+            case nil: break
+            case S_IFSOCK?: guard unlink(path) == 0 || errno == ENOENT else { throw Errno(rawValue: errno) }
+            case _?: throw ControlServerError.notASocket(path)
+            }
+        } catch let error as ControlServerError {
+            throw error
+        } catch {
+            throw .system(operation: "remove stale socket", path: path, errno: error as? Errno ?? .ioError)
+        }
+        let fd: Int32
+        do { fd = try Sys.unixStreamSocket() } catch {
+            throw .system(operation: "socket", path: path, errno: error)
+        }
+        var step = "bind"
+        do {
+            try Sys.bind(fd, path: path)
+            // Before listen(), nobody can connect, so the permissions are final before the
+            // first client could use the socket.
+            step = "chmod 0660"
+            _ = try Sys.retrying { chmod(path, 0o660) }
+            if let group {
+                step = "chown to group \(group)"
+                _ = try Sys.retrying { chown(path, uid_t.max, group) }
+            }
+            step = "listen"
+            try Sys.listen(fd, backlog: 64)
+            step = "set non-blocking"
+            try Sys.setNonBlockingCloexec(fd)
+        } catch {
+            Sys.close(fd)
+            if step != "bind" { unlink(path) }
+            throw .system(operation: step, path: path, errno: error)
+        }
+        let identity = Sys.identity(atPath: path).map {
+            FileIdentity(device: UInt64($0.0), inode: UInt64($0.1))
+        }
+        return ListeningSocket(fd: fd, path: path, identity: identity)
+    }
+
+    private static func adopt(fd: Int32) throws(ControlServerError) -> ListeningSocket {
+        do {
+            guard try Sys.intOption(fd, SO_DOMAIN) == AF_UNIX,
+                  try Sys.intOption(fd, SO_TYPE) == Sys.streamType,
+                  try Sys.intOption(fd, SO_ACCEPTCONN) == 1
+            else { throw ControlServerError.notAListeningUnixSocket(fd: fd) }
+            // Non-blocking so that a connection that vanishes between poll and accept
+            // cannot stall the accept thread.
+            try Sys.setNonBlockingCloexec(fd)
+        } catch let error as ControlServerError {
+            throw error
+        } catch {
+            throw .notAListeningUnixSocket(fd: fd)
+        }
+        return ListeningSocket(fd: fd, path: nil, identity: nil)
+    }
+
+    func close() {
+        Sys.close(fd)
+        if let path, let identity, let now = Sys.identity(atPath: path),
+           FileIdentity(device: UInt64(now.0), inode: UInt64(now.1)) == identity {
+            unlink(path)
+        }
+    }
+}
+
+/// Everything the threads share. The lock guards `state`; the rest is immutable.
+final class ServerCore: @unchecked Sendable {
+    let socket: ListeningSocket
+    let methods: [String: Access]
+    let policy: AccessPolicy
+    let limits: ControlServer.Limits
+    let logger: Logger
+    let handler: ControlServer.Handler
+    /// Written once by stop(); never read, so it stays readable and wakes every poll.
+    private let wakeRead: Int32
+    private let wakeWrite: Int32
+    private let origin = ContinuousClock.now
+
+    private struct State {
+        var phase: Phase = .idle
+        var acceptThread: JoinableThread?
+        var nextID = 0
+        /// Open connections: id → fd. A connection removes itself before closing its fd,
+        /// so stop() can shut down any fd in here without hitting a reused number.
+        var connections: [Int: Int32] = [:]
+        /// Threads not yet joined; `finished` are those whose body has returned.
+        var threads: [Int: JoinableThread] = [:]
+        var finished: Set<Int> = []
+        /// Set while connections are being turned away, so a connection storm logs once.
+        var refusing = false
+    }
+
+    private enum Phase { case idle, running, stopped }
+
+    private let lock = NSLock()
+    private var state = State()
+
+    init(socket: ListeningSocket, methods: [String: Access], policy: AccessPolicy,
+         limits: ControlServer.Limits, logger: Logger,
+         handler: @escaping ControlServer.Handler) throws(Errno) {
+        self.socket = socket
+        self.methods = methods
+        self.policy = policy
+        self.limits = limits
+        self.logger = logger
+        self.handler = handler
+        (wakeRead, wakeWrite) = try Sys.pipe()
+    }
+
+    private func locked<T>(_ body: (inout State) -> T) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return body(&state)
+    }
+
+    var connectionCount: Int { locked { $0.connections.count } }
+
+    func start() throws(ControlServerError) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard state.phase == .idle else { return }
+        do {
+            state.acceptThread = try JoinableThread(name: "dosecab-accept") { [self] in acceptLoop() }
+        } catch {
+            throw .system(operation: "start accept thread", path: socket.path, errno: error)
+        }
+        state.phase = .running
+        logger.info("control socket listening", metadata: ["socket": "\(socket.path ?? "(adopted)")"])
+    }
+
+    func stop() {
+        let (accept, wasOpen) = locked { state -> (JoinableThread?, Bool) in
+            let wasOpen = state.phase != .stopped
+            state.phase = .stopped
+            defer { state.acceptThread = nil }
+            return (state.acceptThread, wasOpen)
+        }
+        guard wasOpen else { return }
+        var byte: UInt8 = 1
+        _ = write(wakeWrite, &byte, 1)
+        accept?.join()
+        // No thread is created after the accept thread ended. Shut down every open
+        // connection so a thread blocked in send() wakes too, then join them all.
+        let threads = locked { state -> [JoinableThread] in
+            for fd in state.connections.values { Sys.shutdown(fd, Int32(SHUT_RDWR)) }
+            defer { state.threads = [:]; state.finished = [] }
+            return Array(state.threads.values)
+        }
+        for thread in threads { thread.join() }
+        socket.close()
+        Sys.close(wakeRead)
+        Sys.close(wakeWrite)
+    }
+
+    // MARK: Accepting
+
+    private func acceptLoop() {
+        while true {
+            let ready: [Bool]
+            do { ready = try Sys.pollReadable([socket.fd, wakeRead], timeout: nil) } catch {
+                logger.error("control socket poll failed: \(error)")
+                return
+            }
+            if ready[1] { return }
+            guard ready[0] else { continue }
+            let fd: Int32
+            do { fd = try Sys.accept(socket.fd) } catch {
+                switch error {
+                case .resourceTemporarilyUnavailable, .connectionAbort, .protocolError:
+                    continue
+                default:
+                    // EMFILE and friends: the pending connection stays queued, so back off
+                    // instead of spinning on a socket that keeps polling readable.
+                    logger.warning("control socket accept failed: \(error)")
+                    if (try? Sys.pollReadable([wakeRead], timeout: .milliseconds(200)))?.first == true { return }
+                    continue
+                }
+            }
+            reapFinishedThreads()
+            admit(fd)
+        }
+    }
+
+    private func reapFinishedThreads() {
+        let done = locked { state -> [JoinableThread] in
+            let done = state.finished.compactMap { state.threads.removeValue(forKey: $0) }
+            state.finished = []
+            return done
+        }
+        for thread in done { thread.join() }
+    }
+
+    private func admit(_ fd: Int32) {
+        lock.lock()
+        guard state.phase == .running else {
+            lock.unlock()
+            Sys.close(fd)
+            return
+        }
+        guard state.connections.count < limits.maxConnections else {
+            let first = !state.refusing
+            state.refusing = true
+            lock.unlock()
+            if first {
+                logger.warning("control connections refused: \(limits.maxConnections) already open")
+            }
+            let reply = ControlReply.failure(
+                .tooManyConnections, "too many connections (limit \(limits.maxConnections)); try again")
+            // The send buffer of a fresh socket is empty, so this cannot block.
+            try? Sys.sendAll(fd, (try? reply.framed()) ?? [], flags: Int32(MSG_DONTWAIT))
+            closeGracefully(fd)
+            return
+        }
+        state.refusing = false
+        let id = state.nextID
+        state.nextID += 1
+        state.connections[id] = fd
+        // Still holding the lock: the thread cannot report itself finished before its
+        // handle is recorded.
+        do {
+            state.threads[id] = try JoinableThread(name: "dosecab-ctl-\(id % 10000)") { [self] in
+                serve(fd)
+                locked { state in
+                    state.connections[id] = nil
+                    state.finished.insert(id)
+                }
+                closeGracefully(fd)
+            }
+            lock.unlock()
+        } catch {
+            state.connections[id] = nil
+            lock.unlock()
+            logger.error("control connection dropped: cannot start its thread: \(error)")
+            Sys.close(fd)
+        }
+    }
+
+    /// Ends our side, discards what the client still had in flight (so it reads our last
+    /// reply and then end-of-stream rather than a reset), and closes.
+    private func closeGracefully(_ fd: Int32) {
+        Sys.shutdown(fd, Int32(SHUT_WR))
+        var scratch = [UInt8](repeating: 0, count: 16 * 1024)
+        var drained = 0
+        while drained < 1 << 20 {
+            let count = (try? Sys.recv(fd, into: &scratch, flags: Int32(MSG_DONTWAIT))) ?? 0
+            if count <= 0 { break }
+            drained += count
+        }
+        Sys.close(fd)
+    }
+
+    // MARK: One connection
+
+    private func now() -> Duration { origin.duration(to: .now) }
+
+    private func serve(_ fd: Int32) {
+        let caller: Caller
+        do {
+            try Sys.setTimeout(fd, option: SO_SNDTIMEO, limits.writeTimeout)
+            let credentials = try Sys.peerCredentials(fd)
+            let supplementary: [gid_t]
+            do {
+                supplementary = try Sys.peerGroups(fd)
+            } catch .protocolNotAvailable {
+                // Kernel before 4.13: only the primary group is known, which can only
+                // grant less, never more.
+                supplementary = []
+            }
+            caller = policy.caller(uid: credentials.uid, gid: credentials.gid, pid: credentials.pid,
+                                   groups: supplementary)
+        } catch {
+            logger.warning("control connection dropped: cannot read peer credentials: \(error)")
+            return
+        }
+        var log = logger
+        log[metadataKey: "caller"] = "\(caller)"
+        log.debug("control connection accepted")
+
+        var reader = FrameReader(maxFrameSize: limits.maxRequestSize)
+        var limiter = RateLimiter(burst: limits.requestBurst, perSecond: limits.requestsPerSecond)
+        var deadline = now() + limits.readTimeout
+        var buffer = [UInt8](repeating: 0, count: 16 * 1024)
+
+        while true {
+            // Answer every complete request already buffered, in order.
+            while true {
+                let frame: [UInt8]?
+                do { frame = try reader.nextFrame() } catch {
+                    log.warning("control request refused: \(error)")
+                    send(.failure(.requestTooLarge, error.description), to: fd, log)
+                    return
+                }
+                guard let frame else { break }
+                deadline = now() + limits.readTimeout
+                guard limiter.allow(at: now()) else {
+                    log.warning("control connection closed: request rate limit exceeded")
+                    send(.failure(.rateLimited,
+                                  "too many requests (burst \(limits.requestBurst), \(limits.requestsPerSecond) per second); connection closed"),
+                         to: fd, log)
+                    return
+                }
+                guard send(respond(to: frame, from: caller, log), to: fd, log) else { return }
+                // A slow method must not count against the client's time for the next request.
+                deadline = now() + limits.readTimeout
+            }
+
+            let remaining = deadline - now()
+            let ready: [Bool]
+            do {
+                ready = remaining > .zero
+                    ? try Sys.pollReadable([fd, wakeRead], timeout: remaining) : [false, false]
+            } catch {
+                log.warning("control connection poll failed: \(error)")
+                return
+            }
+            if ready[1] { return }
+            guard ready[0] else {
+                if now() < deadline { continue }
+                log.notice("control connection closed: no complete request within \(limits.readTimeout)")
+                send(.failure(.timedOut, "timed out waiting for a complete request"), to: fd, log)
+                return
+            }
+            let count: Int
+            do {
+                count = try Sys.recv(fd, into: &buffer)
+            } catch {
+                log.debug("control connection read failed: \(error)")
+                return
+            }
+            if count == 0 {
+                if reader.hasPartialFrame {
+                    log.notice("control connection closed by client in the middle of a request")
+                }
+                return
+            }
+            reader.append(buffer[0..<count])
+        }
+    }
+
+    /// The checks in order: shape, method table, access. Only then the handler.
+    private func respond(to frame: [UInt8], from caller: Caller, _ log: Logger) -> ControlReply {
+        let request: ControlRequest
+        do { request = try ControlRequest(frame: frame) } catch {
+            log.notice("control request refused: \(error)")
+            return .failure(.malformedRequest, error.description)
+        }
+        guard let access = methods[request.method] else {
+            log.notice("control request refused: unknown method \(request.method)")
+            return .failure(.unknownMethod, "unknown method \(request.method)")
+        }
+        guard policy.allows(caller, access) else {
+            log.notice("control request refused: permission denied", metadata: [
+                "method": "\(request.method)", "access": "\(access)",
+            ])
+            return .failure(.permissionDenied, "permission denied: \(request.method) needs \(access)",
+                            ["method": .string(request.method), "access": .string(access.rawValue)])
+        }
+        return runHandler(request, caller)
+    }
+
+    /// Bridges to the async handler: the Task runs on the cooperative pool while this
+    /// connection's own thread waits.
+    private func runHandler(_ request: ControlRequest, _ caller: Caller) -> ControlReply {
+        let result = ReplySlot()
+        let done = DispatchSemaphore(value: 0)
+        let handler = self.handler
+        Task {
+            result.reply = await handler(request, caller)
+            done.signal()
+        }
+        done.wait()
+        return result.reply ?? .failure(.internalError, "internal error: no reply")
+    }
+
+    @discardableResult
+    private func send(_ reply: ControlReply, to fd: Int32, _ log: Logger) -> Bool {
+        let bytes: [UInt8]
+        do { bytes = try reply.framed() } catch {
+            log.error("control reply not encodable: \(error)")
+            bytes = (try? ControlReply.failure(.internalError, "internal error: reply not encodable").framed()) ?? []
+        }
+        do {
+            try Sys.sendAll(fd, bytes)
+            return true
+        } catch {
+            log.debug("control reply not delivered: \(error)")
+            return false
+        }
+    }
+}
+
+/// Hands a reply from the handler's Task to the waiting thread; the semaphore orders the
+/// write before the read, the lock makes that visible to the checker too.
+private final class ReplySlot: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: ControlReply?
+    var reply: ControlReply? {
+        get { lock.lock(); defer { lock.unlock() }; return value }
+        set { lock.lock(); defer { lock.unlock() }; value = newValue }
+    }
+}

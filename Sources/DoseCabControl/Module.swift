@@ -1,1 +1,0 @@
-// DoseCabControl: filled in by its issue; see docs/architecture.md.
