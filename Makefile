@@ -18,7 +18,7 @@ test:
 	@bash .ci/setup test
 	swift build --build-tests 2>&1 | tee .build-log.txt; test $${PIPESTATUS[0]} -eq 0
 	@$(MAKE) --no-print-directory check-warnings
-	swift test --skip-build --parallel --num-workers 2
+	swift test --skip-build
 
 demo:
 	@bash .ci/setup build
