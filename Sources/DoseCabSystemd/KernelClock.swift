@@ -4,6 +4,7 @@ import CSystemd
 /// clock is synchronised).
 public enum KernelClock {
     /// Wraps `adjtimex(2)` through `dosecab_clock_synchronised` (shim.h): false when the kernel
-    /// reports TIME_ERROR, i.e. no NTP daemon has disciplined the clock.
-    public static func isSynchronised() -> Bool { dosecab_clock_synchronised() != 0 }
+    /// reports TIME_ERROR (no NTP daemon has disciplined the clock) and also when the state
+    /// cannot be read at all: an unknown clock is treated as unsynchronised (fail-secure).
+    public static func isSynchronised() -> Bool { dosecab_clock_synchronised() == 1 }
 }
