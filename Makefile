@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export PATH := /opt/swift/usr/bin:$(PATH)
 
-.PHONY: demo test build check-warnings clean
+.PHONY: demo test build check-warnings clean install release
 
 build:
 	@bash .ci/setup build
@@ -27,3 +27,22 @@ demo:
 
 clean:
 	rm -rf .build .dosecab-sim .build-log.txt
+
+# Installs what docs/install.md lists; DESTDIR for images (the system-test guest uses it).
+PREFIX ?= /usr
+install:
+	install -D -m 0755 .build/release/dosecabd $(DESTDIR)$(PREFIX)/bin/dosecabd
+	install -D -m 0755 .build/release/dosecabctl $(DESTDIR)$(PREFIX)/bin/dosecabctl
+	install -D -m 0644 systemd/dosecabd.service $(DESTDIR)$(PREFIX)/lib/systemd/system/dosecabd.service
+	install -D -m 0644 systemd/dosecabd.socket $(DESTDIR)$(PREFIX)/lib/systemd/system/dosecabd.socket
+	install -D -m 0644 systemd/dosecab.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/dosecab.conf
+	install -D -m 0644 systemd/dosecab.tmpfiles $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/dosecab.conf
+	install -D -m 0644 systemd/60-dosecab-gpio.rules $(DESTDIR)$(PREFIX)/lib/udev/rules.d/60-dosecab-gpio.rules
+	install -D -m 0644 systemd/dosecab.catalog $(DESTDIR)$(PREFIX)/lib/systemd/catalog/dosecab.catalog
+	install -d -m 0750 $(DESTDIR)/etc/dosecab/prescribers
+	test -e $(DESTDIR)/etc/dosecab/pinmap.toml || install -m 0640 hardware/pinmap.toml $(DESTDIR)/etc/dosecab/pinmap.toml
+	test -e $(DESTDIR)/etc/dosecab/dosecab.toml || install -m 0640 docs/examples/dosecab.toml $(DESTDIR)/etc/dosecab/dosecab.toml
+
+release:
+	@bash .ci/setup build
+	swift build -c release --static-swift-stdlib
