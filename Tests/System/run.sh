@@ -277,14 +277,16 @@ serial="$run_dir/serial.log"
 results="$share/results/results.txt"
 # cache=unsafe: a scenario's "power cut" is a guest reset; what the guest wrote to its disk
 # survives it as it would on a disk without a volatile cache, and runs are faster.
-# -icount shift=auto,sleep=off: the guest's clock advances with the instructions it runs
-# and jumps over idle time, so a host busy with other builds cannot open gaps in the
-# guest's timeline (real-time TCG gave Wiegand pulses of up to 24 ms and 23 ms late bits
-# under load; icount gives 80-83 us pulses and 2.000 ms bit periods by the guest kernel's
-# timestamps), and guest `sleep`s while idle cost no host time. It needs one vCPU: with
-# two, SMP bring-up alone took 400 s. The RTC follows the same clock (clock=vm), so after
-# a guest reset the wall clock goes on from where it was instead of jumping back to the
-# host's time: otherwise `journalctl -b -1` no longer finds the previous boot.
+# -icount shift=0,sleep=off: the guest's clock advances by 1 ns per instruction run and
+# jumps to the next timer whenever the guest is idle, so a host busy with other builds
+# cannot open gaps in the guest's timeline (real-time TCG gave Wiegand pulses of up to
+# 24 ms and bits 23 ms late under load; icount gives 80-83 us pulses and 2.000 ms bit
+# periods by the guest kernel's timestamps), and guest `sleep`s cost no host time. The
+# price: while the guest waits for its disk or the 9p folder the clock also jumps, so one
+# I/O request looks like ~3-5 ms (a slow SD card). It needs one vCPU: with two, SMP
+# bring-up alone took 400 s. The RTC follows the same clock (clock=vm), so after a guest
+# reset the wall clock goes on from where it was instead of jumping back to the host's
+# time: otherwise `journalctl -b -1` no longer finds the previous boot.
 icount=()
 [[ $ICOUNT != off && $ICOUNT != 0 ]] && icount=(-icount "$ICOUNT")
 qemu-system-x86_64 -machine q35,accel=tcg -cpu max -smp "$SMP" -m "$MEM" "${icount[@]}" \

@@ -52,9 +52,10 @@ journal_wait() {
 # rig_hard_reset NEXT_PHASE: cuts the guest's power (sysrq b: no sync, no unmount, no
 # unit stops); the runner of the next boot runs this scenario again with PHASE=NEXT_PHASE.
 rig_hard_reset() {
-    echo "$RIG_SCENARIO ${1:?next phase}" >"$RIG_RESULTS/resume"
-    sync -f "$RIG_RESULTS/resume" 2>/dev/null || true
-    log "hard reset; resuming at phase $1"
+    log "hard reset; resuming at phase ${1:?next phase}"
+    # This phase's log is on tmpfs (see rig-boot.sh): save it before the power goes.
+    cat "$RIG_DIR/logs/$RIG_SCENARIO.log" >>"$RIG_RESULTS/logs/$RIG_SCENARIO.log"
+    echo "$RIG_SCENARIO $1" >"$RIG_RESULTS/resume"
     echo b >/proc/sysrq-trigger
     sleep 60
     fail "the guest did not reset"
