@@ -95,9 +95,11 @@ installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install o
 for p in "${host_pkgs[@]}"; do installed "$p" || missing+=("$p"); done
 apt_updated=0
 apt_install() {
-    if ((apt_updated == 0)); then apt-get update -qq || fail "apt-get update failed"; apt_updated=1; fi
+    # Other builds on the machine may hold the dpkg lock for a while: wait for it.
+    local lock=(-o DPkg::Lock::Timeout=300)
+    if ((apt_updated == 0)); then apt-get "${lock[@]}" update -qq || fail "apt-get update failed"; apt_updated=1; fi
     say "installing: $*"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >"$CACHE/apt.log" 2>&1 \
+    DEBIAN_FRONTEND=noninteractive apt-get "${lock[@]}" install -y -qq --no-install-recommends "$@" >"$CACHE/apt.log" 2>&1 \
         || { tail -n 20 "$CACHE/apt.log" >&2; fail "apt-get install $* failed (log: $CACHE/apt.log)"; }
 }
 ((${#missing[@]})) && apt_install "${missing[@]}"
