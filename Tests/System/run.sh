@@ -257,7 +257,15 @@ skipped=()
 bin_dir="${DOSECAB_BIN_DIR:-$ROOT/.build/release}"
 mkdir -p "$share/payload/bin"
 for b in dosecabd dosecabctl; do
-    if [[ -x $bin_dir/$b ]]; then cp "$bin_dir/$b" "$share/payload/bin/"; else skipped+=("$b binary (not in $bin_dir)"); fi
+    if [[ -x $bin_dir/$b ]]; then
+        # The guest has Debian's libraries only, no Swift runtime.
+        if readelf -d "$bin_dir/$b" 2>/dev/null | grep -qE 'NEEDED.*lib(swift|Foundation|dispatch|BlocksRuntime)'; then
+            fail "$bin_dir/$b needs the Swift runtime's shared libraries: build it with --static-swift-stdlib (run.sh --build)"
+        fi
+        cp "$bin_dir/$b" "$share/payload/bin/"
+    else
+        skipped+=("$b binary (not in $bin_dir)")
+    fi
 done
 if [[ -d $ROOT/systemd ]] && [[ -n $(ls -A "$ROOT/systemd") ]]; then
     cp -r "$ROOT/systemd" "$share/payload/systemd"
@@ -312,6 +320,7 @@ while kill -0 "$qemu_pid" 2>/dev/null; do
         if ((n > shown)); then sed -n "$((shown + 1)),${n}p" "$results" | sed 's/^/  /'; shown=$n; fi
     fi
     if (( $(date +%s) > deadline )); then
+        ((booted)) || fail "the guest did not reach the test runner within ${TIMEOUT}s (serial: $serial)"
         cur=$(cat "$share/results/current" 2>/dev/null || echo "?")
         fail "the guest did not finish within ${TIMEOUT}s (last scenario started: $cur; serial: $serial)"
     fi
