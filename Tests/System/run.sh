@@ -89,7 +89,7 @@ mkdir -p "$CACHE"
 
 # --- apt: host packages ----------------------------------------------------------------------
 begin apt
-host_pkgs=(qemu-system-x86 debootstrap linux-image-amd64 linux-source-6.1 e2fsprogs gcc libc6-dev make xz-utils python3 kmod cpio)
+host_pkgs=(qemu-system-x86 debootstrap linux-image-amd64 linux-source-6.1 e2fsprogs gcc libc6-dev binutils make xz-utils python3 kmod cpio)
 missing=()
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 for p in "${host_pkgs[@]}"; do installed "$p" || missing+=("$p"); done
