@@ -24,7 +24,10 @@ tty() { echo "RIG: $*" >&3; }
 record() { echo "$*" >>"$RES/results.txt"; tty "$*"; }
 header() { sed -n "s/^# rig: $2 //p" "$1" | head -n1; }
 finish() {
-    journalctl -b --no-pager -o short-monotonic >"$LOGS/journal-boot$boots.txt" 2>&1
+    # Every boot of this run (the persistent journal keeps those a scenario reset).
+    for ((i = 1; i <= boots; i++)); do
+        journalctl -b "$((i - boots))" --no-pager -o short-monotonic >"$LOGS/journal-boot$i.txt" 2>&1
+    done
     record "END"
     sync
     echo o >/proc/sysrq-trigger
@@ -48,10 +51,10 @@ fi
 
 if ((boots == 1)); then
     echo install >"$RES/current"
-    if bash "$R/guest/install-dosecab.sh" "$R/payload" >"$LOGS/install.log" 2>&1; then
+    if bash "$L/guest/install-dosecab.sh" "$R/payload" >"$LOGS/install.log" 2>&1; then
         record "INFO install: $(grep -c '^installed ' "$LOGS/install.log") file(s) installed, $(grep -c '^skipped ' "$LOGS/install.log") kind(s) skipped (logs/install.log)"
     else
-        record "FAIL install: $(grep -E '^(FAIL|error)' "$LOGS/install.log" | tail -n1) (logs/install.log)"
+        record "FAIL install: install-dosecab.sh exited $?; last line: $(tail -n1 "$LOGS/install.log") (logs/install.log)"
     fi
     sync
 fi
