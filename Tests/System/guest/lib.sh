@@ -1,0 +1,62 @@
+# Helpers sourced by every scenario (guest side). A scenario is a bash script that exits 0
+# when everything it checks holds; `fail MESSAGE` (or any failing command) ends it, and the
+# runner reports the last "FAIL: ..." line as the reason.
+set -Eeuo pipefail
+trap 'rc=$?; echo "FAIL: ${BASH_SOURCE[0]##*/}:$LINENO: \`$BASH_COMMAND\` exited $rc" >&2' ERR
+
+RIG_DIR=${RIG_DIR:-/mnt/rig}
+LINES_CONF=$RIG_DIR/lines.conf
+PLAYER=$RIG_DIR/bin/player
+PHASE=${RIG_PHASE:-1}
+
+log() { echo "[$(cut -d' ' -f1 /proc/uptime)] $*"; }
+fail() { trap - ERR; echo "FAIL: $*" >&2; exit 1; }
+expect_eq() { [[ "$1" == "$2" ]] || fail "${3:-value}: expected '$2', got '$1'"; }
+expect_match() { [[ "$1" =~ $2 ]] || fail "${3:-value}: '$1' does not match /$2/"; }
+
+# wait_until SECONDS COMMAND...: retries COMMAND every 0.1 s until it succeeds.
+wait_until() {
+    local limit=$1; shift
+    local end=$(( $(date +%s%N) + limit * 1000000000 ))
+    until "$@" >/dev/null 2>&1; do
+        (( $(date +%s%N) < end )) || return 1
+        sleep 0.1
+    done
+}
+
+# line_for ROLE: the line name the pin map gives ROLE (column 3 of lines.conf).
+line_for() { awk -v r="$1" '$1 == "line" && $4 == r { print $3; exit }' "$LINES_CONF"; }
+# every line record: OFFSET NAME ROLE IDLE
+all_lines() { awk '$1 == "line" { print $2, $3, $4, $5 }' "$LINES_CONF"; }
+# gpio_of NAME: "gpiochipN OFFSET" as libgpiod finds the line by its name.
+gpio_of() { gpiofind "$1"; }
+# line_consumer NAME: the consumer libgpiod reports for the line ("" when unused).
+line_consumer() {
+    local chip off
+    read -r chip off < <(gpiofind "$1")
+    gpioinfo "$chip" | awk -v o="$off" '$1 == "line" && $2 == o":" { if ($4 ~ /^"/) print $4; exit }' | tr -d '"'
+}
+line_used_by() { [[ $(line_consumer "$1") == "$2" ]]; }
+
+# journal_json MATCHES...: the journal entries matching, as JSON lines.
+journal_json() { journalctl --no-pager -o json "$@"; }
+# journal_wait SECONDS MATCHES...: waits until at least one entry matches (journald
+# stores asynchronously); prints the matching entries as JSON lines.
+journal_wait() {
+    local limit=$1; shift
+    wait_until "$limit" bash -c '[[ -n $(journalctl --no-pager -o json "$@" 2>/dev/null) ]]' _ "$@" \
+        || fail "no journal entry matching $* within ${limit}s"
+    journal_json "$@"
+}
+
+# rig_hard_reset NEXT_PHASE: cuts the guest's power (sysrq b: no sync, no unmount, no
+# unit stops); the runner of the next boot runs this scenario again with PHASE=NEXT_PHASE.
+rig_hard_reset() {
+    log "hard reset; resuming at phase ${1:?next phase}"
+    # This phase's log is on tmpfs (see rig-boot.sh): save it before the power goes.
+    cat "$RIG_DIR/logs/$RIG_SCENARIO.log" >>"$RIG_RESULTS/logs/$RIG_SCENARIO.log"
+    echo "$RIG_SCENARIO $1" >"$RIG_RESULTS/resume"
+    echo b >/proc/sysrq-trigger
+    sleep 60
+    fail "the guest did not reset"
+}

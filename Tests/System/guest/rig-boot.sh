@@ -1,0 +1,94 @@
+#!/bin/bash
+# The scenario runner inside the guest (started by dosecab-rig.service at every boot).
+#
+# Boot 1 installs the repository's payload (install-dosecab.sh), then runs every
+# scenarios/*.sh in name order, each in its own bash with lib.sh sourced, under a timeout.
+# Results go to results/results.txt in the shared folder, one line each, copied to the
+# serial console:  PASS name (Ns) | FAIL name: reason | PENDING name: summary | INFO ... | END
+# A scenario may reset the guest on purpose (rig_hard_reset in lib.sh): the runner of the
+# next boot resumes it at its next phase and then carries on. Any other reboot fails the
+# scenario that was running. At the end: the journal is saved to results/logs, power off.
+set -u
+R=/mnt/rig
+RES=$R/results
+LOGS=$RES/logs
+# Scenarios run from a local copy and log to tmpfs (copied to the share after each one):
+# every 9p request makes the guest wait, and under -icount sleep=off a wait moves the
+# guest's clock on to its next timer, which a daemon scenario's timing should not feel.
+L=/run/rig
+rm -rf "$L"; mkdir -p "$L/logs"
+cp -r "$R/guest" "$R/scenarios" "$R/bin" "$R/lines.conf" "$L/"
+export RIG_DIR=$L RIG_RESULTS=$RES PATH="$L/bin:$PATH"
+exec 3>/dev/ttyS0
+tty() { echo "RIG: $*" >&3; }
+record() { echo "$*" >>"$RES/results.txt"; tty "$*"; }
+header() { sed -n "s/^# rig: $2 //p" "$1" | head -n1; }
+finish() {
+    # Every boot of this run (the persistent journal keeps those a scenario reset).
+    for ((i = 1; i <= boots; i++)); do
+        journalctl -b "$((i - boots))" --no-pager -o short-monotonic >"$LOGS/journal-boot$i.txt" 2>&1
+    done
+    record "END"
+    sync
+    echo o >/proc/sysrq-trigger
+    sleep 60
+}
+
+boots=$(( $(cat "$RES/boots" 2>/dev/null || echo 0) + 1 ))
+echo "$boots" >"$RES/boots"
+tty "runner (boot $boots, $(uname -r), up $(cut -d' ' -f1 /proc/uptime) s)"
+touch "$RES/done.list"
+resume="" phase=1
+if [[ -f $RES/resume ]]; then
+    read -r resume phase <"$RES/resume"
+    rm -f "$RES/resume"
+elif ((boots > 1)); then
+    cur=$(cat "$RES/current" 2>/dev/null || echo runner)
+    record "FAIL $cur: the guest rebooted during this scenario without asking to (panic or crash? see logs/journal-boot*.txt)"
+    echo "$cur" >>"$RES/done.list"
+fi
+((boots > 6)) && { record "FAIL runner: more than 6 boots in one run"; finish; }
+
+if ((boots == 1)); then
+    echo install >"$RES/current"
+    if bash "$L/guest/install-dosecab.sh" "$R/payload" >"$LOGS/install.log" 2>&1; then
+        record "INFO install: $(grep -c '^installed ' "$LOGS/install.log") file(s) installed, $(grep -c '^skipped ' "$LOGS/install.log") kind(s) skipped (logs/install.log)"
+    else
+        record "FAIL install: install-dosecab.sh exited $?; last line: $(tail -n1 "$LOGS/install.log") (logs/install.log)"
+    fi
+    sync
+fi
+
+for f in "$L"/scenarios/*.sh; do
+    [[ -e $f ]] || continue
+    name=$(basename "$f" .sh)
+    grep -qxF "$name" "$RES/done.list" && continue
+    if [[ -n $(sed -n '1,30{/^# rig: pending/p}' "$f") ]]; then
+        record "PENDING $name: $(header "$f" summary) [$(header "$f" pending)]"
+        echo "$name" >>"$RES/done.list"
+        continue
+    fi
+    this_phase=1
+    [[ $name == "$resume" ]] && this_phase=$phase
+    to=$(header "$f" timeout); to=${to:-120}
+    echo "$name" >"$RES/current"
+    tty "run $name (phase $this_phase)"
+    t0=$(date +%s.%N)
+    RIG_PHASE=$this_phase RIG_SCENARIO=$name timeout -k 5 "$to" \
+        bash -c 'cd /tmp && source "$1" && source "$2"' rig "$L/guest/lib.sh" "$f" \
+        >"$L/logs/$name.log" 2>&1 </dev/null
+    rc=$?
+    cat "$L/logs/$name.log" >>"$LOGS/$name.log"   # appended: a resumed scenario keeps phase 1's log
+    secs=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+    echo "$name" >>"$RES/done.list"
+    if ((rc == 0)); then
+        record "PASS $name (${secs}s)"
+    elif ((rc == 124 || rc == 137)); then
+        record "FAIL $name: timed out after ${to}s (logs/$name.log)"
+    else
+        why=$(grep '^FAIL: ' "$L/logs/$name.log" | tail -n1 | cut -c7-)
+        record "FAIL $name: ${why:-exit status $rc} (logs/$name.log)"
+    fi
+    sync
+done
+finish
