@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export PATH := /opt/swift/usr/bin:$(PATH)
 
-.PHONY: demo test build check-warnings clean install release
+.PHONY: demo test build check-warnings clean install release system-test
 
 build:
 	@bash .ci/setup build
@@ -46,3 +46,7 @@ install:
 release:
 	@bash .ci/setup build
 	swift build -c release --static-swift-stdlib
+
+# The real-kernel tier: a Debian guest under qemu with systemd, journald and gpio-sim.
+system-test: release
+	DOSECAB_BIN_DIR=$(CURDIR)/.build/release bash Tests/System/run.sh

@@ -15,6 +15,13 @@ let package = Package(
     products: [
         .executable(name: "dosecabd", targets: ["dosecabd"]),
         .executable(name: "dosecabctl", targets: ["dosecabctl"]),
+        // Libraries so the fuzz and benchmark packages under Tests/ can call the real code.
+        .library(name: "DoseCabCore", targets: ["DoseCabCore"]),
+        .library(name: "DoseCabHardware", targets: ["DoseCabHardware"]),
+        .library(name: "DoseCabSystemd", targets: ["DoseCabSystemd"]),
+        .library(name: "DoseCabStore", targets: ["DoseCabStore"]),
+        .library(name: "DoseCabControl", targets: ["DoseCabControl"]),
+        .library(name: "DoseCabDaemon", targets: ["DoseCabDaemon"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
