@@ -309,12 +309,20 @@ struct People: ParsableCommand {
 struct Log: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "dosecabd's events from the systemd journal.")
     @Flag(help: "JSON lines.") var json = false
-    @Option(help: "Only since this many minutes ago.") var sinceMinutes: Int?
+    @Option(help: "Only since then: a duration ago (90s, 15m, 2h, 1d) or a date YYYY-MM-DD (UTC).") var since: String?
     @Option(help: "Only this event kind (release, return, refusal, hold, ...).") var event: String?
     @Option(help: "Read a journal directory instead of the system journal.") var directory: String?
     func run() throws {
         var query = JournalReader.Query()
-        if let m = sinceMinutes { query.sinceRealtimeUsec = UInt64(Date().timeIntervalSince1970 * 1e6) - UInt64(m) * 60_000_000 }
+        if let since {
+            if let seconds = parseDuration(since) {
+                query.sinceRealtimeUsec = UInt64(max(0, Date().timeIntervalSince1970 - Double(seconds)) * 1e6)
+            } else if let ms = dayMillis(since) {
+                query.sinceRealtimeUsec = UInt64(max(0, ms)) * 1000
+            } else {
+                throw ValidationError("--since must be a duration (15m, 2h) or a date (YYYY-MM-DD)")
+            }
+        }
         if let event { query.fields[.event] = [event] }
         do {
             let entries = try JournalReader(directory: directory).entries(query)
