@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export PATH := /opt/swift/usr/bin:$(PATH)
 
-.PHONY: demo test build check-warnings clean install release system-test
+.PHONY: demo test build check-warnings clean install release system-test man
 
 build:
 	@bash .ci/setup build
@@ -42,6 +42,9 @@ install:
 	install -d -m 0750 $(DESTDIR)/etc/dosecab/prescribers
 	test -e $(DESTDIR)/etc/dosecab/pinmap.toml || install -m 0640 hardware/pinmap.toml $(DESTDIR)/etc/dosecab/pinmap.toml
 	test -e $(DESTDIR)/etc/dosecab/dosecab.toml || install -m 0640 docs/examples/dosecab.toml $(DESTDIR)/etc/dosecab/dosecab.toml
+	install -D -m 0644 docs/man/dosecabd.1 $(DESTDIR)$(PREFIX)/share/man/man1/dosecabd.1
+	install -D -m 0644 docs/man/dosecabctl.1 $(DESTDIR)$(PREFIX)/share/man/man1/dosecabctl.1
+	install -D -m 0644 docs/man/dosecabctl.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/dosecabctl
 
 release:
 	@bash .ci/setup build
@@ -50,3 +53,7 @@ release:
 # The real-kernel tier: a Debian guest under qemu with systemd, journald and gpio-sim.
 system-test: release
 	DOSECAB_BIN_DIR=$(CURDIR)/.build/release bash Tests/System/run.sh
+
+# Regenerates the manual pages and shell completions from the programs' own help.
+man: build
+	bash docs/man/generate.sh .build/debug

@@ -27,9 +27,14 @@ struct DoseCabCtl: ParsableCommand {
         } catch {
             // Usage errors exit 64 (EX_USAGE), as the argument parser's own do.
             let code = exitCode(for: error)
-            if code == .success || code.rawValue == 64 || code == .validationFailure {
+            if code == .success {
+                // --help, help VERB, --version, completion scripts: to stdout, status 0.
+                print(fullMessage(for: error))
+                Foundation.exit(0)
+            }
+            if code.rawValue == 64 || code == .validationFailure {
                 FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
-                Foundation.exit(code == .success ? 0 : 64)
+                Foundation.exit(64)
             }
             exit(withError: error)
         }
