@@ -247,7 +247,7 @@ public actor CabinetDriver {
         let known: Set<String> = ["release", "patient", "staff", "drug", "route", "dose_mg", "unit", "prescription", "reason"]
         var extra: [(JournalField, String)] = []
         for key in f.keys.sorted() where !known.contains(key) {
-            extra.append((JournalField.sanitized(key.uppercased(), prefix: "DOSECAB_"), f[key]!))
+            extra.append((JournalField.sanitized("DOSECAB_" + key.uppercased(), prefix: "DOSECAB_X_"), f[key]!))
         }
         return AuditJournalEvent(
             kind: record.event.kind, message: record.event.message,

@@ -7,7 +7,8 @@ final class SimDaemon: @unchecked Sendable {
     let dir: String
     let socket: String
     let process = Process()
-    let stderrPipe = Pipe()
+    /// The daemon's stderr: without journald, `--simulate` mirrors the journal here.
+    let stderrPath: String
 
     static var binDir: String {
         // The test runner lives beside the built products (.build/debug).
@@ -22,10 +23,13 @@ final class SimDaemon: @unchecked Sendable {
     init() throws {
         dir = NSTemporaryDirectory() + "dosecab-proc-\(UUID().uuidString.prefix(8))"
         socket = dir + "/control.sock"
+        stderrPath = NSTemporaryDirectory() + "dosecab-proc-\(UUID().uuidString.prefix(8)).stderr"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         process.executableURL = URL(fileURLWithPath: Self.binDir + "/dosecabd")
         process.arguments = ["--simulate", "--state-dir", dir]
-        process.standardError = stderrPipe
+        // A file, not a pipe: an unread pipe would fill and stall the journal thread.
+        _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
+        process.standardError = FileHandle(forWritingAtPath: stderrPath)
         process.standardOutput = FileHandle.nullDevice
         try process.run()
         for _ in 0..<300 where !FileManager.default.fileExists(atPath: socket) {
@@ -45,6 +49,13 @@ final class SimDaemon: @unchecked Sendable {
             process.waitUntilExit()
         }
         try? FileManager.default.removeItem(atPath: dir)
+        try? FileManager.default.removeItem(atPath: stderrPath)
+    }
+
+    /// Journal mirror lines (`--simulate` without journald writes them readably to stderr).
+    func journalLines() -> [String] {
+        ((try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+            .filter { $0.contains("DOSECAB_EVENT=") }
     }
 
     struct Result {
@@ -121,6 +132,18 @@ final class SimDaemon: @unchecked Sendable {
         #expect(report.contains("700001"))
         let verify = d.ctl(["audit", "verify"])
         #expect(verify.code == 0 && verify.json["intact"] as? Bool == true)
+        // Every audit record of the dispense is mirrored to the journal with its fields.
+        let lines = d.journalLines()
+        for event in ["release", "issue", "release-completed", "return"] {
+            let line = lines.first { $0.contains("DOSECAB_EVENT=\(event) ") }
+            #expect(line != nil, "no journal entry for \(event)")
+            #expect(line?.contains("DOSECAB_PATIENT=P-0001") == true && line?.contains("DOSECAB_AUDIT_SEQ=") == true
+                    && line?.contains("MESSAGE_ID=") == true, "\(line ?? "")")
+        }
+        #expect(lines.contains { $0.contains("DOSECAB_EVENT=return ") && $0.contains("DOSECAB_AMPOULE=700001") })
+        #expect(lines.contains { $0.contains("DOSECAB_EVENT=release ") && $0.contains("DOSECAB_DOSE_MG=200") && $0.contains("DOSECAB_WITNESS=S-01") })
+        // Never a PIN in the journal: no PIN field, no keyed-in digits.
+        #expect(!lines.contains { $0.contains("PIN=") || $0.contains("1111#") || $0.contains("keys 1111") })
     }
 
     @Test func refusalClasses() throws {

@@ -1,0 +1,77 @@
+import Foundation
+import Testing
+
+/// Bad configuration, a malformed pin map or a missing line: one clear line on stderr, a
+/// non-zero exit, and the daemon does not start (I6; issue 3 and 6).
+@Suite struct StartupErrorTests {
+    struct Run { var code: Int32; var err: String }
+
+    func dosecabd(_ args: [String]) throws -> Run {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: SimDaemon.binDir + "/dosecabd")
+        p.arguments = args
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        let data = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Run(code: p.terminationStatus, err: String(decoding: data, as: UTF8.self))
+    }
+
+    func tempDir() throws -> String {
+        let dir = NSTemporaryDirectory() + "dosecab-start-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    func config(_ dir: String, pinmap: String, extra: String = "") throws -> String {
+        let path = dir + "/dosecab.toml"
+        try """
+        [daemon]
+        state-directory = "\(dir)/state"
+        socket = "\(dir)/control.sock"
+        pinmap = "\(pinmap)"
+        prescribers-directory = "\(dir)/prescribers"
+        \(extra)
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func oneLine(_ r: Run) -> Bool { r.err.split(separator: "\n").count == 1 }
+
+    @Test func unknownKeyAndBadValueAndBadDropIn() throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var r = try dosecabd(["--config", try config(dir, pinmap: "/nonexistent", extra: "ceiling = 5")])
+        #expect(r.code == 1 && oneLine(r) && r.err.contains("daemon.ceiling") && r.err.contains("unknown key"), "\(r.err)")
+        r = try dosecabd(["--config", try config(dir, pinmap: "/nonexistent", extra: "[policy]\nobservation-minutes = -3")])
+        #expect(r.code == 1 && oneLine(r) && r.err.contains("policy.observation-minutes"), "\(r.err)")
+        // A drop-in that breaks a rule: overlapping windows.
+        let path = try config(dir, pinmap: "/nonexistent")
+        try FileManager.default.createDirectory(atPath: path + ".d", withIntermediateDirectories: true)
+        try "[policy]\nwindows = [\"07:00-10:00\", \"09:00-11:00\"]\n".write(toFile: path + ".d/50-windows.toml", atomically: true, encoding: .utf8)
+        r = try dosecabd(["--config", path])
+        #expect(r.code == 1 && oneLine(r) && r.err.contains("overlap"), "\(r.err)")
+        r = try dosecabd(["--config", dir + "/missing.toml"])
+        #expect(r.code == 1 && oneLine(r) && r.err.contains("cannot read"), "\(r.err)")
+    }
+
+    @Test func malformedPinMapAndMissingChip() throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let bad = dir + "/pinmap.toml"
+        try "chip = \"gpiochip0\"\n[lines.lock]\nline = \"lock\"\n[lines.kettle]\nline = \"k\"\n".write(toFile: bad, atomically: true, encoding: .utf8)
+        var r = try dosecabd(["--config", try config(dir, pinmap: bad)])
+        #expect(r.code == 1 && oneLine(r) && r.err.contains("kettle"), "\(r.err)")
+        // The shipped pin map is valid, but this machine has no chip with those lines.
+        let shipped = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("hardware/pinmap.toml").path
+        let copy = dir + "/shipped.toml"
+        try String(contentsOfFile: shipped, encoding: .utf8).replacingOccurrences(of: "chip = \"gpiochip0\"", with: "chip = \"/dev/nonexistent-gpiochip\"")
+            .write(toFile: copy, atomically: true, encoding: .utf8)
+        r = try dosecabd(["--config", try config(dir, pinmap: copy)])
+        #expect(r.code == 1 && oneLine(r) && r.err.contains("nonexistent-gpiochip"), "\(r.err)")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/control.sock"), "the daemon must not have started")
+    }
+}
