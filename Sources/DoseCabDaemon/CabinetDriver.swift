@@ -27,6 +27,9 @@ public actor CabinetDriver {
     var timerTask: Task<Void, Never>?
     var inputTask: Task<Void, Never>?
     var storeProblem: String?
+    /// Set when the journal queue refused a record: later records wait for the replay, so the
+    /// journal receives them in chain order and the mirror cursor stays exact.
+    var mirrorBehind = false
     var recentFeedback: [String] = []
     let startedAt: Moment
 
@@ -77,6 +80,8 @@ public actor CabinetDriver {
     public func start() throws -> String {
         lines.makeSafe()
         let now = clock.now()
+        // Records an earlier run committed but never handed to the journal go first, in order.
+        if let missed = try? store.unmirrored(limit: 1), !missed.isEmpty { mirrorBehind = true }
         let report = try store.recover(now: now)
         for record in report.records { mirror(record) }
         let doorOpen = !((try? lines.read(.door)) ?? true)
@@ -226,8 +231,12 @@ public actor CabinetDriver {
     /// unmirrored in the store and is replayed when the journal recovers).
     @discardableResult
     func mirror(_ record: AuditRecord) -> Bool {
+        guard !mirrorBehind else { return false }
         let ok = journal.enqueue(Self.journalEvent(record).journalEntry())
-        if !ok { logger.warning("journal queue full: audit record \(record.seq) will be replayed from the store") }
+        if !ok {
+            mirrorBehind = true
+            logger.warning("journal queue full: audit records from \(record.seq) on will be replayed from the store")
+        }
         return ok
     }
 
@@ -235,12 +244,22 @@ public actor CabinetDriver {
     public func replayJournal() {
         let confirmed = journal.stats.lastWrittenAuditSeq.map(Int64.init) ?? 0
         if confirmed > 0 { try? store.markMirrored(upTo: confirmed) }
-        guard journal.health().isHealthy, journal.stats.unsent == 0,
+        // Replay only into an empty, healthy queue, so what is re-sent follows what was written.
+        guard mirrorBehind, journal.health().isHealthy, journal.stats.unsent == 0,
               let pending = try? store.unmirrored(limit: 256) else { return }
-        for record in pending where Int64(journal.stats.lastWrittenAuditSeq ?? 0) < record.seq {
-            guard mirror(record) else { break }
+        var sent = 0
+        for record in pending where confirmed < record.seq {
+            guard journal.enqueue(Self.journalEvent(record).journalEntry()) else { return }
+            sent += 1
+        }
+        if pending.count < 256 {
+            mirrorBehind = false
+            logger.notice("journal mirror caught up: \(sent) audit record(s) replayed from the store")
         }
     }
+
+    /// Whether every audit record so far has been handed to the journal (tests, status).
+    public var journalMirrorBehind: Bool { mirrorBehind }
 
     static func journalEvent(_ record: AuditRecord) -> AuditJournalEvent {
         let f = record.event.fields
