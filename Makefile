@@ -39,9 +39,9 @@ install:
 	install -D -m 0644 systemd/dosecab.tmpfiles $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/dosecab.conf
 	install -D -m 0644 systemd/60-dosecab-gpio.rules $(DESTDIR)$(PREFIX)/lib/udev/rules.d/60-dosecab-gpio.rules
 	install -D -m 0644 systemd/dosecab.catalog $(DESTDIR)$(PREFIX)/lib/systemd/catalog/dosecab.catalog
-	install -d -m 0750 $(DESTDIR)/etc/dosecab/prescribers
-	test -e $(DESTDIR)/etc/dosecab/pinmap.toml || install -m 0640 hardware/pinmap.toml $(DESTDIR)/etc/dosecab/pinmap.toml
-	test -e $(DESTDIR)/etc/dosecab/dosecab.toml || install -m 0640 docs/examples/dosecab.toml $(DESTDIR)/etc/dosecab/dosecab.toml
+	install -d -m 0755 $(DESTDIR)/etc/dosecab/prescribers
+	test -e $(DESTDIR)/etc/dosecab/pinmap.toml || install -m 0644 hardware/pinmap.toml $(DESTDIR)/etc/dosecab/pinmap.toml
+	test -e $(DESTDIR)/etc/dosecab/dosecab.toml || install -m 0644 docs/examples/dosecab.toml $(DESTDIR)/etc/dosecab/dosecab.toml
 	install -D -m 0644 docs/man/dosecabd.1 $(DESTDIR)$(PREFIX)/share/man/man1/dosecabd.1
 	install -D -m 0644 docs/man/dosecabctl.1 $(DESTDIR)$(PREFIX)/share/man/man1/dosecabctl.1
 	install -D -m 0644 docs/man/dosecabctl.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/dosecabctl
