@@ -335,6 +335,13 @@ public actor CabinetDriver {
     public var startMoment: Moment { startedAt }
     public func now() -> Moment { clock.now() }
 
+    /// The lines answer and the lock line reads what was commanded (part of the watchdog's
+    /// health check: a ping must prove the hardware side works, not only that a loop spins).
+    public func linesHealthy() -> Bool {
+        guard let lock = try? lines.read(.lock), (try? lines.read(.door)) != nil else { return false }
+        return lock == cabinet.lockEnergised
+    }
+
     public func reloadRoster() throws {
         perform(cabinet.handle(.roster(Roster(patients: try store.patients(), staff: try store.staffMembers()))))
     }

@@ -200,14 +200,16 @@ struct CabinetService: Service {
         let cab = await driver.snapshot
         let storeProblem = await driver.storeHealth
         let storeOK = (try? store.chainHead()) != nil && storeProblem == nil
+        let linesOK = await driver.linesHealthy()
         let journalHealth = journal.health()
         var parts = [cab.lockEnergised ? "UNLOCKED" : "locked", cab.doorOpen ? "door open" : "door closed",
                      "\(cab.ledger.openUnits.count) units out", "\(cab.holds.count) holds"]
         if let l = cab.lockdown { parts.insert("LOCKDOWN (\(l))", at: 0) }
         if !journalHealth.isHealthy { parts.append("journal degraded: \(journalHealth)") }
         if !storeOK { parts.append("store degraded") }
+        if !linesOK { parts.append("LINES FAULT") }
         // The watchdog proves the loop is alive and the store answers; a degraded journal is
         // reported and blocks releases, but restarting would not fix journald.
-        return (storeOK, parts.joined(separator: ", "))
+        return (storeOK && linesOK, parts.joined(separator: ", "))
     }
 }
