@@ -114,7 +114,8 @@ public enum Daemon {
     }
 
     static func absolute(_ path: String) -> String {
-        path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+        URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath + "/"))
+            .standardizedFileURL.path
     }
 
     /// Installs `*.pub` keys (base64 of the raw Ed25519 public key) from the prescribers folder.

@@ -76,7 +76,9 @@ public enum DemoClinic {
 
     /// What the README shows after starting the demo.
     public static func guide(socket: String) -> String {
-        var s = "\nSimulated cabinet is up. In another terminal (DOSECAB_SOCKET=\(socket)):\n\n"
+        let bin = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().standardizedFileURL.path
+        var s = "\nSimulated cabinet is up. In another terminal:\n\n"
+        s += "  export DOSECAB_SOCKET=\(socket) PATH=\(bin):$PATH\n\n"
         s += "  People:\n"
         for p in staff + patients { s += "    \(p.id)  card \(p.facility):\(p.card)  PIN \(p.pin)   \(p.note)\n" }
         s += """
