@@ -120,7 +120,12 @@ public enum Daemon {
 
     /// Installs `*.pub` keys (base64 of the raw Ed25519 public key) from the prescribers folder.
     static func installPrescriberKeys(from dir: String, store: Store, now: Moment, logger: Logger) throws {
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDirectory) else { return }
+        guard isDirectory.boolValue, let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else {
+            // An unreadable key folder must stop the start, not silently leave keys out.
+            throw StartupError("prescriber keys: cannot read the folder \(dir)")
+        }
         let installed = Set(try store.prescriberKeys().map(\.keyID))
         for name in names.sorted() where name.hasSuffix(".pub") {
             let id = String(name.dropLast(4))
