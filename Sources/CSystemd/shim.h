@@ -14,11 +14,12 @@
 // Whether the kernel's clock discipline says the clock is synchronised (what systemd's
 // timedatectl reports as "System clock synchronized"). adjtimex is not variadic, but
 // struct timex has bitfields Swift cannot zero-initialise cleanly, hence the shim.
-// Returns 1 synchronised, 0 not, -1 unknown (the call failed, e.g. filtered by seccomp).
+#include <errno.h>
+// Returns 1 synchronised, 0 not, -errno when the state cannot be read (e.g. seccomp EPERM).
 static inline int dosecab_clock_synchronised(void) {
     struct timex tx = {0};
     int state = adjtimex(&tx);
-    if (state == -1) return -1;
+    if (state == -1) return errno > 0 ? -errno : -1;
     return state != TIME_ERROR;
 }
 #endif

@@ -189,7 +189,7 @@ public actor CabinetDriver {
                 history: try store.patientHistory(request.patient, now: now, policy: config.policy),
                 stock: try store.stockLevels(),
                 lockdown: cabinet.lockdown != nil,
-                clockSynchronised: !config.requireClockSync || KernelClock.isSynchronised(),
+                clockSynchronised: clockSynchronised(),
                 newestLedgerWallMillis: try store.newestLedgerWallMillis(),
                 journalHealthy: journal.health().isHealthy,
                 storeHealthy: storeProblem == nil)
@@ -198,6 +198,15 @@ public actor CabinetDriver {
             storeProblem = error.description
             return .refused([Refusal(.storeUnavailable, error.description)])
         }
+    }
+
+    func clockSynchronised() -> Bool {
+        guard config.requireClockSync else { return true }
+        if let problem = KernelClock.problem() {
+            logger.warning("clock check: \(problem)")
+            return false
+        }
+        return true
     }
 
     func newReleaseID(_ now: Moment) -> ReleaseID {
