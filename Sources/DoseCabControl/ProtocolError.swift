@@ -57,7 +57,10 @@ public enum ProtocolError: Error, Sendable, Hashable, CustomStringConvertible {
     /// Quotes untrusted text for a message, cut short so a hostile name cannot flood a log.
     static func quoted(_ text: String) -> String {
         let limit = 80
-        let cut = text.count > limit ? String(text.prefix(limit)) + "…" : text
+        // Cut by Unicode scalars, not Characters: one letter with thousands of combining marks
+        // is a single Character (fuzz finding F2).
+        let scalars = text.unicodeScalars
+        let cut = scalars.count > limit ? String(String.UnicodeScalarView(scalars.prefix(limit))) + "…" : text
         return "\"" + cut.unicodeScalars.map { scalar in
             scalar.value < 0x20 || scalar.value == 0x7F || scalar == "\"" || scalar == "\\"
                 ? String(format: "\\u%04x", scalar.value) : String(scalar)

@@ -1,4 +1,5 @@
 import DoseCabCore
+import DoseCabHardware
 import Foundation
 import TOMLKit
 
@@ -61,7 +62,17 @@ public struct DaemonConfig: Sendable, Hashable {
     }
 
     /// Applies one TOML document on top of this configuration.
+    /// All or nothing: a refused document leaves the configuration as it was (fuzz finding F3).
     public mutating func apply(toml: String, file: String) throws(ConfigError) {
+        var copy = self
+        try copy.applyUnchecked(toml: toml, file: file)
+        self = copy
+    }
+
+    private mutating func applyUnchecked(toml: String, file: String) throws(ConfigError) {
+        if let line = TOMLGuard.hazardousHeaderLine(in: toml) {
+            throw ConfigError(file: file, key: nil, problem: "TOML syntax error at line \(line): malformed table header")
+        }
         let root: TOMLTable
         do { root = try TOMLTable(string: toml) } catch let e as TOMLParseError {
             throw ConfigError(file: file, key: nil, problem: "TOML syntax error at line \(e.source.begin.line): \(e.description)")

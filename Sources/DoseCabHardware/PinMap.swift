@@ -106,6 +106,9 @@ public struct PinMap: Sendable, Hashable {
 
     /// Parses a pin map from TOML text.
     public static func parse(_ toml: String) throws(PinMapError) -> PinMap {
+        if let line = TOMLGuard.hazardousHeaderLine(in: toml) {
+            throw .syntax(line: line, column: 1, message: "malformed table header")
+        }
         let root: TOMLTable
         do {
             root = try TOMLTable(string: toml)
