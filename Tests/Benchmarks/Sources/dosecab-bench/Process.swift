@@ -11,9 +11,11 @@ final class DaemonProcess {
     let spawnedAt: UInt64
 
     init(binary: String, stateDir: String) throws {
-        notifyPath = stateDir + "/notify.sock"
+        let notifyPath = stateDir + "/notify.sock"
+        self.notifyPath = notifyPath
         unlink(notifyPath)
-        notifyFD = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+        let notifyFD = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+        self.notifyFD = notifyFD
         var addr = sockaddr_un()
         addr.sun_family = sa_family_t(AF_UNIX)
         withUnsafeMutableBytes(of: &addr.sun_path) { raw in
@@ -36,8 +38,9 @@ final class DaemonProcess {
             FileManager.default.createFile(atPath: stateDir + "/daemon.stderr", contents: nil)
             return FileHandle(forWritingAtPath: stateDir + "/daemon.stderr")!
         }()
-        spawnedAt = nowNanos()
+        let t = nowNanos()
         try process.run()
+        spawnedAt = t
     }
 
     /// Milliseconds from spawn to READY=1, or nil on timeout.
@@ -77,7 +80,7 @@ final class DaemonProcess {
 func benchStartup(_ report: Report, binary: String, stores: [(String, String)], runs: Int) {
     var json: [String: Any] = [:]
     for (name, dir) in stores {
-        print("3. start to READY=1: \(name)"); fflush(stdout)
+        print("3. start to READY=1: \(name)"); fflush(nil)
         var samples: [Double] = []
         for _ in 0..<runs {
             guard let d = try? DaemonProcess(binary: binary, stateDir: dir) else { continue }
@@ -106,7 +109,7 @@ func benchFirstStart(_ report: Report, binary: String) {
 // MARK: 4. Idle cost
 
 func benchIdle(_ report: Report, binary: String, stateDir: String, seconds: Int) {
-    print("4. idle cost over \(seconds) s"); fflush(stdout)
+    print("4. idle cost over \(seconds) s"); fflush(nil)
     guard let d = try? DaemonProcess(binary: binary, stateDir: stateDir), d.waitReady() != nil else {
         report.row("4 idle", "daemon", "did not start"); return
     }

@@ -36,7 +36,7 @@ final class Report: @unchecked Sendable {
     func row(_ section: String, _ name: String, _ value: String) {
         rows.append((section, name, value))
         print("  [\(section)] \(name): \(value)")
-        fflush(stdout)
+        fflush(nil)
     }
     func set(_ section: String, _ value: Any) { json[section] = value }
     func table() -> String {

@@ -7,13 +7,16 @@ import Glibc
 
 // dosecab-bench [--json PATH] [--daemon PATH] [--only 1,2,...] [--releases N] [--large-rows N]
 //               [--year-records N] [--idle-seconds N] [--frames N] [--memory-patients N]
-var options: [String: String] = [:]
-var args = CommandLine.arguments.dropFirst()
-while let a = args.popFirst() {
-    guard a.hasPrefix("--"), let v = args.popFirst() else { fatalError("usage: see Tests/Benchmarks/run.sh") }
-    options[String(a.dropFirst(2))] = v
-}
-func int(_ k: String, _ d: Int) -> Int { options[k].flatMap { Int($0) } ?? d }
+let options: [String: String] = {
+    var o: [String: String] = [:]
+    var args = CommandLine.arguments.dropFirst()
+    while let a = args.popFirst() {
+        guard a.hasPrefix("--"), let v = args.popFirst() else { fatalError("usage: see Tests/Benchmarks/run.sh") }
+        o[String(a.dropFirst(2))] = v
+    }
+    return o
+}()
+@MainActor func int(_ k: String, _ d: Int) -> Int { options[k].flatMap { Int($0) } ?? d }
 let only = Set((options["only"] ?? "1,2,3,4,5,6,7").split(separator: ",").compactMap { Int($0) })
 let jsonPath = options["json"] ?? NSTemporaryDirectory() + "bench-results.json"
 let daemon = options["daemon"]
@@ -28,7 +31,7 @@ if !only.isDisjoint(with: [3, 4, 7]) {
     // A year of history: ~200 000 audit records over 365 days for 200 patients, then 50 ampoules
     // issued today and not yet returned; and beside it a store with the demo clinic only.
     let records = int("year-records", 200_000)
-    print("preparing a year store (\(records) records + 50 open ampoules)"); fflush(stdout)
+    print("preparing a year store (\(records) records + 50 open ampoules)"); fflush(nil)
     let yearDir = tempDir("year")
     let emptyDir = tempDir("empty")
     defer { try? FileManager.default.removeItem(atPath: yearDir); try? FileManager.default.removeItem(atPath: emptyDir) }
