@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export PATH := /opt/swift/usr/bin:$(PATH)
 
-.PHONY: demo test build check-warnings clean install release system-test man
+.PHONY: demo test build check-warnings clean install release system-test man bench
 
 build:
 	@bash .ci/setup build
@@ -57,3 +57,7 @@ system-test: release
 # Regenerates the manual pages and shell completions from the programs' own help.
 man: build
 	bash docs/man/generate.sh .build/debug
+
+# Benchmarks (issue 8): prints the figures table and writes JSON; docs/performance.md.
+bench:
+	bash Tests/Benchmarks/run.sh

@@ -185,7 +185,9 @@ struct CabinetService: Service {
         let inputs = Task { await driver.runInputs() }
         _ = try? notifier.ready()
         let interval = (try? notifier.watchdogInterval()) ?? nil
-        let tick: Duration = interval.map { $0 / 2 } ?? .seconds(5)
+        // With a watchdog the loop wakes at half its interval and nothing else wakes it; without
+        // one (simulate, tests) only to keep STATUS and the journal replay going.
+        let tick: Duration = interval.map { $0 / 2 } ?? .seconds(60)
         await withGracefulShutdownHandler {
             while !Task.isCancelled && !Task.isShuttingDownGracefully {
                 let healthy = await healthCheck()
