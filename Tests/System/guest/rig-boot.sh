@@ -84,7 +84,7 @@ for f in "$L"/scenarios/*.sh; do
     cat "$L/logs/$name.log" >>"$LOGS/$name.log"   # appended: a resumed scenario keeps phase 1's log
     secs=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
     echo "$name" >>"$RES/done.list"
-    known=$(paste -sd';' "$L/known/$name")
+    known=$(awk '!seen[$0]++' "$L/known/$name" | paste -sd';')
     if ((rc == 0)) && [[ -n $known ]]; then
         # It ran to its end, but saw a bug docs/system-tests.md lists under "Found".
         record "KNOWN $name (${secs}s): $known"

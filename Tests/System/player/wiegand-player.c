@@ -394,27 +394,38 @@ static int cmd_keeper(int n, char **names)
 	return 0;
 }
 
-/* Sends small datagrams to journald's native socket until its queue is full. */
+/* Sends small datagrams to journald's native socket until its receive queue is full
+ * (net.unix.max_dgram_qlen datagrams). A datagram is charged to its sender's send buffer
+ * until it is read, so one socket runs out of buffer first (EAGAIN after a few hundred):
+ * it goes on with new sockets until a fresh socket cannot send even one datagram, which
+ * only a full receive queue explains. The sockets stay open until the caller's exit. */
 static int cmd_journal_fill(void)
 {
-	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		die(1, "socket: %s", strerror(errno));
 	struct sockaddr_un a = {.sun_family = AF_UNIX};
 	strcpy(a.sun_path, "/run/systemd/journal/socket");
 	const char msg[] = "MESSAGE=dosecab rig: journal queue filler\nSYSLOG_IDENTIFIER=dosecab-rig-fill\nPRIORITY=7\n";
-	long n = 0;
-	for (;;) {
-		if (sendto(fd, msg, sizeof msg - 1, 0, (struct sockaddr *)&a, sizeof a) < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				break;
-			die(1, "sendto: %s", strerror(errno));
+	long total = 0;
+	for (int s = 0; s < 256; s++) {
+		int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		if (fd < 0)
+			die(1, "socket: %s", strerror(errno));
+		long n = 0;
+		for (;;) {
+			if (sendto(fd, msg, sizeof msg - 1, 0, (struct sockaddr *)&a, sizeof a) < 0) {
+				if (errno == EAGAIN || errno == EWOULDBLOCK)
+					break;
+				die(1, "sendto: %s", strerror(errno));
+			}
+			n++;
 		}
-		if (++n > 1000000)
-			die(1, "sent %ld datagrams and the queue is still not full: is journald stopped?", n);
+		total += n;
+		if (n == 0) {
+			printf("%ld\n", total);
+			return 0;
+		}
 	}
-	printf("%ld\n", n);
-	return 0;
+	die(1, "sent %ld datagrams from 256 sockets and the queue is still not full: is journald stopped?", total);
+	return 1;
 }
 
 int main(int argc, char **argv)

@@ -28,7 +28,7 @@ echo "$al"
 expect_entry "$al" alarm
 expect_eq "$(jf "$al" DOSECAB_REASON)" lock-fault "alarm DOSECAB_REASON"
 expect_eq "$(jf "$al" PRIORITY)" 1 "alarm PRIORITY"
-dc_wait_event 10 "$cur" lockdown DOSECAB_STATE=on >/dev/null
+dc_wait_lockdown 10 "$cur" on >/dev/null
 rc=$(dc_wait_event 10 "$cur" release-completed "DOSECAB_RELEASE_ID=$rid")
 expect_eq "$(jf "$rc" DOSECAB_REASON)" "lock fault" "release-completed DOSECAB_REASON"
 st=$(ctl status)

@@ -45,7 +45,7 @@ last=$(ctl audit verify | jq -r .last_seq)
 ctl audit list --from "$first" --limit 1000 | jq -r '.records[] | "\(.seq) \(.hash)"' >/tmp/store.seq
 journalctl --no-pager -o json --cursor "$cur" SYSLOG_IDENTIFIER=dosecabd --output-fields=DOSECAB_AUDIT_SEQ,DOSECAB_AUDIT_HASH \
     | jq -r 'select(.DOSECAB_AUDIT_SEQ) | "\(.DOSECAB_AUDIT_SEQ) \(.DOSECAB_AUDIT_HASH)"' >/tmp/journal.seq
-missing=$(comm -23 <(sort /tmp/store.seq) <(sort -u /tmp/journal.seq) | paste -sd' ')
+missing=$(awk 'NR == FNR { j[$1 " " $2] = 1; next } !(($1 " " $2) in j) { print $1 }' /tmp/journal.seq /tmp/store.seq | paste -sd' ')
 [[ -z $missing ]] || fail "records $first..$last missing from the journal after journald came back: $missing"
 awk '!seen[$1]++ { print $1 }' /tmp/journal.seq | sort -n -c || fail "the journal has the records out of sequence order: $(paste -sd' ' /tmp/journal.seq)"
 seq=$(jq -r .seq <<<"$ref")
