@@ -245,7 +245,7 @@ dc_wait_lockdown() {
         || fail "no lockdown entry with state $want within ${limit}s"
     e=$(journalctl --no-pager -o json --cursor "$cur" SYSLOG_IDENTIFIER=dosecabd DOSECAB_EVENT=lockdown | jq -c --arg w "$want" 'select((.DOSECAB_STATE // .STATE) == $w)' | tail -n1)
     if [[ -z $(jf "$e" DOSECAB_STATE) ]]; then
-        known_issue F4 "audit fields outside the documented set reach the journal without the DOSECAB_ prefix (STATE=$(jf "$e" STATE), DETAIL, ACTOR, UNITS_ISSUED...)"
+        known_issue F4 "audit fields outside the documented set reach the journal without the DOSECAB_ prefix (lockdown STATE, alarm DETAIL, ACTOR, UNITS_ISSUED...)"
     fi
     echo "$e"
 }
