@@ -68,13 +68,18 @@ def main():
         note = (f"note: {pinmap} not found: using the ARCHITECTURE.md role names as line "
                 f"names on one gpio-sim chip labelled '{DEFAULT_CHIP}'")
     banks = {}
+    by_path = []
     for e in found:
         chip = e["chip"] or DEFAULT_CHIP
         if chip.startswith("/") or chip.isdigit() or chip.startswith("gpiochip"):
             # gpio-sim cannot pick its chip number; a label keeps the lookup by name.
-            note += f"\nnote: role {e['role']} names chip '{chip}' by path/number; the guest uses label '{DEFAULT_CHIP}'"
+            by_path.append((e['role'], chip))
             chip = DEFAULT_CHIP
         banks.setdefault(chip, []).append(e)
+    if by_path:
+        chips = sorted({c for _, c in by_path})
+        note += (f"\nnote: {len(by_path)} role(s) name chip {', '.join(repr(c) for c in chips)} by path/number; "
+                 f"the guest's gpio-sim chip is labelled '{DEFAULT_CHIP}' (and is the guest's only chip, so it is gpiochip0)")
     lines = []
     for chip, es in banks.items():
         lines.append(f"bank {chip}")

@@ -89,7 +89,7 @@ mkdir -p "$CACHE"
 
 # --- apt: host packages ----------------------------------------------------------------------
 begin apt
-host_pkgs=(qemu-system-x86 debootstrap linux-image-amd64 linux-source-6.1 e2fsprogs gcc libc6-dev binutils make xz-utils python3 kmod cpio)
+host_pkgs=(qemu-system-x86 debootstrap linux-image-amd64 linux-source-6.1 e2fsprogs gcc libc6-dev binutils make xz-utils python3 kmod cpio openssl)
 missing=()
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 for p in "${host_pkgs[@]}"; do installed "$p" || missing+=("$p"); done
@@ -253,29 +253,54 @@ if ((build)); then
     end
     begin payload
 fi
-skipped=()
 bin_dir="${DOSECAB_BIN_DIR:-$ROOT/.build/release}"
-mkdir -p "$share/payload/bin"
 for b in dosecabd dosecabctl; do
-    if [[ -x $bin_dir/$b ]]; then
-        # The guest has Debian's libraries only, no Swift runtime.
-        if readelf -d "$bin_dir/$b" 2>/dev/null | grep -qE 'NEEDED.*lib(swift|Foundation|dispatch|BlocksRuntime)'; then
-            fail "$bin_dir/$b needs the Swift runtime's shared libraries: build it with --static-swift-stdlib (run.sh --build)"
-        fi
-        cp "$bin_dir/$b" "$share/payload/bin/"
-    else
-        skipped+=("$b binary (not in $bin_dir)")
+    [[ -x $bin_dir/$b ]] || fail "$bin_dir/$b is missing: build it (make release, or run.sh --build) or set DOSECAB_BIN_DIR"
+    # The guest has Debian's libraries only, no Swift runtime.
+    if readelf -d "$bin_dir/$b" 2>/dev/null | grep -qE 'NEEDED.*lib(swift|Foundation|dispatch|BlocksRuntime)'; then
+        fail "$bin_dir/$b needs the Swift runtime's shared libraries: build it with --static-swift-stdlib (run.sh --build)"
     fi
 done
-if [[ -d $ROOT/systemd ]] && [[ -n $(ls -A "$ROOT/systemd") ]]; then
-    cp -r "$ROOT/systemd" "$share/payload/systemd"
-else
-    skipped+=("systemd/ units, sysusers, tmpfiles, udev rule, catalog (no systemd/ in the repository)")
-fi
-for f in hardware/pinmap.toml docs/install.md; do
-    if [[ -f $ROOT/$f ]]; then install -D -m 0644 "$ROOT/$f" "$share/payload/$f"; else skipped+=("$f (not in the repository)"); fi
-done
-for s in "${skipped[@]}"; do say "not installed into the guest: $s"; done
+# docs/install.md step 2, exactly: `make install DESTDIR=...` from the repository's Makefile,
+# run in a copy of the files it reads so that DOSECAB_BIN_DIR may point elsewhere than
+# .build/release. The guest copies the tree into / and runs step 3 (guest/install-dosecab.sh).
+src="$run_dir/src"
+mkdir -p "$src/.build/release" "$src/hardware" "$src/docs"
+cp "$ROOT/Makefile" "$src/"
+cp -r "$ROOT/systemd" "$src/systemd"
+cp "$ROOT/hardware/pinmap.toml" "$src/hardware/"
+cp -r "$ROOT/docs/examples" "$src/docs/examples"
+cp "$bin_dir/dosecabd" "$bin_dir/dosecabctl" "$src/.build/release/"
+make -s -C "$src" install DESTDIR="$share/payload/root" >"$run_dir/make-install.log" 2>&1 \
+    || { cat "$run_dir/make-install.log" >&2; fail "make install DESTDIR=... failed (log: $run_dir/make-install.log)"; }
+rm -rf "$src"
+install -D -m 0644 "$ROOT/docs/install.md" "$share/payload/docs/install.md"
+# The rig's clinic: a prescriber key of its own and a bundle signed as docs/prescriptions.md
+# shows (openssl), for the guest to install in step 4. The daemon reads base64 raw keys.
+clinic="$share/payload/clinic"
+mkdir -p "$clinic"
+openssl genpkey -algorithm ed25519 -out "$run_dir/rig-prescriber.key" 2>/dev/null || fail "openssl cannot make an Ed25519 key"
+openssl pkey -in "$run_dir/rig-prescriber.key" -pubout -outform DER | tail -c 32 | base64 -w0 >"$clinic/rig-prescriber.pub"
+# Clinic days in the guest's configured UTC offset may differ from UTC by a day: keep margins.
+valid_from=$(date -u -d '-2 days' +%F) valid_until=$(date -u -d '+90 days' +%F)
+old_from=$(date -u -d '-20 days' +%F) old_until=$(date -u -d '-5 days' +%F)
+entries=()
+sign() {  # PAYLOAD_JSON -> one bundle entry
+    printf '%s' "$1" >"$run_dir/entry.json"
+    openssl pkeyutl -sign -inkey "$run_dir/rig-prescriber.key" -rawin -in "$run_dir/entry.json" -out "$run_dir/entry.sig" \
+        || fail "openssl pkeyutl -sign failed"
+    entries+=("{\"key\": \"rig-prescriber\", \"payload\": \"$(base64 -w0 "$run_dir/entry.json")\", \"signature\": \"$(base64 -w0 "$run_dir/entry.sig")\"}")
+}
+rx() {  # ID PATIENT FROM UNTIL
+    sign "{\"dose_mg\":200,\"drug\":\"diacetylmorphine\",\"id\":\"$1\",\"max_sessions_per_day\":3,\"patient\":\"$2\",\"prescriber\":\"rig-prescriber\",\"route\":\"injectable\",\"titrating\":false,\"type\":\"prescription\",\"valid_from\":\"$3\",\"valid_until\":\"$4\",\"version\":1}"
+}
+# P-0001..P-0008: 200 mg injectable, valid now (one patient per scenario that releases).
+for i in 1 2 3 4 5 6 7 8; do rx "RX-000$i" "P-000$i" "$valid_from" "$valid_until"; done
+rx RX-0009-OLD P-0009 "$old_from" "$old_until"                # expired
+rx RX-0010 P-0010 "$valid_from" "$valid_until"                # then cancelled:
+sign '{"id":"RX-0010","patient":"P-0010","prescriber":"rig-prescriber","reason":"rig: treatment ended","type":"cancellation","version":2}'
+rm -f "$run_dir/entry.json" "$run_dir/entry.sig" "$run_dir/rig-prescriber.key"
+(IFS=,; printf '{"entries": [%s]}\n' "${entries[*]}") >"$clinic/bundle.json"
 end "$(ls "$share/scenarios" | wc -l) scenario files"
 
 # --- boot: qemu (TCG) with the run's copy of the image and the shared folder ----------------
@@ -347,6 +372,7 @@ step=results
 passed=$(grep -c '^PASS ' "$results" || true)
 failed=$(grep -c '^FAIL ' "$results" || true)
 pending=$(grep -c '^PENDING ' "$results" || true)
+known=$(grep -c '^KNOWN ' "$results" || true)
 if ! grep -q '^END' "$results"; then
     cur=$(cat "$share/results/current" 2>/dev/null || echo "?")
     fail "the guest stopped before the end of the run (last scenario started: $cur; serial: $serial)"
@@ -361,11 +387,18 @@ fi
 if ((pending)); then
     say "pending, not run and not counted as passed: $(grep '^PENDING ' "$results" | awk '{ sub(":", "", $2); print $2 }' | paste -sd' ')"
 fi
+if ((known)); then
+    say "known failures (bugs listed under \"Found\" in docs/system-tests.md), not counted as passed:"
+    grep '^KNOWN ' "$results" | sed 's/^/  /'
+fi
 say "total $(elapsed "$run_t0") s; results: $results"
 # The closing line, in the one format CI reads in any language; "skipped" = pending stubs.
-echo "system-test: $passed passed, $failed failed, $pending skipped"
+echo "system-test: $passed passed, $failed failed, $pending skipped, $known known-failing"
 if ((failed)); then
     step="scenario $(grep -m1 '^FAIL ' "$results" | awk '{ sub(":", "", $2); print $2 }')"
     fail "$failed scenario(s) failed: $(grep '^FAIL ' "$results" | awk '{ sub(":", "", $2); print $2 }' | paste -sd' ')"
 fi
 ((passed > 0)) || fail "no scenario passed"
+if ((known)) && [[ ${DOSECAB_SYSTEST_STRICT:-0} == 1 ]]; then
+    step="results"; fail "$known known failure(s) and DOSECAB_SYSTEST_STRICT=1"
+fi

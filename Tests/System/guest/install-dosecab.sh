@@ -1,71 +1,25 @@
 #!/bin/bash
-# Installs what the repository provides into the running guest, the way an installer on a
-# clinic's board would: binaries, units, sysusers.d, tmpfiles.d, the udev rule, the journal
-# catalog and the pin map; then lets systemd, udev and journald pick them up.
-# Kinds the repository does not have yet are listed as "skipped", never silently ignored.
-# TODO(issue 7): once docs/install.md exists, follow it step by step here.
-# Usage: install-dosecab.sh PAYLOAD_DIR   (prints "installed SRC -> DEST" / "skipped KIND: why")
+# Installs dosecab into the running guest exactly as docs/install.md tells an installer:
+# step 2 ran on the host (`make install DESTDIR=payload/root`, see run.sh); here the tree is
+# copied into / (existing directories keep their owner and mode, as `make install` without
+# DESTDIR would leave them), then step 3's activation commands run as written, including
+# `systemctl enable --now`. Steps 4 and 6 (prescriber key, enrolment, stock, bundle, clock)
+# belong to the daemon scenarios (guest/dosecab.sh, dc_setup).
+# Usage: install-dosecab.sh PAYLOAD_DIR   (prints "installed PATH" and each command run)
 set -euo pipefail
 P="${1:?payload dir}"
-S="$P/systemd"
-did() { echo "installed $1 -> $2"; }
-skip() { echo "skipped $1: $2"; }
-files() { [[ -d $S ]] && find "$S" -type f "$@" | sort || true; }
-
-# Binaries go where the service's ExecStart says (else /usr/local/bin).
-bindir=/usr/local/bin
-if [[ -f $S/dosecabd.service ]]; then
-    exe=$(sed -n 's/^ExecStart=[-@:+!]*\([^ ]*\).*/\1/p' "$S/dosecabd.service" | head -n1)
-    [[ $exe == /* ]] && bindir=$(dirname "$exe")
-fi
-for b in dosecabd dosecabctl; do
-    if [[ -x $P/bin/$b ]]; then install -D -m 0755 "$P/bin/$b" "$bindir/$b"; did "bin/$b" "$bindir/$b"
-    else skip "$b" "no binary in the payload"; fi
-done
-
-if [[ -f $P/hardware/pinmap.toml ]]; then
-    install -D -m 0644 "$P/hardware/pinmap.toml" /etc/dosecab/pinmap.toml; did hardware/pinmap.toml /etc/dosecab/pinmap.toml
-else skip "pin map" "no hardware/pinmap.toml in the repository"; fi
-
-n=0
-while read -r f; do
-    install -D -m 0644 "$f" "/usr/lib/sysusers.d/$(basename "$f")"; did "${f#$P/}" "/usr/lib/sysusers.d/"; n=$((n + 1))
-done < <(files -path '*sysusers*' -name '*.conf')
-if ((n)); then systemd-sysusers; else skip sysusers.d "no systemd/*sysusers*/*.conf"; fi
-
-n=0
-while read -r f; do
-    install -D -m 0644 "$f" "/usr/lib/tmpfiles.d/$(basename "$f")"; did "${f#$P/}" "/usr/lib/tmpfiles.d/"; n=$((n + 1))
-done < <(files -path '*tmpfiles*' -name '*.conf')
-if ((n)); then systemd-tmpfiles --create; else skip tmpfiles.d "no systemd/*tmpfiles*/*.conf"; fi
-
-n=0
-while read -r f; do
-    install -D -m 0644 "$f" "/etc/udev/rules.d/$(basename "$f")"; did "${f#$P/}" /etc/udev/rules.d/; n=$((n + 1))
-done < <(files -name '*.rules')
-if ((n)); then
-    udevadm control --reload
-    udevadm trigger --action=add --subsystem-match=gpio
-    udevadm settle --timeout=10
-else skip "udev rule" "no systemd/*.rules"; fi
-
-n=0
-while read -r f; do
-    install -D -m 0644 "$f" "/usr/lib/systemd/catalog/$(basename "$f")"; did "${f#$P/}" /usr/lib/systemd/catalog/; n=$((n + 1))
-done < <(files -name '*.catalog')
-if ((n)); then journalctl --update-catalog; else skip catalog "no systemd/*.catalog"; fi
-
-units=()
-while read -r f; do
-    install -D -m 0644 "$f" "/etc/systemd/system/$(basename "$f")"; did "${f#$P/}" /etc/systemd/system/
-    units+=("$(basename "$f")")
-done < <(files \( -name '*.service' -o -name '*.socket' -o -name '*.timer' -o -name '*.path' \))
-if ((${#units[@]})); then
-    systemctl daemon-reload
-    for u in "${units[@]}"; do
-        # Enabled, not started: scenarios start the daemon themselves; after a power cut
-        # it comes up by itself, as on the board.
-        grep -q '^\[Install\]' "/etc/systemd/system/$u" && systemctl enable "$u"
-    done
-else skip "systemd units" "no systemd/*.service|*.socket"; fi
+[[ -d $P/root ]] || { echo "no $P/root: run.sh did not run make install DESTDIR=" >&2; exit 1; }
+(cd "$P/root" && find . ! -type d | sed 's|^\.|installed |')
+tar -C "$P/root" -cf - . | tar -C / -xf - --no-overwrite-dir
+run() { echo "+ $*"; "$@"; }
+# docs/install.md step 3, one command at a time.
+run systemd-sysusers
+run systemd-tmpfiles --create
+run udevadm control --reload
+run udevadm trigger --subsystem-match=gpio
+run udevadm settle --timeout=10   # (not in the doc: the rig waits for the trigger to be applied)
+run journalctl --update-catalog
+run systemctl daemon-reload
+run systemctl enable --now dosecabd.socket dosecabd.service \
+    || echo "dosecabd did not start after enable --now (20-install-units says why)"
 sync

@@ -55,8 +55,17 @@ rig_hard_reset() {
     log "hard reset; resuming at phase ${1:?next phase}"
     # This phase's log is on tmpfs (see rig-boot.sh): save it before the power goes.
     cat "$RIG_DIR/logs/$RIG_SCENARIO.log" >>"$RIG_RESULTS/logs/$RIG_SCENARIO.log"
+    # The door and bolt stay where they are through a power cut (chip-setup.sh restores them).
+    if [[ -d /run/rig-lines ]]; then
+        rm -rf /var/lib/rig-lines-persist; cp -r /run/rig-lines /var/lib/rig-lines-persist; sync /var/lib/rig-lines-persist/*
+    fi
+    # A known issue seen in this phase must survive the reset.
+    [[ -s ${RIG_KNOWN_FILE:-/dev/null} ]] && cat "$RIG_KNOWN_FILE" >>"$RIG_RESULTS/known-$RIG_SCENARIO"
     echo "$RIG_SCENARIO $1" >"$RIG_RESULTS/resume"
     echo b >/proc/sysrq-trigger
     sleep 60
     fail "the guest did not reset"
 }
+
+# The daemon scenarios' helpers (dosecabctl, Wiegand frames, the rig's clinic).
+[[ -r $RIG_DIR/guest/dosecab.sh ]] && source "$RIG_DIR/guest/dosecab.sh"

@@ -5,6 +5,7 @@
 # scenarios/*.sh in name order, each in its own bash with lib.sh sourced, under a timeout.
 # Results go to results/results.txt in the shared folder, one line each, copied to the
 # serial console:  PASS name (Ns) | FAIL name: reason | PENDING name: summary | INFO ... | END
+#   | KNOWN name (Ns): ID: text  (ran to its end but hit a bug listed under "Found")
 # A scenario may reset the guest on purpose (rig_hard_reset in lib.sh): the runner of the
 # next boot resumes it at its next phase and then carries on. Any other reboot fails the
 # scenario that was running. At the end: the journal is saved to results/logs, power off.
@@ -52,7 +53,7 @@ fi
 if ((boots == 1)); then
     echo install >"$RES/current"
     if bash "$L/guest/install-dosecab.sh" "$R/payload" >"$LOGS/install.log" 2>&1; then
-        record "INFO install: $(grep -c '^installed ' "$LOGS/install.log") file(s) installed, $(grep -c '^skipped ' "$LOGS/install.log") kind(s) skipped (logs/install.log)"
+        record "INFO install: $(grep -c '^installed ' "$LOGS/install.log") file(s) installed, $(grep -c "^+ " "$LOGS/install.log") command(s) run (logs/install.log)"
     else
         record "FAIL install: install-dosecab.sh exited $?; last line: $(tail -n1 "$LOGS/install.log") (logs/install.log)"
     fi
@@ -74,20 +75,26 @@ for f in "$L"/scenarios/*.sh; do
     echo "$name" >"$RES/current"
     tty "run $name (phase $this_phase)"
     t0=$(date +%s.%N)
-    RIG_PHASE=$this_phase RIG_SCENARIO=$name timeout -k 5 "$to" \
+    mkdir -p "$L/known"; : >"$L/known/$name"
+    if [[ -f $RES/known-$name ]]; then cat "$RES/known-$name" >>"$L/known/$name"; rm -f "$RES/known-$name"; fi
+    RIG_PHASE=$this_phase RIG_SCENARIO=$name RIG_KNOWN_FILE=$L/known/$name timeout -k 5 "$to" \
         bash -c 'cd /tmp && source "$1" && source "$2"' rig "$L/guest/lib.sh" "$f" \
         >"$L/logs/$name.log" 2>&1 </dev/null
     rc=$?
     cat "$L/logs/$name.log" >>"$LOGS/$name.log"   # appended: a resumed scenario keeps phase 1's log
     secs=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
     echo "$name" >>"$RES/done.list"
-    if ((rc == 0)); then
+    known=$(awk '!seen[$0]++' "$L/known/$name" | paste -sd';')
+    if ((rc == 0)) && [[ -n $known ]]; then
+        # It ran to its end, but saw a bug docs/system-tests.md lists under "Found".
+        record "KNOWN $name (${secs}s): $known"
+    elif ((rc == 0)); then
         record "PASS $name (${secs}s)"
     elif ((rc == 124 || rc == 137)); then
         record "FAIL $name: timed out after ${to}s (logs/$name.log)"
     else
         why=$(grep '^FAIL: ' "$L/logs/$name.log" | tail -n1 | cut -c7-)
-        record "FAIL $name: ${why:-exit status $rc} (logs/$name.log)"
+        record "FAIL $name: ${why:-exit status $rc}${known:+ [known: $known]} (logs/$name.log)"
     fi
     sync
 done

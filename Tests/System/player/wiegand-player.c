@@ -19,10 +19,25 @@
  *   player set LINE 0|1          drive an input high (pull-up) or low (pull-down)
  *   player pulse LINE 0|1 MS     drive it to the level for MS ms, then back to the other one
  *   player get LINE              print the line's value (0 or 1), e.g. the lock output
- *   player wait LINE 0|1 MS      wait until the line reads the value; exit 1 after MS ms
+ *   player wait LINE 0|1 MS      wait until the line reads the value (prints CLOCK_MONOTONIC
+ *                                in us when it did); exit 1 after MS ms
  *   player where LINE            print the line's sim_gpio folder
  *   player clock-synced          tell the kernel the clock is synchronised (clears
  *                                STA_UNSYNC, as an NTP daemon would): the guest has no NTP
+ *   player clock-state           exit 0 if the kernel says synchronised, 1 if not, 2 on error
+ *   player clock-unsynced        set STA_UNSYNC again (what the kernel does when NTP is lost)
+ *   player keeper LINE...        stay running and play the physical world for these input
+ *                                lines: whenever a program requests or reconfigures one of
+ *                                them (a bias in the request moves gpio-sim's pull), put
+ *                                back the level the rig last set (see below)
+ *   player journal-fill          fill journald's native socket queue with datagrams (only
+ *                                blocks anything while journald is stopped); prints the count
+ *
+ * `set` and `pulse` remember the level they leave a line at in $RIG_LINE_STATE/NAME
+ * (default /run/rig-lines): a reed switch closed to ground holds the door line low against
+ * the pull-up the pin map requests, but gpio-sim has only one "pull" per line, which the
+ * request's bias overwrites. The keeper restores it (ARCHITECTURE.md section 7; the rig's
+ * docs/system-tests.md, "Facts about gpio-sim").
  * Exit status: 0 ok, 1 failure (timeout, line not found, I/O error), 64 usage.
  * Environment: GPIO_SIM_CONFIGFS (default /sys/kernel/config/gpio-sim).
  */
@@ -36,7 +51,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/gpio.h>
+#include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/timex.h>
 #include <time.h>
 #include <unistd.h>
@@ -260,17 +281,166 @@ static int cmd_wiegand(int argc, char **argv)
 	return overlaps ? 1 : 0;
 }
 
+static const char *state_dir(void)
+{
+	const char *d = getenv("RIG_LINE_STATE");
+	return d ? d : "/run/rig-lines";
+}
+
+/* Remembers the level the rig left an input at, for the keeper. */
+static void remember(const char *name, int level)
+{
+	char path[PATH_MAX];
+	mkdir(state_dir(), 0755);
+	snprintf(path, sizeof path, "%s/%s", state_dir(), name);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		die(1, "cannot write %s: %s", path, strerror(errno));
+	if (write(fd, level ? "1\n" : "0\n", 2) != 2)
+		die(1, "cannot write %s: %s", path, strerror(errno));
+	close(fd);
+}
+
+static int remembered(const char *name)
+{
+	char path[PATH_MAX], buf[8];
+	snprintf(path, sizeof path, "%s/%s", state_dir(), name);
+	if (read_small(path, buf, sizeof buf))
+		return -1;
+	return buf[0] == '1';
+}
+
+struct kept {
+	const char *name;
+	char dir[PATH_MAX];
+	char chipdev[64];
+	unsigned offset;
+	int chipfd;
+	int pullfd;
+};
+
+static void keep_one(struct kept *k, const char *why)
+{
+	int level = remembered(k->name);
+	if (level < 0)
+		return;
+	write_pull(k->pullfd, level, k->name);
+	fprintf(stderr, "player keeper: %s %s: pull back to %s\n", k->name, why, pull_of(level));
+}
+
+/* Watches line-info changes (GPIO v2 uAPI) of the given lines and restores their pull. */
+static int cmd_keeper(int n, char **names)
+{
+	if (n < 1 || n > 32)
+		die(64, "usage: player keeper LINE...");
+	struct kept k[32];
+	struct pollfd pfd[32];
+	int nfds = 0;
+	for (int i = 0; i < n; i++) {
+		k[i].name = names[i];
+		line_dir(names[i], k[i].dir, sizeof k[i].dir);
+		/* .../<dev>/gpiochipN/sim_gpioK */
+		const char *sim = strrchr(k[i].dir, '/');
+		k[i].offset = (unsigned)atoi(sim + 1 + strlen("sim_gpio"));
+		char tmp[PATH_MAX];
+		snprintf(tmp, sizeof tmp, "%.*s", (int)(sim - k[i].dir), k[i].dir);
+		snprintf(k[i].chipdev, sizeof k[i].chipdev, "/dev/%s", strrchr(tmp, '/') + 1);
+		k[i].pullfd = open_attr(names[i], "pull", O_WRONLY);
+		k[i].chipfd = -1;
+		for (int j = 0; j < i; j++)
+			if (!strcmp(k[j].chipdev, k[i].chipdev))
+				k[i].chipfd = k[j].chipfd;
+		if (k[i].chipfd < 0) {
+			k[i].chipfd = open(k[i].chipdev, O_RDWR | O_CLOEXEC);
+			if (k[i].chipfd < 0)
+				die(1, "cannot open %s: %s", k[i].chipdev, strerror(errno));
+			pfd[nfds].fd = k[i].chipfd;
+			pfd[nfds].events = POLLIN;
+			nfds++;
+		}
+		struct gpio_v2_line_info info;
+		memset(&info, 0, sizeof info);
+		info.offset = k[i].offset;
+		if (ioctl(k[i].chipfd, GPIO_V2_GET_LINEINFO_WATCH_IOCTL, &info) < 0)
+			die(1, "watching %s (%s offset %u): %s", names[i], k[i].chipdev, k[i].offset, strerror(errno));
+		if (remembered(names[i]) < 0) {
+			int vfd = open_attr(names[i], "value", O_RDONLY);
+			remember(names[i], read_value_fd(vfd, names[i]));
+			close(vfd);
+		}
+		keep_one(&k[i], "at start");
+	}
+	realtime_if_possible();
+	fprintf(stderr, "player keeper: watching %d line(s)\n", n);
+	for (;;) {
+		if (poll(pfd, nfds, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			die(1, "poll: %s", strerror(errno));
+		}
+		for (int f = 0; f < nfds; f++) {
+			if (!(pfd[f].revents & POLLIN))
+				continue;
+			struct gpio_v2_line_info_changed ev;
+			if (read(pfd[f].fd, &ev, sizeof ev) != (ssize_t)sizeof ev)
+				die(1, "reading line-info events: %s", strerror(errno));
+			if (ev.event_type == GPIO_V2_LINE_CHANGED_RELEASED)
+				continue;
+			for (int i = 0; i < n; i++)
+				if (k[i].chipfd == pfd[f].fd && k[i].offset == ev.info.offset)
+					keep_one(&k[i], ev.event_type == GPIO_V2_LINE_CHANGED_REQUESTED ? "requested" : "reconfigured");
+		}
+	}
+	return 0;
+}
+
+/* Sends small datagrams to journald's native socket until its receive queue is full
+ * (net.unix.max_dgram_qlen datagrams). A datagram is charged to its sender's send buffer
+ * until it is read, so one socket runs out of buffer first (EAGAIN after a few hundred):
+ * it goes on with new sockets until a fresh socket cannot send even one datagram, which
+ * only a full receive queue explains. The sockets stay open until the caller's exit. */
+static int cmd_journal_fill(void)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	strcpy(a.sun_path, "/run/systemd/journal/socket");
+	const char msg[] = "MESSAGE=dosecab rig: journal queue filler\nSYSLOG_IDENTIFIER=dosecab-rig-fill\nPRIORITY=7\n";
+	long total = 0;
+	for (int s = 0; s < 256; s++) {
+		int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		if (fd < 0)
+			die(1, "socket: %s", strerror(errno));
+		long n = 0;
+		for (;;) {
+			if (sendto(fd, msg, sizeof msg - 1, 0, (struct sockaddr *)&a, sizeof a) < 0) {
+				if (errno == EAGAIN || errno == EWOULDBLOCK)
+					break;
+				die(1, "sendto: %s", strerror(errno));
+			}
+			n++;
+		}
+		total += n;
+		if (n == 0) {
+			printf("%ld\n", total);
+			return 0;
+		}
+	}
+	die(1, "sent %ld datagrams from 256 sockets and the queue is still not full: is journald stopped?", total);
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2)
-		die(64, "usage: player wiegand|set|pulse|get|wait|where|clock-synced ... (see the source's header)");
+		die(64, "usage: player wiegand|set|pulse|get|wait|where|keeper|journal-fill|clock-synced ... (see the source's header)");
 	const char *cmd = argv[1];
 	char dir[PATH_MAX];
 	if (!strcmp(cmd, "wiegand"))
 		return cmd_wiegand(argc - 2, argv + 2);
 	if (!strcmp(cmd, "set") && argc == 4) {
 		int fd = open_attr(argv[2], "pull", O_WRONLY);
-		write_pull(fd, parse_level(argv[3]), argv[2]);
+		int level = parse_level(argv[3]);
+		remember(argv[2], level);
+		write_pull(fd, level, argv[2]);
 		return 0;
 	}
 	if (!strcmp(cmd, "pulse") && argc == 5) {
@@ -278,6 +448,7 @@ int main(int argc, char **argv)
 		int level = parse_level(argv[3]);
 		long ms = parse_num(argv[4], 0, 3600000, "MS");
 		long long t = now_ns();
+		remember(argv[2], !level);
 		write_pull(fd, level, argv[2]);
 		sleep_until(t + ms * 1000000LL);
 		write_pull(fd, !level, argv[2]);
@@ -293,8 +464,11 @@ int main(int argc, char **argv)
 		int level = parse_level(argv[3]);
 		long long end = now_ns() + parse_num(argv[4], 0, 3600000, "MS") * 1000000LL;
 		for (;;) {
-			if (read_value_fd(fd, argv[2]) == level)
+			if (read_value_fd(fd, argv[2]) == level) {
+				/* When it was seen, in the journal's __MONOTONIC_TIMESTAMP unit (us). */
+				printf("%lld\n", now_ns() / 1000);
 				return 0;
+			}
 			if (now_ns() > end) {
 				fprintf(stderr, "player: line '%s' did not read %d within %s ms\n", argv[2], level, argv[4]);
 				return 1;
@@ -305,6 +479,26 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "where") && argc == 3) {
 		line_dir(argv[2], dir, sizeof dir);
 		puts(dir);
+		return 0;
+	}
+	if (!strcmp(cmd, "keeper"))
+		return cmd_keeper(argc - 2, argv + 2);
+	if (!strcmp(cmd, "journal-fill") && argc == 2)
+		return cmd_journal_fill();
+	if (!strcmp(cmd, "clock-state") && argc == 2) {
+		struct timex tx = {.modes = 0};
+		int state = adjtimex(&tx);
+		if (state < 0) {
+			printf("error: %s\n", strerror(errno));
+			return 2;
+		}
+		printf("%s (status 0x%x)\n", state == TIME_ERROR ? "unsynchronised" : "synchronised", tx.status);
+		return state == TIME_ERROR;
+	}
+	if (!strcmp(cmd, "clock-unsynced") && argc == 2) {
+		struct timex tx = {.modes = ADJ_STATUS, .status = STA_UNSYNC};
+		if (adjtimex(&tx) < 0)
+			die(1, "adjtimex: %s", strerror(errno));
 		return 0;
 	}
 	if (!strcmp(cmd, "clock-synced") && argc == 2) {

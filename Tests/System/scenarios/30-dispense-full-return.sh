@@ -1,20 +1,72 @@
 # rig: summary a full dispense and return on the real kernel, systemd and journald
-# rig: pending needs dosecabd and dosecabctl (issue 6)
-# rig: timeout 180
-# Will assert, after `player clock-synced` and importing the demo clinic's signed
-# prescription and enrolled cards with dosecabctl:
-#  - staff badge + PIN, then patient card + PIN played on the counter reader with
-#    `player wiegand counter 26 <bits>` (PIN digits as 4-bit keypad bursts);
-#  - the lock line reads 1 (`player wait lock 1 5000`) only AFTER the journal holds the
-#    release entry (MESSAGE_ID of "release", DOSECAB_RELEASE_ID, DOSECAB_PATIENT (the
-#    pseudonymous number, never a name), DOSECAB_DRUG, DOSECAB_DOSE_MG, staff, witness,
-#    DOSECAB_AUDIT_SEQ, DOSECAB_CHAIN_HASH): its __MONOTONIC_TIMESTAMP precedes the lock's
-#    rising edge seen by gpiomon (write-ahead, invariant I1);
-#  - ampoule issue scans on `player wiegand return ...` without the beam are bound to the
-#    release (journal entry per unit); `player set door ...` open/close; `player set bolt 1`
-#    follows; the lock reads 0 again within the unlock window;
-#  - the return: the ampoule's scan then `player pulse return-beam 1 50` within the window
-#    gives a "returned" entry with the same serial and release id;
-#  - `dosecabctl --json status` / `outstanding` / `releases` show the release closed, no
-#    open units; `dosecabctl --json audit verify` is ok; issued = returned + witnessed +
-#    open + incidents for the day (I5).
+# rig: timeout 240
+# Plays, with the rig's clinic (guest/dosecab.sh) and P-0001: nurse badge + PIN, patient card
+# + PIN, attestation 1# on the counter reader (real Wiegand frames through gpio-sim), then
+# asserts:
+#  - the lock line reads 1, and the journal's release entry (MESSAGE_ID, DOSECAB_PATIENT,
+#    DOSECAB_DRUG, DOSECAB_ROUTE, DOSECAB_DOSE_MG, DOSECAB_STAFF, DOSECAB_PRESCRIPTION,
+#    DOSECAB_RELEASE_ID, DOSECAB_AUDIT_SEQ/HASH) was received by journald no later than the
+#    moment the lock was seen at 1 (write-ahead, I1); its seq and hash are the store's;
+#  - opening the door (bolt retracted first) de-energises the lock at once;
+#  - an issue scan (tag 700001, no beam) gives an issue entry bound to the release;
+#  - door closed + bolt engaged: a release-completed entry; `releases` says complete;
+#    `outstanding` lists 700001 for P-0001;
+#  - the return (tag + beam): a return entry with the serial and release id, nothing
+#    outstanding, status locked with no open release, no lockdown, no alarm, lock line 0,
+#    `audit verify` intact.
+dc_setup
+P=P-0001 U=700001
+lock=$(line_for lock)
+cur=$(journal_mark)
+counter_release "$P"
+t_lock=$("$PLAYER" wait "$lock" 1 10000) || fail "the lock never read 1 after a valid counter dialogue: $(ctl status | jq -c .counter)"
+rel=$(dc_wait_event 10 "$cur" release "DOSECAB_PATIENT=$P")
+echo "$rel"
+expect_eq "$(wc -l <<<"$rel")" 1 "release entries for $P"
+expect_entry "$rel" release
+expect_eq "$(jf "$rel" PRIORITY)" 5 "release PRIORITY"
+expect_eq "$(jf "$rel" DOSECAB_DRUG)" diacetylmorphine DOSECAB_DRUG
+expect_eq "$(jf "$rel" DOSECAB_ROUTE)" injectable DOSECAB_ROUTE
+expect_match "$(jf "$rel" DOSECAB_DOSE_MG)" '^200(\.0+)?$' DOSECAB_DOSE_MG
+expect_eq "$(jf "$rel" DOSECAB_STAFF)" S-01 DOSECAB_STAFF
+expect_match "$(jf "$rel" DOSECAB_PRESCRIPTION)" '^RX-0001' DOSECAB_PRESCRIPTION
+rid=$(jf "$rel" DOSECAB_RELEASE_ID)
+expect_match "$rid" '^R-[0-9]{8}-' DOSECAB_RELEASE_ID
+mono=$(jf "$rel" __MONOTONIC_TIMESTAMP)
+log "release entry at ${mono} us, lock seen at 1 at ${t_lock} us"
+((mono <= t_lock)) || fail "the lock was energised (seen at $t_lock us) before journald had the release entry ($mono us): write-ahead (I1)"
+seq=$(jf "$rel" DOSECAB_AUDIT_SEQ)
+rec=$(audit_record "$seq")
+expect_eq "$(jq -r .event <<<"$rec")" release "store record $seq"
+expect_eq "$(jq -r .hash <<<"$rec")" "$(jf "$rel" DOSECAB_AUDIT_HASH)" "store hash of record $seq = journal DOSECAB_AUDIT_HASH"
+st=$(ctl status)
+expect_eq "$(jq -r .lock <<<"$st")" energised "status lock during the release"
+expect_eq "$(jq -r .open_release.id <<<"$st")" "$rid" "status open_release.id"
+
+open_cabinet
+"$PLAYER" wait "$lock" 0 2000 >/dev/null || fail "the lock stayed energised after the door opened"
+issue_scan "$U"
+iss=$(dc_wait_event 10 "$cur" issue "DOSECAB_AMPOULE=$U")
+expect_entry "$iss" issue
+expect_eq "$(jf "$iss" DOSECAB_RELEASE_ID)" "$rid" "issue DOSECAB_RELEASE_ID"
+expect_eq "$(jf "$iss" DOSECAB_PATIENT)" "$P" "issue DOSECAB_PATIENT"
+close_cabinet
+done_=$(dc_wait_event 10 "$cur" release-completed "DOSECAB_RELEASE_ID=$rid")
+expect_entry "$done_" release-completed
+expect_eq "$(ctl releases | jq -r --arg r "$rid" '.releases[] | select(.id == $r) | .outcome')" complete "releases: outcome of $rid"
+out=$(ctl outstanding)
+expect_eq "$(jq -r '[.units[] | select(.unit == "'$U'")] | length' <<<"$out")" 1 "outstanding units $U"
+expect_eq "$(jq -r '.units[] | select(.unit == "'$U'") | .patient' <<<"$out")" "$P" "patient of outstanding $U"
+
+return_unit "$U"
+ret=$(dc_wait_event 10 "$cur" return "DOSECAB_AMPOULE=$U")
+expect_entry "$ret" return
+expect_eq "$(jf "$ret" DOSECAB_RELEASE_ID)" "$rid" "return DOSECAB_RELEASE_ID"
+expect_eq "$(ctl outstanding | jq -r '[.units[] | select(.unit == "'$U'")] | length')" 0 "outstanding $U after the return"
+st=$(ctl status)
+expect_eq "$(jq -r .lock <<<"$st")" locked "status lock after"
+expect_eq "$(jq -r .open_release <<<"$st")" null "status open_release after"
+expect_eq "$(jq -r .lockdown <<<"$st")" null "status lockdown after"
+expect_eq "$(jq -r .alarm <<<"$st")" false "status alarm after"
+expect_eq "$(lock_value)" 0 "lock line after"
+expect_eq "$(ctl audit verify | jq -r .intact)" true "audit verify"
