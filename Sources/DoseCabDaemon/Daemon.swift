@@ -130,11 +130,15 @@ public enum Daemon {
         for name in names.sorted() where name.hasSuffix(".pub") {
             let id = String(name.dropLast(4))
             guard !installed.contains(id) else { continue }
-            guard let text = try? String(contentsOfFile: dir + "/" + name, encoding: .utf8),
-                  let raw = Data(base64Encoded: text.trimmingCharacters(in: .whitespacesAndNewlines)), raw.count == 32 else {
-                throw StartupError("prescriber key \(dir)/\(name): not a base64 Ed25519 public key")
+            guard let text = try? String(contentsOfFile: dir + "/" + name, encoding: .utf8) else {
+                throw StartupError("prescriber key \(dir)/\(name): cannot be read")
             }
-            _ = try store.installPrescriberKey(PrescriberKey(keyID: id, publicKey: Array(raw)), by: "dosecabd", at: now)
+            // Raw base64 or PEM (what `openssl pkey -pubout` writes), as docs/prescriptions.md says.
+            let key: PrescriberKey
+            do { key = try Store.prescriberKey(keyID: id, fileContents: text) } catch {
+                throw StartupError("prescriber key \(dir)/\(name): \(error)")
+            }
+            _ = try store.installPrescriberKey(key, by: "dosecabd", at: now)
             logger.notice("installed prescriber key \(id)")
         }
     }
