@@ -270,6 +270,7 @@ cp "$ROOT/Makefile" "$src/"
 cp -r "$ROOT/systemd" "$src/systemd"
 cp "$ROOT/hardware/pinmap.toml" "$src/hardware/"
 cp -r "$ROOT/docs/examples" "$src/docs/examples"
+cp -r "$ROOT/docs/man" "$src/docs/man"
 cp "$bin_dir/dosecabd" "$bin_dir/dosecabctl" "$src/.build/release/"
 make -s -C "$src" install DESTDIR="$share/payload/root" >"$run_dir/make-install.log" 2>&1 \
     || { cat "$run_dir/make-install.log" >&2; fail "make install DESTDIR=... failed (log: $run_dir/make-install.log)"; }
