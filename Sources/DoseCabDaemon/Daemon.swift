@@ -35,8 +35,12 @@ public enum Daemon {
         if options.simulate {
             let dir = absolute(options.stateDirectory ?? "./.dosecab-sim")
             config = DaemonConfig.simulated(stateDirectory: dir)
-            if let path = options.configPath { config = try DaemonConfig.load(path: path, base: config) }
+            if let path = options.configPath {
+                try ParserSandbox.checkAll(configPath: path)
+                config = try DaemonConfig.load(path: path, base: config)
+            }
         } else {
+            try ParserSandbox.checkAll(configPath: options.configPath ?? "/etc/dosecab/dosecab.toml")
             config = try DaemonConfig.load(path: options.configPath ?? "/etc/dosecab/dosecab.toml")
             if let dir = options.stateDirectory { config.stateDirectory = dir }
         }
@@ -65,6 +69,7 @@ public enum Daemon {
             simLines = sim
             lines = sim
         } else {
+            try ParserSandbox.check(config.pinMapPath)
             pinMap = try PinMap.load(path: config.pinMapPath)
             lines = try GpiodLines(pinMap: pinMap)
         }

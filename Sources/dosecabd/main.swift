@@ -23,7 +23,11 @@ struct DoseCabD: AsyncParsableCommand {
     @Flag(name: .customLong("safe-state"), help: "De-energise every output and exit (systemd's ExecStopPost).")
     var safeState = false
 
+    @Option(name: .customLong("check-toml"), help: .hidden)
+    var checkTOML: String?
+
     func run() async throws {
+        if let checkTOML { throw ExitCode(ParserSandbox.probe(path: checkTOML)) }
         if safeState { throw ExitCode(Daemon.safeState(configPath: config, simulate: simulate)) }
         do {
             try await Daemon.run(DaemonOptions(configPath: config, simulate: simulate, stateDirectory: stateDir, version: Self.version))
