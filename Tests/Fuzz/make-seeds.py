@@ -15,8 +15,7 @@ def write(target, name, data):
     with open(os.path.join(d, name), "wb") as f:
         f.write(data)
 
-for t in ["wiegand", "control", "prescription", "pinmap", "config", "journal"]:
-    shutil.rmtree(os.path.join(out, t), ignore_errors=True)
+# Files are overwritten, never deleted: crash-*/fail-* inputs found by the fuzzers stay.
 
 # --- control: byte 0 = size-limit selector (0: 64 KiB), byte 1 = read-size seed, then the stream.
 requests = [

@@ -61,7 +61,9 @@ public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     }
     let policyProblems = config.policy.validationErrors()
 
-    // From files, through load.
+    // From files, through load: always when every document was accepted (the case that
+    // matters), else for one refusal in eight (file I/O is most of this target's cost).
+    if refused != nil, bytes.reduce(UInt8(0), &+) & 7 != 0 { return 0 }
     try? FileManager.default.removeItem(atPath: dropins)
     try? FileManager.default.createDirectory(atPath: dropins, withIntermediateDirectories: true)
     for (i, text) in docs.enumerated() {
