@@ -37,6 +37,8 @@ import Glibc
 /// docs/reliability.md). With `FUZZ_MUTE=toml-header-assert` the TOML targets skip such
 /// inputs so a campaign can look for other failures until the fix lands.
 public func tomlHeaderHazard(_ text: String) -> Bool {
+    // toml++ skips a byte-order mark at the start of the text.
+    let text = text.first == "\u{FEFF}" ? String(text.dropFirst()) : text
     for line in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
         var rest = line.drop { $0 == " " || $0 == "\t" }
         guard rest.first == "[" else { continue }
