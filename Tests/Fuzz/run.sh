@@ -53,6 +53,9 @@ for t in "${targets[@]}"; do
         "${dict[@]}" ${FUZZ_ARGS:-} >"$log" 2>&1
     rc=$?
     runs=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+$' | tail -1)
+    # -fork mode (campaigns with -ignore_crashes=1) prints "#N: cov: …" lines instead.
+    [[ -z "$runs" ]] && runs=$(grep -oE '^#[0-9]+' "$log" | tail -1 | tr -d '#')
+    crashes=$(grep -oE 'oom/timeout/crash: [0-9/]+' "$log" | tail -1)
     rate=$(grep -oE 'stat::average_exec_per_sec: *[0-9]+' "$log" | grep -oE '[0-9]+$' | tail -1)
     cov=$(grep -oE '(cov|ft): [0-9]+' "$log" | tail -2 | tr '\n' ' ')
     units=$(grep -oE 'corp: [0-9]+/[0-9]+[a-zA-Z]*' "$log" | tail -1)
@@ -62,7 +65,7 @@ for t in "${targets[@]}"; do
         grep -E "PROPERTY VIOLATED|ERROR: AddressSanitizer|Fatal error|SUMMARY|Test unit written|deadly signal|Base64:" "$log" | head -12
     fi
     line=$(printf '%-18s %s  runs=%s  exec/s=%s  %s %s' "$t" "$([[ $rc -eq 0 ]] && echo ok || echo FAIL)" \
-        "${runs:-?}" "${rate:-?}" "$cov" "$units")
+        "${runs:-?}" "${rate:-?}" "$cov" "$units${crashes:+  $crashes}")
     echo "$line"
     summary+=("$line")
 done
