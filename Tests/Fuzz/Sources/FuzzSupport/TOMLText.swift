@@ -35,22 +35,30 @@ import Glibc
 /// a bare-key character nor a quote (`[\n`, `[=`, `[é]`, `[[[1]]]`): the toml++ inside
 /// TOMLKit 0.6.0 then fails an assertion and aborts the process (finding F1 in
 /// docs/reliability.md). With `FUZZ_MUTE=toml-header-assert` the TOML targets skip such
-/// inputs so a campaign can look for other failures until the fix lands.
+/// inputs. (Scalars, not Characters: `[` + a combining mark is one Character.) The other
+/// toml++ assertions F1 lists have no such filter; campaigns use `-fork=1 -ignore_crashes=1`.
 public func tomlHeaderHazard(_ text: String) -> Bool {
+    var scalars = Array(text.unicodeScalars)
     // toml++ skips a byte-order mark at the start of the text.
-    let text = text.first == "\u{FEFF}" ? String(text.dropFirst()) : text
-    for line in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
-        var rest = line.drop { $0 == " " || $0 == "\t" }
-        guard rest.first == "[" else { continue }
-        rest = rest.dropFirst()
-        if rest.first == "[" { rest = rest.dropFirst() }
-        rest = rest.drop { $0 == " " || $0 == "\t" }
-        guard let c = rest.first else {
-            if line.endIndex != text.endIndex { return true } // a newline follows the bracket
-            continue
+    if scalars.first == "\u{FEFF}" { scalars.removeFirst() }
+    var i = 0
+    while i < scalars.count {
+        // At the start of a line: skip blanks, look for `[` or `[[`.
+        var j = i
+        while j < scalars.count, scalars[j] == " " || scalars[j] == "\t" { j += 1 }
+        if j < scalars.count, scalars[j] == "[" {
+            j += 1
+            if j < scalars.count, scalars[j] == "[" { j += 1 }
+            while j < scalars.count, scalars[j] == " " || scalars[j] == "\t" { j += 1 }
+            if j < scalars.count {
+                let c = scalars[j]
+                let ok = c.isASCII && (("a"..."z").contains(c) || ("A"..."Z").contains(c)
+                    || ("0"..."9").contains(c) || c == "_" || c == "-" || c == "\"" || c == "'")
+                if !ok { return true }
+            }
         }
-        let ok = c.isASCII && (c.isLetter || c.isNumber || c == "_" || c == "-" || c == "\"" || c == "'")
-        if !ok { return true }
+        while i < scalars.count, scalars[i] != "\n" { i += 1 }
+        i += 1
     }
     return false
 }
