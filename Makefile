@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export PATH := /opt/swift/usr/bin:$(PATH)
 
-.PHONY: demo test build check-warnings clean install release system-test man bench
+.PHONY: demo test build check-warnings clean install release system-test man bench fuzz soak
 
 build:
 	@bash .ci/setup build
@@ -61,3 +61,11 @@ man: build
 # Benchmarks (issue 8): prints the figures table and writes JSON; docs/performance.md.
 bench:
 	bash Tests/Benchmarks/run.sh
+
+# Fuzzing (issue 10): each libFuzzer target for N seconds; the socket-abuse soak.
+fuzz:
+	@bash .ci/setup build
+	bash Tests/Fuzz/run.sh 30
+
+soak: build
+	bash Tests/Fuzz/soak.sh
