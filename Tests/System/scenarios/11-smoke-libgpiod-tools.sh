@@ -6,6 +6,9 @@
 #    behaviour that the kill -9 scenario must keep in mind (ARCHITECTURE.md section 7);
 #  - input: `player set door 1|0` is read back by `gpioget`, and `gpiomon` reports the
 #    rising then the falling edge, each with a kernel timestamp, in order.
+# A daemon installed by an earlier run of this cached image holds the lines: the smoke
+# tests use the bare chip, so stop it first (the daemon scenarios start it again).
+systemctl stop dosecabd.service dosecabd.socket 2>/dev/null || true
 lock=$(line_for lock); door=$(line_for door)
 read -r lchip loff < <(gpio_of "$lock")
 read -r dchip doff < <(gpio_of "$door")
