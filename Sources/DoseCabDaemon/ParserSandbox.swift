@@ -1,5 +1,8 @@
 import Foundation
 import TOMLKit
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Runs TOMLKit's parser over a file in a child process first.
 ///
@@ -14,19 +17,27 @@ public enum ParserSandbox {
         return (try? TOMLTable(string: text)) == nil ? 1 : 0
     }
 
-    /// The parent's side: refuses `path` if the parser crashes on it.
+    /// The parent's side: refuses `path` if the parser crashes on it. Uses posix_spawn and
+    /// waitpid directly: Foundation's Process needs a CFRunLoop socket pair that the hardened
+    /// unit does not allow (it then hangs), as the system tests showed.
     public static func check(_ path: String) throws(ConfigError) {
         guard FileManager.default.isReadableFile(atPath: path) else { return }  // reported by the loader
-        let child = Process()
-        child.executableURL = URL(fileURLWithPath: "/proc/self/exe")
-        child.arguments = ["--check-toml", path]
-        child.standardOutput = FileHandle.nullDevice
-        child.standardError = FileHandle.nullDevice
-        do { try child.run() } catch { return }  // cannot sandbox: the in-process parse still runs
-        child.waitUntilExit()
-        if child.terminationReason == .uncaughtSignal {
+        let argv = ["/proc/self/exe", "--check-toml", path]
+        var cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
+        defer { for a in cargs { free(a) } }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        var pid: pid_t = 0
+        guard posix_spawn(&pid, "/proc/self/exe", &actions, nil, &cargs, environ) == 0 else { return }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        let signal = status & 0x7f  // WTERMSIG; 0 = exited, 0x7f = stopped
+        if signal != 0 && signal != 0x7f {
             throw ConfigError(file: path, key: nil,
-                              problem: "the TOML parser crashed on this file (signal \(child.terminationStatus)); check its syntax")
+                              problem: "the TOML parser crashed on this file (signal \(signal)); check its syntax")
         }
     }
 
