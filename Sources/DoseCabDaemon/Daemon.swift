@@ -203,7 +203,8 @@ struct CabinetService: Service {
                 if healthy.ok { _ = try? notifier.watchdog() }
                 _ = try? notifier.status(healthy.status)
                 await driver.replayJournal()
-                try? await Task.sleep(for: tick)
+                // SIGTERM must not wait out the tick (up to a minute without a watchdog).
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: tick) }
             }
         } onGracefulShutdown: {
             _ = try? notifier.stopping()
