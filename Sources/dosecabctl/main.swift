@@ -1,5 +1,6 @@
 import ArgumentParser
 import DoseCabControl
+import DoseCabCore
 import DoseCabSystemd
 import Foundation
 
@@ -151,12 +152,8 @@ struct Releases: ParsableCommand {
     }
 }
 
-func dayMillis(_ s: String) -> Int64? {
-    let f = DateFormatter()
-    f.dateFormat = "yyyy-MM-dd"
-    f.timeZone = TimeZone(identifier: "UTC")
-    return f.date(from: s).map { Int64($0.timeIntervalSince1970 * 1000) }
-}
+/// Epoch milliseconds of a `YYYY-MM-DD` day (UTC), by the core's strict date parser.
+func dayMillis(_ s: String) -> Int64? { parseDay(s).map { $0 * 86_400_000 } }
 
 struct Holds: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Patients on hold.")
