@@ -30,6 +30,8 @@ public actor CabinetDriver {
     /// Set when the journal queue refused a record: later records wait for the replay, so the
     /// journal receives them in chain order and the mirror cursor stays exact.
     var mirrorBehind = false
+    /// The mirror cursor last written to the store.
+    var markedMirrored: Int64 = 0
     var recentFeedback: [String] = []
     let startedAt: Moment
 
@@ -252,7 +254,8 @@ public actor CabinetDriver {
     /// Re-sends what the journal has not confirmed, from the store's audit log.
     public func replayJournal() {
         let confirmed = journal.stats.lastWrittenAuditSeq.map(Int64.init) ?? 0
-        if confirmed > 0 { try? store.markMirrored(upTo: confirmed) }
+        // Only when the journal confirmed more: an idle tick must not write (and fsync) the store.
+        if confirmed > markedMirrored, (try? store.markMirrored(upTo: confirmed)) != nil { markedMirrored = confirmed }
         // Replay only into an empty, healthy queue, so what is re-sent follows what was written.
         guard mirrorBehind, journal.health().isHealthy, journal.stats.unsent == 0,
               let pending = try? store.unmirrored(limit: 256) else { return }
