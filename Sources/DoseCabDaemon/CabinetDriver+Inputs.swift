@@ -33,7 +33,7 @@ extension CabinetDriver {
         }
     }
 
-    func deliver(_ outputs: [WiegandOutput], from reader: Reader, at nanos: UInt64) {
+    func deliver(_ outputs: WiegandFrames, from reader: Reader, at nanos: UInt64) {
         for output in outputs {
             switch output {
             case .card(let card):

@@ -18,6 +18,35 @@ public enum WiegandOutput: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
+/// The frames one call to `WiegandDecoder.feed` or `frameEnd` finished: none or one (an edge
+/// ends at most the frame before it). A collection, so callers iterate it like an array, but
+/// stored inline: returning it allocates nothing.
+public struct WiegandFrames: RandomAccessCollection, Sendable, Hashable, ExpressibleByArrayLiteral,
+    CustomStringConvertible {
+    private let frame: WiegandOutput?
+    // Kept beside `frame` so asking for the count does not copy the payload (every edge asks).
+    public let endIndex: Int
+
+    public init(_ frame: WiegandOutput?) {
+        self.frame = frame
+        endIndex = frame == nil ? 0 : 1
+    }
+
+    /// At most one element (a decoder never finishes two frames in one call).
+    public init(arrayLiteral elements: WiegandOutput...) {
+        precondition(elements.count <= 1, "WiegandFrames holds at most one frame")
+        self.init(elements.first)
+    }
+
+    public var startIndex: Int { 0 }
+    public subscript(position: Int) -> WiegandOutput {
+        precondition(position == 0 && frame != nil, "WiegandFrames index out of range")
+        return frame!
+    }
+
+    public var description: String { frame.map { "[\($0)]" } ?? "[]" }
+}
+
 /// Why a Wiegand frame was not accepted. `description` is one line for the journal; it never
 /// contains the frame's bits (a misread badge is still a badge).
 public struct WiegandRejection: Sendable, Hashable, CustomStringConvertible {
@@ -86,7 +115,9 @@ public struct WiegandRejection: Sendable, Hashable, CustomStringConvertible {
 /// Frames are judged by timestamps and bit count, not by lab-perfect timing: wide pulses and
 /// short catch-up gaps between bits are accepted, and bits are ordered by their timestamps, so
 /// edges of D0 and D1 drained from two event queues in any interleaving decode the same.
-/// Storage is fixed at `capacity` bits and reserved once, so the hot path does not allocate.
+/// Storage is fixed at `capacity` bits and reserved once, the format layouts are built once,
+/// and a finished frame comes back inline (`WiegandFrames`), so decoding a card or key frame
+/// allocates nothing (the benchmark counts it: `make bench`, figure 6).
 public struct WiegandDecoder: Sendable {
     /// Timing and format choices.
     public struct Configuration: Sendable, Hashable {
@@ -126,6 +157,16 @@ public struct WiegandDecoder: Sendable {
         var lastFall: UInt64?
     }
 
+    /// D0 and D1 side by side, indexed 0 and 1 (inline: no array, no uniqueness checks).
+    private struct Pair<T: Sendable>: Sendable {
+        var d0: T
+        var d1: T
+        subscript(i: Int) -> T {
+            get { i == 0 ? d0 : d1 }
+            set { if i == 0 { d0 = newValue } else { d1 = newValue } }
+        }
+    }
+
     /// The reader whose data lines this decoder listens to; other roles are ignored.
     public let reader: Reader
     /// Timing and format choices.
@@ -133,8 +174,8 @@ public struct WiegandDecoder: Sendable {
 
     private var stamps: [UInt64]
     private var values: [Bool]
-    private var lines: [LineState]
-    private var tracksRising: [Bool]
+    private var lines = Pair(d0: LineState(), d1: LineState())
+    private var tracksRising = Pair(d0: false, d1: false)
     private var bitsInFrame = 0
     private var inFrame = false
     private var lastEdge: UInt64 = 0
@@ -151,8 +192,6 @@ public struct WiegandDecoder: Sendable {
         stamps.reserveCapacity(Self.capacity)
         values = []
         values.reserveCapacity(Self.capacity)
-        lines = [LineState(), LineState()]
-        tracksRising = [false, false]
     }
 
     /// When the frame in progress ends if no further edge comes; `nil` when idle.
@@ -161,12 +200,12 @@ public struct WiegandDecoder: Sendable {
     }
 
     /// Feeds one edge. Returns the previous frame when this edge came after the frame gap.
-    public mutating func feed(_ edge: LineEvent) -> [WiegandOutput] {
+    public mutating func feed(_ edge: LineEvent) -> WiegandFrames {
         guard let (edgeReader, bit) = edge.role.wiegand, edgeReader == reader else { return [] }
         let t = edge.timestampNanos
-        var out: [WiegandOutput] = []
+        var out: WiegandFrames = []
         if inFrame, t >= lastEdge.saturatingAdd(configuration.frameGapNanos) {
-            out.append(finishFrame())
+            out = WiegandFrames(finishFrame())
         }
         if edge.level {
             rising(line: bit ? 1 : 0, at: t)
@@ -177,9 +216,9 @@ public struct WiegandDecoder: Sendable {
     }
 
     /// Ends the frame in progress if `now` is at or past its deadline.
-    public mutating func frameEnd(now: UInt64) -> [WiegandOutput] {
+    public mutating func frameEnd(now: UInt64) -> WiegandFrames {
         guard let deadline = nextDeadline, now >= deadline else { return [] }
-        return [finishFrame()]
+        return WiegandFrames(finishFrame())
     }
 
     private mutating func falling(line i: Int, at t: UInt64) {

@@ -209,7 +209,7 @@ func cleanFrame(_ input: inout FuzzInput, _ mode: UInt8) {
     check(outputs.isEmpty, "a clean frame is not split", "\(outputs)")
     guard let deadline = decoder.nextDeadline else { violated("a clean frame leaves a deadline") }
     check(decoder.frameEnd(now: deadline &- 1).isEmpty, "nothing before the deadline")
-    outputs = decoder.frameEnd(now: deadline)
+    outputs = Array(decoder.frameEnd(now: deadline))
     check(outputs == [expected], "a clean frame decodes to what was sent",
           "sent \(expected), got \(outputs), rising edges: \(withRising)")
     // A lost bit (the v1 kernel queue drops events when full) is never the same card.
