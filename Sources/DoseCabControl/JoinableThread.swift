@@ -22,6 +22,7 @@ struct JoinableThread: Sendable {
         var handle = pthread_t()
         let rc = pthread_create(&handle, nil, { raw in
             let body = Unmanaged<Body>.fromOpaque(raw!).takeRetainedValue()
+            nameCurrentThread(body.name)
             body.run()
             return nil
         }, context)

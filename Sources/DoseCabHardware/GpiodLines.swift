@@ -193,6 +193,7 @@ final class EventThread: Sendable {
         var thread = pthread_t()
         let rc = pthread_create(&thread, nil, { arg in
             let me = Unmanaged<EventThread>.fromOpaque(arg!).takeRetainedValue()
+            nameCurrentThread("dosecab-gpio")
             me.run()
             return nil
         }, box.toOpaque())

@@ -103,6 +103,8 @@ public final class JournalWriter: Sendable {
         let send = Self.sender(for: sink)
         let retry = limits.retryInterval
         let thread = Thread {
+            // Foundation's `name` does not reach the kernel's comm (ps, /proc/*/task/*/comm).
+            nameCurrentThread("dosecab-journal")
             Self.run(state: state, send: send, retryInterval: retry, onWritten: onWritten)
         }
         thread.name = "dosecab-journal"
