@@ -10,10 +10,9 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <sys/timex.h>
-// The daemon's executor sleeps on a CLOCK_BOOTTIME timerfd and is woken through an eventfd
-// (DoseCabDaemon/DaemonExecutor.swift); Glibc's Swift module leaves both headers out.
+// The daemon's executor sleeps on a CLOCK_BOOTTIME timerfd (DoseCabDaemon/DaemonExecutor.swift);
+// Glibc's Swift module leaves this header out.
 #include <sys/timerfd.h>
-#include <sys/eventfd.h>
 
 // Whether the kernel's clock discipline says the clock is synchronised (what systemd's
 // timedatectl reports as "System clock synchronized"). adjtimex is not variadic, but

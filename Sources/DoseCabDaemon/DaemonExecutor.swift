@@ -5,7 +5,8 @@ import Glibc
 
 /// The daemon's global executor: a few worker threads that sleep on a condition variable
 /// and one timer thread that sleeps in `poll` on a CLOCK_BOOTTIME timerfd armed for the
-/// earliest `Task.sleep` deadline. An idle daemon therefore has no thread that wakes on
+/// earliest `Task.sleep` deadline (whoever schedules an earlier one re-arms the timerfd
+/// itself, so the timer thread wakes only when a deadline is due). An idle daemon therefore has no thread that wakes on
 /// its own: only a deadline someone asked for (the watchdog tick) wakes it.
 ///
 /// Why not the default: on Linux, libdispatch's global queues are watched by a pool monitor
@@ -34,10 +35,10 @@ final class DaemonExecutor: TaskExecutor, SchedulingExecutor, @unchecked Sendabl
     /// Binary min-heap on (deadline, order).
     private var timers: [Timer] = []
     private var timerOrder: UInt64 = 0
-    /// The deadline the timerfd is armed for (`UInt64.max`: disarmed).
+    /// The deadline the timerfd is armed for (`UInt64.max`: disarmed). Changed only with
+    /// `condition` held, together with the timerfd itself.
     private var armedFor = UInt64.max
     private let timerFD: Int32
-    private let wakeFD: Int32
     /// Worker threads (the timer thread is one more).
     let workers: Int
 
@@ -45,8 +46,7 @@ final class DaemonExecutor: TaskExecutor, SchedulingExecutor, @unchecked Sendabl
     init(workers: Int = max(4, ProcessInfo.processInfo.activeProcessorCount)) {
         self.workers = max(1, workers)
         timerFD = timerfd_create(CLOCK_BOOTTIME, Int32(TFD_CLOEXEC))
-        wakeFD = eventfd(0, Int32(EFD_CLOEXEC))
-        precondition(timerFD >= 0 && wakeFD >= 0, "DaemonExecutor: timerfd/eventfd: errno \(errno)")
+        precondition(timerFD >= 0, "DaemonExecutor: timerfd_create: errno \(errno)")
         ready.reserveCapacity(64)
         timers.reserveCapacity(16)
         for i in 0..<self.workers { Self.spawn(name: "dosecab-exec\(i)") { [self] in self.work() } }
@@ -100,11 +100,14 @@ final class DaemonExecutor: TaskExecutor, SchedulingExecutor, @unchecked Sendabl
 
     // MARK: Queues
 
+    // Signals go out after the unlock, so the woken worker does not block at once on the lock
+    // the signaller still holds (one context switch fewer per hand-over).
     private func push(_ job: UnownedJob) {
         condition.lock()
         ready.append(job)
-        if idleWorkers > 0 { condition.signal() }
+        let wake = idleWorkers > 0
         condition.unlock()
+        if wake { condition.signal() }
     }
 
     private func schedule(_ job: UnownedJob, in delay: Duration) {
@@ -115,9 +118,18 @@ final class DaemonExecutor: TaskExecutor, SchedulingExecutor, @unchecked Sendabl
         condition.lock()
         timerOrder &+= 1
         heapPush(Timer(deadline: deadline, order: timerOrder, job: job))
-        let rearm = deadline < armedFor
+        if deadline < armedFor { arm(deadline) }
         condition.unlock()
-        if rearm { var one: UInt64 = 1; _ = write(wakeFD, &one, 8) }
+    }
+
+    /// Arms the timerfd for `deadline` (`UInt64.max`: disarms). Call with `condition` held.
+    private func arm(_ deadline: UInt64) {
+        armedFor = deadline
+        var spec = itimerspec()  // it_value zero disarms
+        if deadline != UInt64.max {
+            spec.it_value = timespec(tv_sec: Int(deadline / 1_000_000_000), tv_nsec: Int(deadline % 1_000_000_000))
+        }
+        _ = timerfd_settime(timerFD, Int32(TFD_TIMER_ABSTIME), &spec, nil)
     }
 
     private func work() {
@@ -126,13 +138,15 @@ final class DaemonExecutor: TaskExecutor, SchedulingExecutor, @unchecked Sendabl
             if readyHead < ready.count {
                 let job = ready[readyHead]
                 readyHead += 1
+                var wake = false
                 if readyHead == ready.count {
                     ready.removeAll(keepingCapacity: true)
                     readyHead = 0
-                } else if idleWorkers > 0 {
-                    condition.signal()
+                } else {
+                    wake = idleWorkers > 0
                 }
                 condition.unlock()
+                if wake { condition.signal() }
                 job.runSynchronously(on: asUnownedTaskExecutor())
                 condition.lock()
             } else {
@@ -145,9 +159,8 @@ final class DaemonExecutor: TaskExecutor, SchedulingExecutor, @unchecked Sendabl
 
     /// Moves due timers to the ready queue, arms the timerfd for the next one, sleeps in poll.
     private func timerLoop() {
-        var fds = [pollfd(fd: timerFD, events: Int16(POLLIN), revents: 0),
-                   pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0)]
-        var scratch: UInt64 = 0
+        var fd = pollfd(fd: timerFD, events: Int16(POLLIN), revents: 0)
+        var expirations: UInt64 = 0
         while true {
             let now = Self.bootNanos()
             condition.lock()
@@ -156,24 +169,11 @@ final class DaemonExecutor: TaskExecutor, SchedulingExecutor, @unchecked Sendabl
                 ready.append(heapPop().job)
                 moved += 1
             }
-            if moved > 0 {
-                if moved == 1 { condition.signal() } else { condition.broadcast() }
-            }
             let next = timers.first?.deadline ?? UInt64.max
-            let change = next != armedFor
-            armedFor = next
+            if next != armedFor { arm(next) }
             condition.unlock()
-            if change {
-                var spec = itimerspec()
-                if next != UInt64.max {
-                    spec.it_value = timespec(tv_sec: Int(next / 1_000_000_000), tv_nsec: Int(next % 1_000_000_000))
-                }
-                // it_value zero disarms.
-                _ = timerfd_settime(timerFD, Int32(TFD_TIMER_ABSTIME), &spec, nil)
-            }
-            if poll(&fds, 2, -1) < 0 { continue }  // EINTR
-            if fds[0].revents != 0 { _ = read(timerFD, &scratch, 8) }
-            if fds[1].revents != 0 { _ = read(wakeFD, &scratch, 8) }
+            if moved == 1 { condition.signal() } else if moved > 1 { condition.broadcast() }
+            if poll(&fd, 1, -1) > 0 { _ = read(timerFD, &expirations, 8) }  // else EINTR: look again
         }
     }
 
