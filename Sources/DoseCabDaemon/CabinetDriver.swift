@@ -347,6 +347,15 @@ public actor CabinetDriver {
     public var startMoment: Moment { startedAt }
     public func now() -> Moment { clock.now() }
 
+    /// What the main loop's tick needs, taken in one hop onto the actor (each hop wakes a
+    /// worker thread; an idle daemon's only wake-ups are these ticks): the cabinet, the store
+    /// problem if any, whether the lines are healthy; then the journal replay runs.
+    public func tick() -> (cabinet: Cabinet, storeProblem: String?, linesHealthy: Bool) {
+        let result = (cabinet, storeProblem, linesHealthy())
+        replayJournal()
+        return result
+    }
+
     /// The lines answer and the lock line reads what was commanded (part of the watchdog's
     /// health check: a ping must prove the hardware side works, not only that a loop spins).
     public func linesHealthy() -> Bool {

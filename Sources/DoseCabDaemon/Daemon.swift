@@ -199,10 +199,10 @@ struct CabinetService: Service {
         let tick: Duration = interval.map { $0 / 2 } ?? .seconds(60)
         await withGracefulShutdownHandler {
             while !Task.isCancelled && !Task.isShuttingDownGracefully {
+                // One hop onto the driver: the health check, then the journal replay.
                 let healthy = await healthCheck()
                 if healthy.ok { _ = try? notifier.watchdog() }
                 _ = try? notifier.status(healthy.status)
-                await driver.replayJournal()
                 // SIGTERM must not wait out the tick (up to a minute without a watchdog).
                 try? await cancelWhenGracefulShutdown { try await Task.sleep(for: tick) }
             }
@@ -214,11 +214,11 @@ struct CabinetService: Service {
         server.stop()
     }
 
+    /// Health of lines, store and journal for the watchdog and STATUS; the driver replays the
+    /// journal in the same hop.
     func healthCheck() async -> (ok: Bool, status: String) {
-        let cab = await driver.snapshot
-        let storeProblem = await driver.storeHealth
+        let (cab, storeProblem, linesOK) = await driver.tick()
         let storeOK = (try? store.chainHead()) != nil && storeProblem == nil
-        let linesOK = await driver.linesHealthy()
         let journalHealth = journal.health()
         var parts = [cab.lockEnergised ? "UNLOCKED" : "locked", cab.doorOpen ? "door open" : "door closed",
                      "\(cab.ledger.openUnits.count) units out", "\(cab.holds.count) holds"]
