@@ -10,5 +10,8 @@ out="${1:-$(mktemp -d)/bench-results.json}"
 shift || true
 cd "$root"
 swift build -c release --product dosecabd
+# The nested package's build plan does not notice source files added to the root since it was
+# made ("cannot find X in scope"); dropping the plan makes SwiftPM re-plan (cheap, no rebuild).
+rm -f "$here/.build/release.yaml"
 swift build -c release --package-path "$here" --build-path "$here/.build"
 "$here/.build/release/dosecab-bench" --json "$out" --daemon "$root/.build/release/dosecabd" "$@"

@@ -10,7 +10,8 @@ final class DaemonProcess {
     let notifyFD: Int32
     let spawnedAt: UInt64
 
-    init(binary: String, stateDir: String) throws {
+    /// `watchdogMicros`: run as systemd would with `WatchdogSec=` (WATCHDOG_USEC in the environment).
+    init(binary: String, stateDir: String, watchdogMicros: Int? = nil) throws {
         let notifyPath = stateDir + "/notify.sock"
         self.notifyPath = notifyPath
         unlink(notifyPath)
@@ -31,11 +32,13 @@ final class DaemonProcess {
         var env = ProcessInfo.processInfo.environment
         env["NOTIFY_SOCKET"] = notifyPath
         env.removeValue(forKey: "WATCHDOG_USEC")
+        env.removeValue(forKey: "WATCHDOG_PID")
         env.removeValue(forKey: "LISTEN_FDS")
+        if let watchdogMicros { env["WATCHDOG_USEC"] = String(watchdogMicros) }
         process.environment = env
         process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
         process.standardError = FileHandle(forWritingAtPath: stateDir + "/daemon.stderr") ?? {
-            FileManager.default.createFile(atPath: stateDir + "/daemon.stderr", contents: nil)
+            _ = FileManager.default.createFile(atPath: stateDir + "/daemon.stderr", contents: nil)
             return FileHandle(forWritingAtPath: stateDir + "/daemon.stderr")!
         }()
         let t = nowNanos()
@@ -63,6 +66,19 @@ final class DaemonProcess {
     }
 
     var pid: pid_t { process.processIdentifier }
+
+    /// Reads every notification waiting on the socket; how many were `WATCHDOG=1` and how many
+    /// in all.
+    func drainNotifications() -> (watchdog: Int, all: Int) {
+        var buf = [UInt8](repeating: 0, count: 4096)
+        var watchdog = 0, all = 0
+        while true {
+            let n = recv(notifyFD, &buf, buf.count, Int32(MSG_DONTWAIT))
+            guard n > 0 else { return (watchdog, all) }
+            all += 1
+            if String(decoding: buf[0..<n], as: UTF8.self).split(separator: "\n").contains("WATCHDOG=1") { watchdog += 1 }
+        }
+    }
 
     func stop() {
         if process.isRunning { kill(pid, SIGTERM) }
@@ -108,44 +124,82 @@ func benchFirstStart(_ report: Report, binary: String) {
 
 // MARK: 4. Idle cost
 
-func benchIdle(_ report: Report, binary: String, stateDir: String, seconds: Int) {
-    print("4. idle cost over \(seconds) s"); fflush(nil)
-    guard let d = try? DaemonProcess(binary: binary, stateDir: stateDir), d.waitReady() != nil else {
-        report.row("4 idle", "daemon", "did not start"); return
+/// Two idle daemons side by side on copies of the same store: one as `--simulate` starts (no
+/// watchdog: the main loop wakes once a minute for STATUS and the journal replay), one with
+/// WATCHDOG_USEC as systemd sets it for the unit's `WatchdogSec=` (the loop wakes at half of
+/// it, and nothing else should). Per-thread context switches from /proc over the same window.
+func benchIdle(_ report: Report, binary: String, stateDir: String, seconds: Int, watchdogSeconds: Int = 10) {
+    print("4. idle cost over \(seconds) s (without and with a \(watchdogSeconds) s watchdog, side by side)"); fflush(nil)
+    let watchDir = tempDir("idle-watchdog")
+    defer { try? FileManager.default.removeItem(atPath: watchDir) }
+    for name in ["dosecab.sqlite", "dosecab.sqlite-wal", "dosecab.sqlite-shm"] where FileManager.default.fileExists(atPath: stateDir + "/" + name) {
+        try? FileManager.default.copyItem(atPath: stateDir + "/" + name, toPath: watchDir + "/" + name)
     }
-    defer { d.stop() }
+    let runs: [(label: String, key: String, dir: String, watchdog: Int?)] = [
+        ("no watchdog", "noWatchdog", stateDir, nil), ("WatchdogSec=\(watchdogSeconds)s", "watchdog", watchDir, watchdogSeconds * 1_000_000),
+    ]
+    var daemons: [DaemonProcess] = []
+    for r in runs {
+        guard let d = try? DaemonProcess(binary: binary, stateDir: r.dir, watchdogMicros: r.watchdog), d.waitReady() != nil else {
+            report.row("4 idle", "daemon (\(r.label))", "did not start")
+            daemons.forEach { $0.stop() }
+            return
+        }
+        daemons.append(d)
+    }
+    defer { daemons.forEach { $0.stop() } }
     sleep(5)  // let start-up work finish
-    let pid = d.pid
-    func snapshot() -> [pid_t: (name: String, vol: Int, invol: Int, cpu: Int)] {
-        var out: [pid_t: (String, Int, Int, Int)] = [:]
+    typealias Snap = [pid_t: (name: String, vol: Int, invol: Int, cpu: Int)]
+    func snapshot(_ pid: pid_t) -> Snap {
+        var out: Snap = [:]
         for t in Proc.tasks(pid) {
             out[t] = (Proc.comm(pid, task: t), Proc.status(pid, "voluntary_ctxt_switches", task: t) ?? 0,
                       Proc.status(pid, "nonvoluntary_ctxt_switches", task: t) ?? 0, Proc.cpuTicks(pid, task: t) ?? 0)
         }
         return out
     }
-    let a = snapshot(), cpuA = Proc.cpuTicks(pid) ?? 0
+    let a = daemons.map { snapshot($0.pid) }, cpuA = daemons.map { Proc.cpuTicks($0.pid) ?? 0 }
+    _ = daemons.map { $0.drainNotifications() }
     let t0 = nowNanos()
-    sleep(UInt32(seconds))
-    let b = snapshot(), cpuB = Proc.cpuTicks(pid) ?? 0
+    // Drained every second: a datagram socket queues only net.unix.max_dgram_qlen (10) messages
+    // and sd_notify drops what does not fit.
+    var notes = daemons.map { _ in (watchdog: 0, all: 0) }
+    for _ in 0..<seconds {
+        sleep(1)
+        for (k, d) in daemons.enumerated() {
+            let n = d.drainNotifications()
+            notes[k].watchdog += n.watchdog
+            notes[k].all += n.all
+        }
+    }
+    let b = daemons.map { snapshot($0.pid) }, cpuB = daemons.map { Proc.cpuTicks($0.pid) ?? 0 }
     let elapsed = Double(nowNanos() - t0) / 1e9
-    var total = 0
-    var threads: [[String: Any]] = []
-    for (tid, after) in b.sorted(by: { $0.key < $1.key }) {
-        let before = a[tid] ?? (after.name, 0, 0, 0)
-        let wakes = (after.vol - before.vol) + (after.invol - before.invol)
-        total += wakes
-        threads.append(["tid": Int(tid), "name": after.name, "wakeups": wakes, "voluntary": after.vol - before.vol,
-                        "cpuTicks": after.cpu - before.cpu])
+    var json: [String: Any] = ["seconds": elapsed, "watchdogSeconds": watchdogSeconds]
+    for (k, r) in runs.enumerated() {
+        var total = 0
+        var threads: [[String: Any]] = []
+        for (tid, after) in b[k].sorted(by: { $0.key < $1.key }) {
+            let before = a[k][tid] ?? (after.name, 0, 0, 0)
+            let wakes = (after.vol - before.vol) + (after.invol - before.invol)
+            total += wakes
+            threads.append(["tid": Int(tid), "name": after.name, "wakeups": wakes, "voluntary": after.vol - before.vol,
+                            "cpuTicks": after.cpu - before.cpu])
+        }
+        let cpuSeconds = Double(cpuB[k] - cpuA[k]) / Proc.ticksPerSecond
+        let pid = daemons[k].pid
+        let rss = Proc.status(pid, "VmRSS") ?? 0, hwm = Proc.status(pid, "VmHWM") ?? 0
+        let busy = threads.filter { ($0["wakeups"] as? Int ?? 0) > 0 }
+            .map { "\($0["name"]!) \($0["wakeups"]!)" }.joined(separator: ", ")
+        report.row("4 idle", "\(r.label): wake-ups/s (context switches, all \(threads.count) threads)", fmt(Double(total) / elapsed, 2))
+        report.row("4 idle", "\(r.label): wake-ups by thread in \(Int(elapsed)) s", busy.isEmpty ? "none" : busy)
+        report.row("4 idle", "\(r.label): sd_notify messages (WATCHDOG=1) in \(Int(elapsed)) s", "\(notes[k].all) (\(notes[k].watchdog))")
+        if r.watchdog != nil, notes[k].watchdog > 0 {
+            report.row("4 idle", "\(r.label): wake-ups per watchdog ping", fmt(Double(total) / Double(notes[k].watchdog), 1))
+        }
+        report.row("4 idle", "\(r.label): CPU time (ms; % of one core)", "\(fmt(cpuSeconds * 1000, 0)) (\(fmt(cpuSeconds / elapsed * 100, 3)) %)")
+        report.row("4 idle", "\(r.label): RSS / peak RSS (MiB)", "\(fmt(Double(rss) / 1024, 1)) / \(fmt(Double(hwm) / 1024, 1))")
+        json[r.key] = ["wakeupsPerSecond": Double(total) / elapsed, "cpuSeconds": cpuSeconds, "threads": threads,
+                       "notifications": notes[k].all, "watchdogPings": notes[k].watchdog, "rssKiB": rss, "hwmKiB": hwm]
     }
-    let cpuSeconds = Double(cpuB - cpuA) / Proc.ticksPerSecond
-    let rss = Proc.status(pid, "VmRSS") ?? 0, hwm = Proc.status(pid, "VmHWM") ?? 0
-    report.row("4 idle", "wake-ups/s (all threads, context switches)", fmt(Double(total) / elapsed, 2))
-    report.row("4 idle", "CPU time over \(Int(elapsed)) s (ms; % of one core)", "\(fmt(cpuSeconds * 1000, 0)) (\(fmt(cpuSeconds / elapsed * 100, 3)) %)")
-    for t in threads where (t["wakeups"] as? Int ?? 0) > 0 {
-        report.row("4 idle", "  thread \(t["name"]!) (\(t["tid"]!)) wake-ups/s", fmt(Double(t["wakeups"] as! Int) / elapsed, 2))
-    }
-    report.row("4 idle", "daemon RSS / peak RSS idle (MiB)", "\(fmt(Double(rss) / 1024, 1)) / \(fmt(Double(hwm) / 1024, 1))")
-    report.set("idle", ["seconds": elapsed, "wakeupsPerSecond": Double(total) / elapsed, "cpuSeconds": cpuSeconds,
-                        "threads": threads, "rssKiB": rss, "hwmKiB": hwm])
+    report.set("idle", json)
 }

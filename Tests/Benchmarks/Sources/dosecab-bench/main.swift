@@ -1,4 +1,5 @@
 import DoseCabCore
+import DoseCabDaemon
 import DoseCabStore
 import Foundation
 #if canImport(Glibc)
@@ -7,6 +8,9 @@ import Glibc
 
 // dosecab-bench [--json PATH] [--daemon PATH] [--only 1,2,...] [--releases N] [--large-rows N]
 //               [--year-records N] [--idle-seconds N] [--frames N] [--memory-patients N]
+//               [--executor daemon|dispatch] [--wiegand-case N]
+// In-process figures (1, 2, 5) run the driver on dosecabd's own executor, as the daemon does,
+// unless `--executor dispatch` (Swift's default, for comparison).
 let options: [String: String] = {
     var o: [String: String] = [:]
     var args = CommandLine.arguments.dropFirst()
@@ -17,13 +21,14 @@ let options: [String: String] = {
     return o
 }()
 @MainActor func int(_ k: String, _ d: Int) -> Int { options[k].flatMap { Int($0) } ?? d }
+if options["executor"] ?? "daemon" != "dispatch" { Daemon.installExecutor() }
 let only = Set((options["only"] ?? "1,2,3,4,5,6,7").split(separator: ",").compactMap { Int($0) })
 let jsonPath = options["json"] ?? NSTemporaryDirectory() + "bench-results.json"
 let daemon = options["daemon"]
 let report = Report()
 let started = Date()
 
-if only.contains(6) { benchWiegand(report, frames: int("frames", 200_000)) }
+if only.contains(6) { benchWiegand(report, frames: int("frames", 200_000), only: options["wiegand-case"].flatMap { Int($0) }) }
 if only.contains(1) { try await benchLatency(report, releases: int("releases", 1000)) }
 if only.contains(2) { try benchDecision(report, sizes: [1000, int("large-rows", 1_000_000)], iterations: int("decisions", 300)) }
 
@@ -66,6 +71,7 @@ report.set("machine", ["arch": machine, "cpu": cpu, "cores": ProcessInfo.process
                        "memoryMiB": ProcessInfo.processInfo.physicalMemory / 1_048_576])
 report.set("date", ISO8601DateFormatter().string(from: started))
 report.set("options", options)
+report.set("executor", options["executor"] ?? "daemon")
 print("\n" + report.table())
 let data = try JSONSerialization.data(withJSONObject: report.json, options: [.prettyPrinted, .sortedKeys])
 try data.write(to: URL(fileURLWithPath: jsonPath))
