@@ -40,6 +40,11 @@ struct DriverRig {
 
     init(clinic: Clinic) async throws {
         self.clinic = clinic
+        // The setup's records (enrolments, prescriptions) count as already in the journal, as a
+        // running clinic's would. Otherwise the driver starts behind the journal, replays only
+        // 256 records at start (the daemon's main loop, absent here, replays the rest on its
+        // ticks) and refuses every release with "journal queue full" once setup wrote more.
+        try clinic.store.markMirrored(upTo: try clinic.store.chainHead().lastSeq)
         lines = RecordingLines(sim)
         let devnull = open("/dev/null", O_WRONLY)
         let journal = JournalWriter(sink: .fileDescriptor(devnull), limits: JournalWriter.Limits())
@@ -100,12 +105,19 @@ func benchLatency(_ report: Report, releases: Int) async throws {
             if i >= warmup { samples.append(ms(on - lastEdge)) }
         } else {
             failures += 1
-            if failures <= 3 { print("   no unlock for \(p.id): \(await rig.driver.feedback.suffix(3))") }
+            if failures <= 3 { print("   no unlock for \(p.id): \(await rig.driver.feedback.suffix(3))"); fflush(nil) }
         }
         // Reset: the unlock window lapses unused (nothing issued, stock untouched); let the
         // bolt's debounced edges settle so they do not overlap the next measurement.
+        // Wait for the driver's own (debounced) view of the bolt and for its bolt-confirm timer
+        // to be gone: the next `advance` would otherwise fire that timer first and, on a loaded
+        // machine, call a still-undebounced bolt a fault (lockdown).
         await rig.driver.advance(millis: Int64(clinic.config.policy.unlockWindowSeconds) * 1000 + 1000)
-        _ = await rig.waitUntil { await !rig.driver.snapshot.lockEnergised && rig.sim.output(.bolt) }
+        _ = await rig.waitUntil {
+            let c = await rig.driver.snapshot
+            let timers = await rig.driver.armedTimers
+            return !c.lockEnergised && c.boltEngaged && timers[.boltConfirm] == nil
+        }
         try? await Task.sleep(for: .milliseconds(30))
     }
     let fs = fsyncFloor(dir: dir, n: 200)
@@ -205,7 +217,7 @@ func benchMemory(_ report: Report, patientsCount: Int, sessions: Int) async thro
             await rig.driver.handle(.keys("#", at: rig.now()))
             guard await rig.driver.snapshot.lockEnergised else {
                 problems += 1
-                if problems <= 3 { print("   refused \(p.id): \(await rig.driver.feedback.suffix(2))") }
+                if problems <= 3 { print("   refused \(p.id): \(await rig.driver.feedback.suffix(2))"); fflush(nil) }
                 continue
             }
             try rig.sim.drive(.door, active: false)  // door opens (debounced like the real line)
