@@ -92,6 +92,7 @@ func benchLatency(_ report: Report, releases: Int) async throws {
     let patients = try clinic.enroll(prefix: "L", facility: 30, count: releases + warmup)
     let rig = try await DriverRig(clinic: clinic)
     let hash = WiegandDecoder.encodeKey("#")!
+    let boltDebounce = rig.sim.pinMap.lines[.bolt]?.debounceMillis ?? 0
     var samples: [Double] = []
     var failures = 0
     for (i, p) in patients.enumerated() {
@@ -109,16 +110,14 @@ func benchLatency(_ report: Report, releases: Int) async throws {
         }
         // Reset: the unlock window lapses unused (nothing issued, stock untouched); let the
         // bolt's debounced edges settle so they do not overlap the next measurement.
-        // Wait for the driver's own (debounced) view of the bolt and for its bolt-confirm timer
-        // to be gone: the next `advance` would otherwise fire that timer first and, on a loaded
-        // machine, call a still-undebounced bolt a fault (lockdown).
+        // Then let the bolt's debounce interval pass twice, so the driver has settled whatever
+        // the bolt did (a release that lapses within the debounce interval is a glitch the
+        // debouncer swallows): otherwise the next `advance` can fire the bolt-confirm timer
+        // while a disengaged bolt is still being debounced, which is a lock fault (lockdown).
         await rig.driver.advance(millis: Int64(clinic.config.policy.unlockWindowSeconds) * 1000 + 1000)
-        _ = await rig.waitUntil {
-            let c = await rig.driver.snapshot
-            let timers = await rig.driver.armedTimers
-            return !c.lockEnergised && c.boltEngaged && timers[.boltConfirm] == nil
-        }
-        try? await Task.sleep(for: .milliseconds(30))
+        _ = await rig.waitUntil { await !rig.driver.snapshot.lockEnergised && rig.sim.output(.bolt) }
+        try? await Task.sleep(for: .milliseconds(Int64(2 * boltDebounce + 10)))
+        _ = await rig.waitUntil { await rig.driver.snapshot.boltEngaged }
     }
     let fs = fsyncFloor(dir: dir, n: 200)
     rig.inputs.cancel()
