@@ -83,21 +83,26 @@ enum Proc {
 
 // MARK: The physical floor
 
-/// One bare `write` of 4 KiB + `fsync`, in `dir` (the store's file system), `n` times.
-func fsyncFloor(dir: String, n: Int) -> Summary {
-    let path = dir + "/fsync-probe"
-    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-    precondition(fd >= 0, "cannot open \(path)")
-    defer { close(fd); unlink(path) }
-    let block = [UInt8](repeating: 0xA5, count: 4096)
+/// One bare 4 KiB `pwrite` + `fsync` at a time, in `dir` (the store's file system): sampled
+/// between releases, so it sees the same disk contention as the releases it is compared with.
+final class FsyncProbe {
+    let path: String
+    let fd: Int32
     var samples: [Double] = []
-    for i in 0..<n {
+    private let block = [UInt8](repeating: 0xA5, count: 4096)
+    init(dir: String) {
+        path = dir + "/fsync-probe-interleaved"
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        precondition(fd >= 0, "cannot open \(path)")
+    }
+    func sample() {
+        let i = samples.count
         let t0 = nowNanos()
         _ = block.withUnsafeBytes { pwrite(fd, $0.baseAddress, 4096, off_t((i % 64) * 4096)) }
         fsync(fd)
         samples.append(ms(nowNanos() - t0))
     }
-    return Summary(samples)
+    deinit { close(fd); unlink(path) }
 }
 
 // MARK: A clinic in a temp dir
