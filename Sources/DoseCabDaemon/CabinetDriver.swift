@@ -189,7 +189,7 @@ public actor CabinetDriver {
                 now: now, policy: config.policy,
                 prescriptions: try store.activePrescriptions(for: request.patient),
                 history: try store.patientHistory(request.patient, now: now, policy: config.policy),
-                stock: try store.stockLevels(),
+                stock: try store.stockLevels(releasableOn: config.policy.calendar.day(of: now)),
                 lockdown: cabinet.lockdown != nil,
                 clockSynchronised: clockSynchronised(),
                 newestLedgerWallMillis: try store.newestLedgerWallMillis(),

@@ -184,8 +184,12 @@ public struct ControlMethods: Sendable {
             guard let serials = p["serials"]?.arrayValue?.compactMap(\.stringValue), !serials.isEmpty, serials.count <= 1000 else {
                 throw MethodError(message: "parameter 'serials' must be a list of 1-1000 serials")
             }
-            let units = serials.map { StockUnit(serial: UnitSerial($0), drug: drug, route: route, strengthMg: strength) }
-            let record = try store.commit(.stockReceived(units, by: by.id, witness: witness.id, at: await driver.now()))
+            let batch = try string(p, "batch"), expiry = try string(p, "expiry")
+            let units = serials.map { StockUnit(serial: UnitSerial($0), drug: drug, route: route, strengthMg: strength, batch: batch, expiry: expiry) }
+            let now = await driver.now()
+            let problems = StockRules.receipt(units, today: driver.config.policy.calendar.day(of: now))
+            guard problems.isEmpty else { throw MethodError(message: problems.map(\.description).joined(separator: "; ")) }
+            let record = try store.commit(.stockReceived(units, by: by.id, witness: witness.id, at: now))
             await driver.mirrorFromControl(record)
             return .ok(["added": .number(Double(units.count)), "audit_seq": .number(Double(record.seq))])
         case "enroll":

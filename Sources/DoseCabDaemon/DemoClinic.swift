@@ -63,8 +63,11 @@ public enum DemoClinic {
         _ = try store.importBundle(bundle, policy: ClinicPolicy(), now: now, actor: actor)
 
         // Stock: numeric serials, because the return scanner's tag number is the serial.
+        // Each batch with its manufacturer's lot number and an expiry a year ahead (issue #11).
+        let expiry = calendar.dateString(day: today + 365)
         func units(_ first: Int, _ n: Int, _ drug: Drug, _ route: Route, _ mg: Int) -> [StockUnit] {
-            (first..<(first + n)).map { StockUnit(serial: UnitSerial(String($0)), drug: drug, route: route, strengthMg: mg) }
+            (first..<(first + n)).map { StockUnit(serial: UnitSerial(String($0)), drug: drug, route: route, strengthMg: mg,
+                                                  batch: "DEMO-\(first / 1000)", expiry: expiry) }
         }
         let pharmacist = StaffID("S-03"), nurse = StaffID("S-01")
         for batch in [units(700001, 40, .diacetylmorphine, .injectable, 200), units(710001, 20, .diacetylmorphine, .injectable, 100),

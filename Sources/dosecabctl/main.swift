@@ -214,12 +214,15 @@ struct Stock: ParsableCommand {
         @Option(help: "diacetylmorphine or methadone.") var drug: String
         @Option(help: "injectable, inhalable or oral.") var route: String
         @Option(name: .customLong("strength-mg")) var strengthMg: Int
+        @Option(help: "The manufacturer's batch (lot) number.") var batch: String
+        @Option(help: "Expiry date, YYYY-MM-DD.") var expiry: String
         @Option(parsing: .upToNextOption, help: "Unit serials.") var serials: [String]
         @OptionGroup var auth: StaffAuth
         @Option(name: .customLong("witness"), help: "Witness staff number.") var witness: String
         @Option(name: .customLong("witness-pin")) var witnessPin: String
         func run() throws {
             try common.show("stock.add", ["drug": .string(drug), "route": .string(route), "strength_mg": .number(Double(strengthMg)),
+                                          "batch": .string(batch), "expiry": .string(expiry),
                                           "serials": .array(serials.map { .string($0) }), "staff": .string(auth.staff), "pin": .string(auth.pin),
                                           "witness_staff": .string(witness), "witness_pin": .string(witnessPin)])
         }
