@@ -42,7 +42,7 @@ enum Schema {
     DROP TABLE stock_unit;
     ALTER TABLE stock_unit_v2 RENAME TO stock_unit;
     CREATE INDEX stock_unit_level ON stock_unit(state, drug, route, strength_mg);
-    CREATE INDEX stock_unit_by_audit ON stock_unit(audit_seq);
+    CREATE INDEX stock_unit_by_received ON stock_unit(received_wall);
 
     ALTER TABLE dose_release ADD COLUMN override_id TEXT;
 
