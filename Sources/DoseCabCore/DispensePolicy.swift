@@ -397,7 +397,8 @@ public enum DispensePolicy {
             }
     }
 
-    static func hhmm(_ minute: Int) -> String {
+    /// `HH:MM` of a minute of the day.
+    public static func hhmm(_ minute: Int) -> String {
         let h = minute / 60, m = minute % 60
         return (h < 10 ? "0" : "") + String(h) + ":" + (m < 10 ? "0" : "") + String(m)
     }
