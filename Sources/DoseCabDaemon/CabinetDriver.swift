@@ -32,6 +32,8 @@ public actor CabinetDriver {
     var mirrorBehind = false
     /// The mirror cursor last written to the store.
     var markedMirrored: Int64 = 0
+    /// What the start-up read-back of the journal still has to check (see JournalReadBack).
+    var readBack: JournalReadBackPlan?
     var recentFeedback: [String] = []
     let startedAt: Moment
     /// Stock control wants the alarm output on (an open override, an escalated discrepancy).
@@ -86,6 +88,7 @@ public actor CabinetDriver {
     public func start() throws -> String {
         lines.makeSafe()
         let now = clock.now()
+        let cursorAtStart = (try? store.mirrorCursor()) ?? 0
         // Records an earlier run committed but never handed to the journal go first, in order.
         if let missed = try? store.unmirrored(limit: 1), !missed.isEmpty { mirrorBehind = true }
         let report = try store.recover(now: now)
@@ -98,6 +101,7 @@ public actor CabinetDriver {
         perform(fx)
         stockTick()
         replayJournal()
+        readBack = planJournalReadBack(cursor: cursorAtStart)
         return report.summary
     }
 
