@@ -203,7 +203,7 @@ struct CabinetService: Service {
         let tick: Duration = interval.map { $0 / 2 } ?? .seconds(60)
         await withGracefulShutdownHandler {
             while !Task.isCancelled && !Task.isShuttingDownGracefully {
-                // One hop onto the driver: the health check, then the journal replay.
+                // One hop onto the driver: the health check, then the journal replay and the stock tick.
                 let healthy = await healthCheck()
                 if healthy.ok { _ = try? notifier.watchdog() }
                 _ = try? notifier.status(healthy.status)
@@ -219,7 +219,7 @@ struct CabinetService: Service {
     }
 
     /// Health of lines, store and journal for the watchdog and STATUS; the driver replays the
-    /// journal in the same hop.
+    /// journal and runs the stock tick in the same hop.
     func healthCheck() async -> (ok: Bool, status: String) {
         let (cab, storeProblem, linesOK) = await driver.tick()
         let storeOK = (try? store.chainHead()) != nil && storeProblem == nil
