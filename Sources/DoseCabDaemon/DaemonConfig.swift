@@ -70,12 +70,15 @@ public struct DaemonConfig: Sendable, Hashable {
     }
 
     private mutating func applyUnchecked(toml: String, file: String) throws(ConfigError) {
-        if let line = TOMLGuard.hazardousHeaderLine(in: toml) {
-            throw ConfigError(file: file, key: nil, problem: "TOML syntax error at line \(line): malformed table header")
+        // toml++ aborts the process on some malformed text (finding F1): it only sees text the
+        // guard recognised as TOML.
+        if let problem = TOMLGuard.check(toml) {
+            throw ConfigError(file: file, key: nil, problem: "TOML syntax error at \(problem)")
         }
         let root: TOMLTable
         do { root = try TOMLTable(string: toml) } catch let e as TOMLParseError {
-            throw ConfigError(file: file, key: nil, problem: "TOML syntax error at line \(e.source.begin.line): \(e.description)")
+            throw ConfigError(file: file, key: nil,
+                              problem: "TOML syntax error at line \(e.source.begin.line), column \(e.source.begin.column): \(e.description)")
         } catch { throw ConfigError(file: file, key: nil, problem: "not TOML") }
         for (section, value) in root {
             guard let table = value.table else { throw ConfigError(file: file, key: section, problem: "must be a table [\(section)]") }
@@ -218,7 +221,8 @@ public struct ConfigError: Error, Sendable, Hashable, CustomStringConvertible {
     public var key: String?
     public var problem: String
 
+    /// One line, whatever the file held (finding F4): file, key or line, and the problem.
     public var description: String {
-        "configuration error in \(file)\(key.map { " at \($0)" } ?? ""): \(problem)"
+        TOMLGuard.oneLine("configuration error in \(file)\(key.map { " at \($0)" } ?? ""): \(problem)")
     }
 }
