@@ -32,6 +32,8 @@ public actor CabinetDriver {
     var mirrorBehind = false
     /// The mirror cursor last written to the store.
     var markedMirrored: Int64 = 0
+    /// What the start-up read-back of the journal still has to check (see JournalReadBack).
+    var readBack: JournalReadBackPlan?
     var recentFeedback: [String] = []
     let startedAt: Moment
 
@@ -82,6 +84,7 @@ public actor CabinetDriver {
     public func start() throws -> String {
         lines.makeSafe()
         let now = clock.now()
+        let cursorAtStart = (try? store.mirrorCursor()) ?? 0
         // Records an earlier run committed but never handed to the journal go first, in order.
         if let missed = try? store.unmirrored(limit: 1), !missed.isEmpty { mirrorBehind = true }
         let report = try store.recover(now: now)
@@ -93,6 +96,7 @@ public actor CabinetDriver {
         fx += cabinet.start(doorOpen: doorOpen, boltEngaged: boltEngaged, interruptedReleases: report.interrupted.map(\.id), at: now)
         perform(fx)
         replayJournal()
+        readBack = planJournalReadBack(cursor: cursorAtStart)
         return report.summary
     }
 

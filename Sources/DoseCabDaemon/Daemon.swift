@@ -89,6 +89,10 @@ public enum Daemon {
                                        logger: logger, simulate: options.simulate, version: options.version, pinMap: pinMap)
         let summary = try await driver.start()
         logger.notice("recovery: \(summary)")
+        // Finds audit records journald lost in a power cut (it had them, unsynced) and sends
+        // them again; runs beside the start so READY=1 does not wait for it.
+        let readBack = Task { await CabinetDriver.readBackJournal(driver: driver, reader: JournalReader(), logger: logger) }
+        defer { readBack.cancel() }
 
         let methods = ControlMethods(driver: driver, store: store, journal: journal, simLines: simLines, pins: pins)
         var access = AccessPolicy(readGroup: config.readGroup, adminGroup: config.adminGroup)

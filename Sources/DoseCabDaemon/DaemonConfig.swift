@@ -20,6 +20,10 @@ public struct DaemonConfig: Sendable, Hashable {
     public var returnWindowMillis = 2000
     public var journalMaxUnsentSeconds = 10
     public var journalCapacity = 4096
+    /// How far back, before the last record handed to journald, the daemon reads the journal
+    /// at start to find records journald lost (a power cut before it synced); 0 turns it off.
+    /// journald syncs every 5 minutes by default (`SyncIntervalSec`), so 15 minutes covers it.
+    public var journalReadBackSeconds = 900
 
     public init() {}
 
@@ -196,6 +200,7 @@ public struct DaemonConfig: Sendable, Hashable {
             switch key {
             case "max-unsent-seconds": journalMaxUnsentSeconds = try int(v, file, k, 1...600)
             case "capacity": journalCapacity = try int(v, file, k, 64...1_000_000)
+            case "readback-window-seconds": journalReadBackSeconds = try int(v, file, k, 0...86_400)
             default: throw ConfigError(file: file, key: k, problem: "unknown key")
             }
         }

@@ -76,6 +76,12 @@ extension Store {
         }
     }
 
+    /// The mirror cursor: every record up to it was handed to journald (not necessarily synced
+    /// by journald: a power cut can still lose it, which the daemon's read-back at start finds).
+    public func mirrorCursor() throws(StoreError) -> Int64 {
+        try read { db in try Int64.fetchOne(db, sql: "SELECT upto_seq FROM audit_mirror WHERE id = 1") ?? 0 }
+    }
+
     /// Records the journal has not confirmed yet, oldest first (to replay when it is back).
     public func unmirrored(limit: Int = 1000) throws(StoreError) -> [AuditRecord] {
         try read { db in

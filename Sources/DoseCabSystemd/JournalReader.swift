@@ -88,6 +88,19 @@ public struct JournalReader: Sendable {
         }
     }
 
+    /// The audit records dosecabd's entries since `sinceRealtimeUsec` carry, as
+    /// `DOSECAB_AUDIT_SEQ` → `DOSECAB_AUDIT_HASH` (entries without both are skipped). The
+    /// daemon compares this with its store at start to find what journald lost.
+    public func auditRecords(sinceRealtimeUsec: UInt64?) throws(ReadError) -> [Int64: String] {
+        var found: [Int64: String] = [:]
+        for entry in try entries(Query(sinceRealtimeUsec: sinceRealtimeUsec)) {
+            guard let seq = entry[JournalField.auditSeq.name].flatMap({ Int64($0) }),
+                  let hash = entry[JournalField.auditHash.name] else { continue }
+            found[seq] = hash
+        }
+        return found
+    }
+
     private func read(_ j: OpaquePointer, _ query: Query) throws(SystemdError) -> [[String: String]] {
         var groups: [[String]] = []
         if let id = query.identifier { groups.append(["SYSLOG_IDENTIFIER=\(id)"]) }

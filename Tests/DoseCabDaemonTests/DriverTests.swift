@@ -103,4 +103,93 @@ import Testing
         #expect(rig.lines.output(.lock) == false)
         #expect(await rig.driver.storeHealth != nil)
     }
+
+    // MARK: Read-back of the journal at start (F3: journald loses unsynced entries in a power cut)
+
+    /// A rig whose earlier run handed every record to journald (the store's mirror cursor says
+    /// so), with journal entries written to a file this test reads.
+    static func readBackRig() throws -> (Rig, String, Int64) {
+        let path = NSTemporaryDirectory() + "dosecab-readback-\(UUID().uuidString.prefix(8)).log"
+        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+        let rig = try Rig(journalSink: .fileDescriptor(fd))
+        let head = try rig.store.chainHead().lastSeq
+        try rig.store.markMirrored(upTo: head)
+        return (rig, path, head)
+    }
+
+    static func sentSeqs(_ path: String) throws -> [Int64] {
+        let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").compactMap { line in
+            guard let r = line.range(of: "DOSECAB_AUDIT_SEQ=") else { return nil }
+            return Int64(line[r.upperBound...].prefix { $0.isNumber })
+        }
+    }
+
+    @Test func readBackResendsWhatTheJournalLostAndNothingElse() async throws {
+        let (rig, path, head) = try Self.readBackRig()
+        defer { unlink(path) }
+        #expect(head >= 8, "the demo seed gives enough records to lose some")
+        _ = try await rig.driver.start()
+        let plan = try #require(await rig.driver.journalReadBackPlan(), "a cursor > 0 and records of this run: a read-back is due")
+        #expect(plan.window.map(\.seq) == Array(1...head), "every claimed-mirrored record of the last 15 minutes is checked")
+        #expect(!plan.probe.isEmpty && plan.probe.keys.allSatisfy { $0 > head }, "the probe is this run's own records")
+        #expect(rig.journal.flush(timeout: .seconds(2)))
+        let beforeReadBack = try Self.sentSeqs(path)
+        #expect(beforeReadBack.allSatisfy { $0 > head }, "the start sends only its own records")
+
+        // The journal after the power cut: seq 3 and 5 lost, seq 7 carries another hash, this
+        // run's records present.
+        var found: [Int64: String] = [:]
+        for r in plan.window where r.seq != 3 && r.seq != 5 { found[r.seq] = r.hash }
+        found[7] = String(repeating: "f", count: 64)
+        for (seq, hash) in plan.probe { found[seq] = hash }
+        #expect(await rig.driver.finishJournalReadBack(found: found) == .replayed([3, 5, 7]))
+        #expect(await rig.driver.journalReadBackPlan() == nil, "done once")
+        #expect(await rig.driver.finishJournalReadBack(found: found) == .notNeeded)
+        #expect(rig.journal.flush(timeout: .seconds(2)))
+        let resent = try Self.sentSeqs(path).filter { $0 <= head }
+        #expect(resent == [3, 5, 7], "exactly the lost records, in chain order, once")
+    }
+
+    @Test func readBackWaitsUntilItSeesThisRunsOwnEntries() async throws {
+        let (rig, path, head) = try Self.readBackRig()
+        defer { unlink(path) }
+        _ = try await rig.driver.start()
+        let plan = try #require(await rig.driver.journalReadBackPlan())
+        // A reader that sees none of this run's entries (journald has not written them yet, or
+        // the reader looks at another journal): an empty answer is no evidence of loss.
+        #expect(await rig.driver.finishJournalReadBack(found: [:]) == .notYet)
+        var withoutProbe: [Int64: String] = [:]
+        for r in plan.window.dropFirst() { withoutProbe[r.seq] = r.hash }
+        #expect(await rig.driver.finishJournalReadBack(found: withoutProbe) == .notYet)
+        #expect(rig.journal.flush(timeout: .seconds(2)))
+        #expect(try Self.sentSeqs(path).allSatisfy { $0 > head }, "nothing re-sent without proof")
+        // Everything there: checked, nothing sent.
+        var all: [Int64: String] = plan.probe
+        for r in plan.window { all[r.seq] = r.hash }
+        #expect(await rig.driver.finishJournalReadBack(found: all) == .complete(checked: plan.window.count))
+        #expect(rig.journal.flush(timeout: .seconds(2)))
+        #expect(try Self.sentSeqs(path).allSatisfy { $0 > head })
+    }
+
+    @Test func noReadBackWithoutAMirrorCursorOrWhenTurnedOff() async throws {
+        let devnull = open("/dev/null", O_WRONLY)
+        defer { close(devnull) }
+        // A fresh store: nothing was ever handed to journald before this run.
+        let fresh = try Rig(journalSink: .fileDescriptor(devnull))
+        _ = try await fresh.driver.start()
+        #expect(await fresh.driver.journalReadBackPlan() == nil)
+        // The window set to 0 in the configuration turns the read-back off.
+        let (rig, path, _) = try Self.readBackRig()
+        defer { unlink(path) }
+        _ = try await rig.driver.start()
+        #expect(await rig.driver.journalReadBackPlan() != nil, "the same store with the default window: due")
+        var config = await rig.driver.config
+        config.journalReadBackSeconds = 0
+        let off = try CabinetDriver(config: config, store: rig.store, journal: rig.journal, lines: rig.lines, clock: rig.clock,
+                                    pins: rig.pins, logger: Logger(label: "test"), simulate: true, version: "test",
+                                    pinMap: rig.lines.pinMap)
+        _ = try await off.start()
+        #expect(await off.journalReadBackPlan() == nil)
+    }
 }

@@ -21,6 +21,8 @@ struct JournaldHelperReport: Codable {
     var readerReleaseCount = -1
     var readerPatientAndKindCount = -1
     var readerFutureCount = -1
+    /// `JournalReader.auditRecords`: seq → hash, as the daemon's read-back at start sees them.
+    var readerAudit: [Int64: String] = [:]
     var stalledReasons: [String] = []
     var stalledUnsent = -1
     var stalledEnqueueMicros: Int64 = -1
@@ -121,6 +123,7 @@ struct JournaldHelperReport: Codable {
                 fields: [.patient: ["P-0042"], .event: ["hold", "incident"]])).count
             let future = UInt64(Date().timeIntervalSince1970 * 1e6) + 3_600_000_000
             report.readerFutureCount = try reader.entries(.init(sinceRealtimeUsec: future)).count
+            report.readerAudit = try reader.auditRecords(sinceRealtimeUsec: nil)
         } catch {
             report.errors.append("\(error)")
         }

@@ -117,6 +117,12 @@ import Testing
         #expect(r.readerReleaseCount == 1)
         #expect(r.readerPatientAndKindCount == 2)
         #expect(r.readerFutureCount == 0)
+        // What the daemon's start-up read-back compares with its store: every audit entry's
+        // seq with its hash, log lines (no DOSECAB_AUDIT_SEQ) left out.
+        var expectedAudit: [Int64: String] = [:]
+        for e in events { if let seq = e.auditSeq, let hash = e.auditHash { expectedAudit[Int64(seq)] = hash } }
+        #expect(!expectedAudit.isEmpty)
+        #expect(r.readerAudit == expectedAudit)
 
         // journald stopped (SIGSTOP): enqueue stayed fast, entries waited, health degraded
         // by age; after SIGCONT everything was written and health recovered.

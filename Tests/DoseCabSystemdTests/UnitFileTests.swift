@@ -66,9 +66,10 @@ import Testing
             "Type=notify", "NotifyAccess=main", "Restart=on-failure",
             "ExecStart=/usr/bin/dosecabd --config /etc/dosecab/dosecab.toml",
             "ExecStopPost=/usr/bin/dosecabd --safe-state", "User=dosecab", "Group=dosecab",
-            "SupplementaryGroups=dosecab-gpio", "StateDirectory=dosecab", "RuntimeDirectory=dosecab",
+            "SupplementaryGroups=dosecab-gpio systemd-journal", "StateDirectory=dosecab", "RuntimeDirectory=dosecab",
             "ConfigurationDirectory=dosecab", "DevicePolicy=closed", "DeviceAllow=char-gpiochip rw",
             "LogRateLimitIntervalSec=0", "LogRateLimitBurst=0", "Requires=dosecabd.socket",
+            "SystemCallFilter=setpriority",
         ] {
             #expect(lines.contains(required), "missing \(required)")
         }

@@ -10,7 +10,7 @@
 #   --build     build release binaries first (swift build -c release --static-swift-stdlib)
 #   --only GLOB run only scenarios whose file name matches GLOB (others are not listed)
 # Environment: DOSECAB_SYSTEST_CACHE (cache folder), DOSECAB_BIN_DIR (where dosecabd and
-#   dosecabctl are), DOSECAB_SYSTEST_TIMEOUT (seconds for the whole guest run, default 900),
+#   dosecabctl are), DOSECAB_SYSTEST_TIMEOUT (seconds for the whole guest run, default 1800),
 #   DOSECAB_SYSTEST_SMP / DOSECAB_SYSTEST_MEM (guest CPUs, MiB; default 1 / 768),
 #   DOSECAB_SYSTEST_ICOUNT (qemu -icount options, default shift=0,sleep=off; "off": none),
 #   DOSECAB_SYSTEST_QEMU_ARGS (more qemu arguments, for experiments).
@@ -19,7 +19,7 @@ set -Eeuo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 SYS="$ROOT/Tests/System"
 CACHE="${DOSECAB_SYSTEST_CACHE:-${HOME:-/root}/.cache/dosecab-systest}"
-TIMEOUT="${DOSECAB_SYSTEST_TIMEOUT:-900}"
+TIMEOUT="${DOSECAB_SYSTEST_TIMEOUT:-1800}"
 SMP="${DOSECAB_SYSTEST_SMP:-1}"
 # Guest time from instruction counting (see the boot step); "off" gives real-time TCG.
 ICOUNT="${DOSECAB_SYSTEST_ICOUNT:-shift=0,sleep=off}"
@@ -82,7 +82,7 @@ hash_of() { sha256sum | cut -c1-16; }
 begin preflight
 if [[ $(id -u) -ne 0 ]]; then
     command -v sudo >/dev/null || fail "must run as root (apt-get, debootstrap, mkfs with root-owned files)"
-    exec sudo --preserve-env=DOSECAB_SYSTEST_CACHE,DOSECAB_BIN_DIR,DOSECAB_SYSTEST_TIMEOUT,DOSECAB_SYSTEST_SMP,DOSECAB_SYSTEST_MEM,HOME bash "$0" "$@"
+    exec sudo --preserve-env=DOSECAB_SYSTEST_CACHE,DOSECAB_BIN_DIR,DOSECAB_SYSTEST_TIMEOUT,DOSECAB_SYSTEST_SMP,DOSECAB_SYSTEST_MEM,DOSECAB_SYSTEST_STRICT,DOSECAB_SYSTEST_ICOUNT,DOSECAB_SYSTEST_QEMU_ARGS,HOME bash "$0" "$@"
 fi
 [[ $(uname -m) == x86_64 ]] || fail "the rig boots an amd64 guest and expects an x86_64 host (this is $(uname -m))"
 mkdir -p "$CACHE"
