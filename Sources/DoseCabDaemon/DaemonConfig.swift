@@ -46,7 +46,7 @@ public struct DaemonConfig: Sendable, Hashable {
     /// Loads the main file and its drop-ins over `base`.
     public static func load(path: String, base: DaemonConfig = DaemonConfig()) throws(ConfigError) -> DaemonConfig {
         var config = base
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+        guard let text = readText(path) else {
             throw ConfigError(file: path, key: nil, problem: "cannot read the file")
         }
         try config.apply(toml: text, file: path)
@@ -54,7 +54,7 @@ public struct DaemonConfig: Sendable, Hashable {
         if let names = try? FileManager.default.contentsOfDirectory(atPath: dropins) {
             for name in names.sorted() where name.hasSuffix(".toml") {
                 let file = dropins + "/" + name
-                guard let t = try? String(contentsOfFile: file, encoding: .utf8) else {
+                guard let t = readText(file) else {
                     throw ConfigError(file: file, key: nil, problem: "cannot read the file")
                 }
                 try config.apply(toml: t, file: file)
@@ -63,6 +63,14 @@ public struct DaemonConfig: Sendable, Hashable {
         let problems = config.policy.validationErrors()
         if let first = problems.first { throw ConfigError(file: path, key: "policy", problem: first) }
         return config
+    }
+
+    /// A configuration file's text, byte for byte, or nil when it cannot be read or is not
+    /// UTF-8. Not `String(contentsOfFile:encoding:)`: that drops a leading byte-order mark, so
+    /// the file would not be the text `apply` checks (fuzz finding F5).
+    static func readText(_ path: String) -> String? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        return String(validating: data, as: UTF8.self)
     }
 
     /// Applies one TOML document on top of this configuration.

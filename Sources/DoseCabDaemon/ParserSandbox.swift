@@ -16,7 +16,7 @@ import Glibc
 public enum ParserSandbox {
     /// The child's side: guard and parse, then exit (0 parsed, 1 refused); a crash is the signal.
     public static func probe(path: String) -> Int32 {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return 1 }
+        guard let text = DaemonConfig.readText(path) else { return 1 }
         if TOMLGuard.check(text) != nil { return 1 }
         return (try? TOMLTable(string: text)) == nil ? 1 : 0
     }

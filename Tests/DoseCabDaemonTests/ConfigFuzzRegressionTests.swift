@@ -1,3 +1,4 @@
+import Foundation
 @testable import DoseCabDaemon
 import Testing
 
@@ -40,6 +41,27 @@ import Testing
             } catch {
                 #expect(!error.description.contains("\n") && error.description.contains("dosecab.toml")
                         && error.description.contains(needle), "\(error.description)")
+            }
+        }
+    }
+
+    /// F5: `load` read files with `String(contentsOfFile:encoding:)`, which drops a leading
+    /// byte-order mark, so a file was not the text `apply` checks: two marks then a key were
+    /// refused in memory (the guard, like toml++, skips only one) but accepted from the file.
+    @Test func loadReadsTheFileByteForByte() throws {
+        let dir = NSTemporaryDirectory() + "dosecab-bom-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/dosecab.toml"
+        for text in ["\u{FEFF}\u{FEFF}[daemon]\nsocket = \"/run/x.sock\"\n", "\u{FEFF}\u{FEFF}licy]", "\u{FEFF}[daemon]\nsocket = \"/run/y.sock\"\n"] {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+            var inMemory = DaemonConfig()
+            let applied = Result { () throws(ConfigError) in try inMemory.apply(toml: text, file: path) }
+            let loaded = Result { () throws(ConfigError) in try DaemonConfig.load(path: path) }
+            switch (applied, loaded) {
+            case (.success, .success(let config)): #expect(config == inMemory)
+            case (.failure(let a), .failure(let l)): #expect(a == l)
+            default: Issue.record("\(text.debugDescription): apply \(applied) but load \(loaded)")
             }
         }
     }
