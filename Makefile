@@ -71,7 +71,8 @@ bench:
 
 # Fuzzing (issue 10, docs/reliability.md): builds every libFuzzer target with AddressSanitizer
 # and runs each for FUZZ_SECONDS; fails naming the target on a crash, an ASan report, a timeout
-# or a broken property. fuzz-smoke is the short run for CI (about 5 minutes cold, 2 warm).
+# or a broken property. fuzz-smoke is the short run for CI: under 2 minutes once built; the
+# cold ASan build takes 4 to 9 minutes on a 2-core machine (docs/reliability.md).
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 15
 fuzz:
