@@ -31,4 +31,22 @@ public enum AuditEventKind: String, Sendable, Codable, CaseIterable, Hashable {
     case startup
     /// The daemon recovered state left by an earlier run.
     case recovery
+    /// Units loaded into the cabinet by two staff members, with batch and expiry.
+    case receipt
+    /// A blind count was started or entered.
+    case count
+    /// A count due at a scheduled time was not entered within its grace.
+    case countOverdue = "count-overdue"
+    /// A blind count did not match the ledger: releases of the drug (or all) are frozen.
+    case discrepancy
+    /// Two staff members resolved a discrepancy with a reason.
+    case discrepancyResolved = "discrepancy-resolved"
+    /// A discrepancy was still open at the end of the next business day after its discovery.
+    case escalation
+    /// A break-glass override was opened.
+    case override
+    /// A break-glass override was closed, or its window ended.
+    case overrideClosed = "override-closed"
+    /// A second admin reviewed and signed off a break-glass override.
+    case overrideReviewed = "override-reviewed"
 }

@@ -471,6 +471,12 @@ public struct Cabinet: Sendable {
                                      detail: "scanned on release \(r.id) but not in stock", at: at)),
                     .feedback(.refused("unit \(serial) is not in stock: put it back and report it"))]
         }
+        if let anomaly = StockRules.releasable(stock, today: policy.calendar.day(of: at)) {
+            let why = anomaly == .expired ? "expired (\(stock.expiry ?? "no date"))" : "its batch is not recorded"
+            return [.commit(.anomaly(anomaly, serial: serial, patient: plan.patient,
+                                     detail: "scanned on release \(r.id) but \(why): never released", at: at)),
+                    .feedback(.refused("unit \(serial) is \(why): put it back and waste it under witness"))]
+        }
         var problems: [String] = []
         if stock.drug != plan.drug { problems.append("drug \(stock.drug.rawValue), release is \(plan.drug.rawValue)") }
         if stock.route != plan.route { problems.append("route \(stock.route.rawValue), release is \(plan.route.rawValue)") }

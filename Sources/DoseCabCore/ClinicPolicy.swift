@@ -65,6 +65,17 @@ public struct ClinicPolicy: Hashable, Sendable, Codable {
     ]
     /// Clinic local time.
     public var calendar = ClinicCalendar()
+    /// Blind counts are due at these local times (minutes since midnight): each shift change.
+    public var countTimes: [Int] = [7 * 60, 15 * 60, 23 * 60]
+    /// A due count not entered this long after its time is overdue: a warning.
+    public var countGraceMinutes: Int = 60
+    /// What an open discrepancy freezes: releases of its drug, or of everything.
+    public var freezeScope: FreezeScope = .drug
+    /// Days on which the pharmacy works; an unresolved discrepancy escalates at the end of the
+    /// next one after its discovery (US: theft or significant loss reported within one business day).
+    public var businessDays: Set<Weekday> = [.mon, .tue, .wed, .thu, .fri]
+    /// The longest window a break-glass override may be opened for.
+    public var overrideMaxMinutes: Int = 60
 
     public init() {}
 
@@ -101,6 +112,10 @@ public struct ClinicPolicy: Hashable, Sendable, Codable {
         if pinAttemptsBeforeLockout < 1 { errors.append("PIN attempts before lockout must be at least 1") }
         if unlockWindowSeconds < 1 || unlockWindowSeconds > 120 { errors.append("unlock window must be 1-120 s") }
         if observationMinutes < 0 || minIntervalMinutes < 0 { errors.append("durations must not be negative") }
+        if countTimes.contains(where: { !(0..<1440).contains($0) }) { errors.append("count times must be within the day (00:00-23:59)") }
+        if countGraceMinutes < 1 { errors.append("count grace must be at least 1 minute") }
+        if businessDays.isEmpty { errors.append("at least one business day is required") }
+        if !(1...1440).contains(overrideMaxMinutes) { errors.append("override window must be 1-1440 minutes") }
         for (route, c) in closeOut where c.deadlineMinutes < 1 {
             errors.append("close-out deadline for \(route.rawValue) must be at least 1 minute")
         }

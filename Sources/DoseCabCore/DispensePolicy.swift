@@ -25,6 +25,8 @@ public enum RefusalReason: String, Hashable, Sendable, Codable, CaseIterable {
     case journalUnavailable = "journal-unavailable"
     case storeUnavailable = "store-unavailable"
     case releaseInProgress = "release-in-progress"
+    /// An open discrepancy freezes releases of its drug (or of the whole cabinet).
+    case discrepancyFreeze = "discrepancy-freeze"
 }
 
 /// One failed rule and the figures behind it, for the counter and the register.
@@ -126,10 +128,17 @@ public struct DispenseContext: Hashable, Sendable {
     public var newestLedgerWallMillis: Int64?
     public var journalHealthy: Bool
     public var storeHealthy: Bool
+    /// Open discrepancies: they freeze releases (`policy.freezeScope`).
+    public var openDiscrepancies: [Discrepancy]
+    /// A usable break-glass override for this patient: it stands in for the prescription only.
+    public var override: Override?
 
     public init(now: Moment, policy: ClinicPolicy, prescriptions: [Prescription], history: PatientHistory,
                 stock: [StockLevel], lockdown: Bool = false, clockSynchronised: Bool = true,
-                newestLedgerWallMillis: Int64? = nil, journalHealthy: Bool = true, storeHealthy: Bool = true) {
+                newestLedgerWallMillis: Int64? = nil, journalHealthy: Bool = true, storeHealthy: Bool = true,
+                openDiscrepancies: [Discrepancy] = [], override: Override? = nil) {
+        self.openDiscrepancies = openDiscrepancies
+        self.override = override
         self.now = now
         self.policy = policy
         self.prescriptions = prescriptions
@@ -187,10 +196,13 @@ public struct ReleasePlan: Hashable, Sendable, Codable {
     public var staff: StaffID
     public var witness: StaffID
     public var closeOut: CloseOutPolicy
+    /// The break-glass override this release is made under, instead of a prescription.
+    public var overrideID: String?
 
     public init(at: Moment, patient: PatientID, identityMethod: String, prescriptionID: String, prescriptionVersion: Int,
                 prescriber: String, drug: Drug, route: Route, doseMg: Int, unitStrengthMg: Int, unitCount: Int,
-                residueMg: Int, staff: StaffID, witness: StaffID, closeOut: CloseOutPolicy) {
+                residueMg: Int, staff: StaffID, witness: StaffID, closeOut: CloseOutPolicy, overrideID: String? = nil) {
+        self.overrideID = overrideID
         self.at = at
         self.patient = patient
         self.identityMethod = identityMethod
@@ -257,9 +269,18 @@ public enum DispensePolicy {
         if !context.journalHealthy { refusals.append(Refusal(.journalUnavailable, "the journal is not accepting audit events")) }
         if !context.storeHealthy { refusals.append(Refusal(.storeUnavailable, "the store cannot commit a release")) }
         if let hold = context.history.hold { refusals.append(Refusal(.hold, "patient on hold: \(hold)")) }
+        if policy.freezeScope == .cabinet,
+           let freeze = DiscrepancyRules.freeze(drug: nil, open: context.openDiscrepancies, scope: .cabinet) {
+            refusals.append(freeze)
+        }
 
-        // The prescription.
-        let candidates = context.prescriptions.filter { p in
+        // The prescription, or a break-glass override standing in for it (and for nothing else).
+        var prescriptions = context.prescriptions
+        let override = context.override.flatMap { o in
+            o.patient == request.patient && (request.drug == nil || request.drug == o.drug) && o.usable(at: now) ? o : nil
+        }
+        if let override { prescriptions = [OverrideRules.prescription(override, policy: policy)] }
+        let candidates = prescriptions.filter { p in
             p.patient == request.patient && (request.drug == nil || p.drug == request.drug)
                 && (p.validDays?.contains(today) ?? false)
         }
@@ -274,6 +295,10 @@ public enum DispensePolicy {
             return .refused(refusals)
         }
         let drug = prescription.drug
+        if policy.freezeScope == .drug,
+           let freeze = DiscrepancyRules.freeze(drug: drug, open: context.openDiscrepancies, scope: .drug) {
+            refusals.append(freeze)
+        }
         let releasesOfDrug = context.history.recentReleases.filter { $0.drug == drug }
         let todays = releasesOfDrug.filter { calendar.day(of: $0.at) == today }
         let dose = prescription.doseMg
@@ -356,7 +381,7 @@ public enum DispensePolicy {
             prescriptionID: prescription.id, prescriptionVersion: prescription.version, prescriber: prescription.prescriber,
             drug: drug, route: prescription.route, doseMg: dose, unitStrengthMg: plan.strength, unitCount: plan.count,
             residueMg: plan.strength * plan.count - dose, staff: witness, witness: witness,
-            closeOut: policy.closeOutPolicy(for: prescription.route)))
+            closeOut: policy.closeOutPolicy(for: prescription.route), overrideID: override?.id))
     }
 
     /// Fewest units of one strength covering the dose, then least residue.
@@ -372,7 +397,8 @@ public enum DispensePolicy {
             }
     }
 
-    static func hhmm(_ minute: Int) -> String {
+    /// `HH:MM` of a minute of the day.
+    public static func hhmm(_ minute: Int) -> String {
         let h = minute / 60, m = minute % 60
         return (h < 10 ? "0" : "") + String(h) + ":" + (m < 10 ? "0" : "") + String(m)
     }

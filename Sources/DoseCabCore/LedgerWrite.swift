@@ -30,6 +30,23 @@ public enum LedgerWrite: Hashable, Sendable {
     case admin(action: String, detail: String, actor: String, at: Moment)
     case startup(version: String, at: Moment)
     case recovery(summary: String, at: Moment)
+    /// Two staff members started a blind count of these kinds.
+    case countStarted(CountSheet)
+    /// The two counters entered their figures; a line that does not match comes with its
+    /// `.discrepancyOpened` in the same transaction.
+    case countEntered(countID: String, lines: [CountLine], by: StaffID, witness: StaffID, at: Moment)
+    /// A count due at `dueWall` was not entered within its grace (one warning per due time).
+    case countOverdue(dueWall: Int64, at: Moment)
+    case discrepancyOpened(Discrepancy)
+    /// Two people resolved a discrepancy; a loss or suspected theft writes the named units off.
+    case discrepancyResolved(id: String, resolution: DiscrepancyResolution, note: String, by: StaffID, witness: StaffID,
+                             writtenOff: [UnitSerial], at: Moment)
+    /// Still open at the end of the next business day: alert, alarm output, report mark.
+    case discrepancyEscalated(id: String, kind: StockKind, at: Moment)
+    case overrideOpened(Override)
+    /// Closed by `by`, or its window ended (`by` nil).
+    case overrideClosed(id: String, reason: String, by: StaffID?, at: Moment)
+    case overrideReviewed(id: String, by: StaffID, note: String, at: Moment)
 
     public var at: Moment {
         switch self {
@@ -39,8 +56,13 @@ public enum LedgerWrite: Hashable, Sendable {
              .anomaly(_, _, _, _, let at), .refusal(_, _, _, let at), .hold(_, _, let at), .holdCleared(_, _, _, let at),
              .observationCleared(_, _, let at), .reauthorised(_, _, let at), .lockdown(_, _, _, let at),
              .alarm(_, _, let at), .waste(_, _, _, _, _, _, let at), .stockReceived(_, _, _, let at),
-             .admin(_, _, _, let at), .startup(_, let at), .recovery(_, let at): at
+             .admin(_, _, _, let at), .startup(_, let at), .recovery(_, let at),
+             .countEntered(_, _, _, _, let at), .countOverdue(_, let at), .discrepancyResolved(_, _, _, _, _, _, let at),
+             .discrepancyEscalated(_, _, let at), .overrideClosed(_, _, _, let at), .overrideReviewed(_, _, _, let at): at
         case .issue(let u): u.issuedAt
+        case .countStarted(let sheet): sheet.startedAt
+        case .discrepancyOpened(let d): d.openedAt
+        case .overrideOpened(let o): o.openedAt
         }
     }
 
@@ -56,7 +78,8 @@ public enum LedgerWrite: Hashable, Sendable {
                          "dose_mg": String(p.doseMg), "unit_strength_mg": String(p.unitStrengthMg),
                          "unit_count": String(p.unitCount), "residue_mg": String(p.residueMg),
                          "prescription": "\(p.prescriptionID)@\(p.prescriptionVersion)", "prescriber": p.prescriber,
-                         "identity": p.identityMethod, "close_out": p.closeOut.rule.rawValue])
+                         "identity": p.identityMethod, "close_out": p.closeOut.rule.rawValue]
+                    .merging(p.overrideID.map { ["override": $0] } ?? [:]) { a, _ in a })
         case .releaseCompleted(let id, let patient, let issued, let expected, let outcome, _):
             return AuditEvent(kind: .releaseCompleted, wallMillis: t,
                 message: "release \(id) completed: \(issued) of \(expected) units issued (\(outcome))",
@@ -115,9 +138,58 @@ public enum LedgerWrite: Hashable, Sendable {
             if let s { f["unit"] = s.rawValue }
             return AuditEvent(kind: .waste, wallMillis: t, message: "\(mg) mg wasted by \(by), witness \(w): \(reason)", fields: f)
         case .stockReceived(let units, let by, let w, _):
-            return AuditEvent(kind: .admin, wallMillis: t, message: "\(units.count) units received by \(by), witness \(w)",
-                fields: ["action": "stock-received", "staff": by.rawValue, "witness": w.rawValue,
-                         "units": units.map(\.serial.rawValue).joined(separator: ",")])
+            let kinds = Set(units.map(\.kind)).sorted().map(\.key).joined(separator: ",")
+            let batches = Set(units.map { "\($0.batch ?? "?") exp \($0.expiry ?? "?")" }).sorted().joined(separator: ", ")
+            return AuditEvent(kind: .receipt, wallMillis: t, message: "\(units.count) units of \(kinds) (batch \(batches)) loaded by \(by), witness \(w)",
+                fields: ["action": "stock-received", "staff": by.rawValue, "witness": w.rawValue, "kind": kinds,
+                         "batch": batches, "units": units.map(\.serial.rawValue).joined(separator: ",")])
+        case .countStarted(let sheet):
+            return AuditEvent(kind: .count, wallMillis: t,
+                message: "blind count \(sheet.id) started by \(sheet.by) and \(sheet.witness): \(sheet.kinds.count) kind(s) to count",
+                fields: ["count": sheet.id, "staff": sheet.by.rawValue, "witness": sheet.witness.rawValue, "state": "started",
+                         "kind": sheet.kinds.map(\.key).joined(separator: ",")])
+        case .countEntered(let id, let lines, let by, let w, _):
+            let bad = lines.filter { !$0.matches }
+            let figures = lines.map { "\($0.kind.key) expected \($0.expected) counted \($0.counted)" }.joined(separator: "; ")
+            return AuditEvent(kind: .count, wallMillis: t,
+                message: "blind count \(id) by \(by) and \(w): " + (bad.isEmpty ? "matches the ledger" : "\(bad.count) kind(s) do not match"),
+                fields: ["count": id, "staff": by.rawValue, "witness": w.rawValue, "state": bad.isEmpty ? "matched" : "mismatch",
+                         "detail": figures])
+        case .countOverdue(let due, _):
+            return AuditEvent(kind: .countOverdue, wallMillis: t,
+                message: "blind count due at \(CivilTime(wallMillis: due, utcOffsetMinutes: 0).iso8601) was not done",
+                fields: ["due": String(due), "reason": "count-overdue"])
+        case .discrepancyOpened(let d):
+            return AuditEvent(kind: .discrepancy, wallMillis: t,
+                message: "discrepancy \(d.id): \(d.kind.key) counted \(d.counted), ledger says \(d.expected) (count \(d.countID))",
+                fields: ["discrepancy": d.id, "count": d.countID, "drug": d.kind.drug.rawValue, "route": d.kind.route.rawValue,
+                         "strength_mg": String(d.kind.strengthMg), "expected": String(d.expected), "counted": String(d.counted),
+                         "escalate_at": String(d.escalateAtWall), "reason": "count-mismatch"])
+        case .discrepancyResolved(let id, let resolution, let note, let by, let w, let off, _):
+            var f = ["discrepancy": id, "resolution": resolution.rawValue, "staff": by.rawValue, "witness": w.rawValue,
+                     "reason": "\(resolution.rawValue): \(note)"]
+            if !off.isEmpty { f["units"] = off.map(\.rawValue).joined(separator: ",") }
+            return AuditEvent(kind: .discrepancyResolved, wallMillis: t,
+                message: "discrepancy \(id) resolved as \(resolution.rawValue) by \(by), witness \(w): \(note)"
+                    + (off.isEmpty ? "" : "; \(off.count) unit(s) written off"), fields: f)
+        case .discrepancyEscalated(let id, let kind, _):
+            return AuditEvent(kind: .escalation, wallMillis: t,
+                message: "discrepancy \(id) (\(kind.key)) unresolved at the end of the next business day: report a theft or significant loss now",
+                fields: ["discrepancy": id, "drug": kind.drug.rawValue, "reason": "unresolved-discrepancy"])
+        case .overrideOpened(let o):
+            return AuditEvent(kind: .override, wallMillis: t,
+                message: "BREAK-GLASS override \(o.id) opened by \(o.openedBy) and \(o.secondBy): \(o.doseMg) mg \(o.drug.rawValue) (\(o.route.rawValue)) for \(o.patient) until \(o.expiresAt): \(o.reason)",
+                fields: ["override": o.id, "patient": o.patient.rawValue, "drug": o.drug.rawValue, "route": o.route.rawValue,
+                         "dose_mg": String(o.doseMg), "staff": o.openedBy.rawValue, "witness": o.secondBy.rawValue,
+                         "expires": String(o.expiresAt.wallMillis), "reason": o.reason])
+        case .overrideClosed(let id, let reason, let by, _):
+            var f = ["override": id, "reason": reason]
+            if let by { f["staff"] = by.rawValue }
+            return AuditEvent(kind: .overrideClosed, wallMillis: t,
+                message: "override \(id) \(by.map { "closed by \($0)" } ?? "expired"): \(reason)", fields: f)
+        case .overrideReviewed(let id, let by, let note, _):
+            return AuditEvent(kind: .overrideReviewed, wallMillis: t, message: "override \(id) reviewed and signed off by \(by): \(note)",
+                fields: ["override": id, "staff": by.rawValue, "reason": note])
         case .admin(let action, let detail, let actor, _):
             return AuditEvent(kind: .admin, wallMillis: t, message: "\(action) by \(actor): \(detail)",
                 fields: ["action": action, "detail": detail, "actor": actor])

@@ -27,12 +27,50 @@ public struct StockUnit: Hashable, Sendable, Codable {
     public var route: Route
     /// Strength of the whole unit in milligrams.
     public var strengthMg: Int
+    /// The manufacturer's batch (lot) number; nil when it was never recorded, an unknown batch
+    /// that is never released (issue #11).
+    public var batch: String?
+    /// Last day of use, `YYYY-MM-DD`; nil when never recorded (also never released).
+    public var expiry: String?
 
-    public init(serial: UnitSerial, drug: Drug, route: Route, strengthMg: Int) {
+    public init(serial: UnitSerial, drug: Drug, route: Route, strengthMg: Int, batch: String? = nil, expiry: String? = nil) {
         self.serial = serial
         self.drug = drug
         self.route = route
         self.strengthMg = strengthMg
+        self.batch = batch
+        self.expiry = expiry
+    }
+
+    /// What a blind count counts this unit as.
+    public var kind: StockKind { StockKind(drug: drug, route: route, strengthMg: strengthMg) }
+}
+
+/// One line of a blind count and of the stock balance: a drug, its route and the unit strength.
+public struct StockKind: Hashable, Sendable, Codable, Comparable, CustomStringConvertible {
+    public var drug: Drug
+    public var route: Route
+    public var strengthMg: Int
+
+    public init(drug: Drug, route: Route, strengthMg: Int) {
+        self.drug = drug
+        self.route = route
+        self.strengthMg = strengthMg
+    }
+
+    /// `drug/route/strength`, e.g. `diacetylmorphine/injectable/200`: how the CLI names a kind.
+    public init?(key: String) {
+        let parts = key.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 3, let drug = Drug(rawValue: String(parts[0])), let route = Route(rawValue: String(parts[1])),
+              let mg = Int(parts[2]), mg > 0 else { return nil }
+        self.init(drug: drug, route: route, strengthMg: mg)
+    }
+
+    public var key: String { "\(drug.rawValue)/\(route.rawValue)/\(strengthMg)" }
+    public var description: String { key }
+
+    public static func < (a: Self, b: Self) -> Bool {
+        (a.drug.rawValue, a.route.rawValue, a.strengthMg) < (b.drug.rawValue, b.route.rawValue, b.strengthMg)
     }
 }
 

@@ -66,6 +66,10 @@ public enum LedgerAnomaly: String, Error, Hashable, Sendable, Codable {
     /// An issue scan of a unit whose drug, route or strength does not match the release, or
     /// one unit more than the release's count.
     case unitMismatch = "unit-mismatch"
+    /// An issue scan of a unit past its expiry date: it stays in stock, to be wasted (issue #11).
+    case expired
+    /// An issue scan of a unit whose batch was never recorded (issue #11).
+    case unknownBatch = "unknown-batch"
 }
 
 /// The unit ledger: every unit from issue to close-out.

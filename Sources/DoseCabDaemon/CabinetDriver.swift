@@ -36,6 +36,10 @@ public actor CabinetDriver {
     var readBack: JournalReadBackPlan?
     var recentFeedback: [String] = []
     let startedAt: Moment
+    /// Stock control wants the alarm output on (an open override, an escalated discrepancy).
+    var stockAlarm = false
+    /// Boot-clock time of the next stock-control deadline (override end, escalation, count due).
+    var stockDeadlineBoot: Int64?
 
     // Input side: pure decoders fed from line edges, with their own deadlines (monotonic ns).
     var counterDecoder: WiegandDecoder
@@ -95,6 +99,7 @@ public actor CabinetDriver {
         var fx: [CabinetEffect] = [.commit(.startup(version: version, at: now))]
         fx += cabinet.start(doorOpen: doorOpen, boltEngaged: boltEngaged, interruptedReleases: report.interrupted.map(\.id), at: now)
         perform(fx)
+        stockTick()
         replayJournal()
         readBack = planJournalReadBack(cursor: cursorAtStart)
         return report.summary
@@ -189,16 +194,18 @@ public actor CabinetDriver {
 
     func decide(_ request: DispenseRequest, _ now: Moment) -> DispenseDecision {
         do {
+            let stock = try stockContext(for: request.patient, now: now)
             let context = DispenseContext(
                 now: now, policy: config.policy,
                 prescriptions: try store.activePrescriptions(for: request.patient),
                 history: try store.patientHistory(request.patient, now: now, policy: config.policy),
-                stock: try store.stockLevels(),
+                stock: try store.stockLevels(releasableOn: config.policy.calendar.day(of: now)),
                 lockdown: cabinet.lockdown != nil,
                 clockSynchronised: clockSynchronised(),
                 newestLedgerWallMillis: try store.newestLedgerWallMillis(),
                 journalHealthy: journal.health().isHealthy,
-                storeHealthy: storeProblem == nil)
+                storeHealthy: storeProblem == nil,
+                openDiscrepancies: stock.discrepancies, override: stock.override)
             return DispensePolicy.decide(request, context)
         } catch {
             storeProblem = error.description
@@ -303,8 +310,9 @@ public actor CabinetDriver {
         case .prompt(let s): text = s
         case .alarm(let on):
             text = on ? "ALARM" : "alarm cleared"
-            try? lines.set(.buzzer, active: on)
-            try? lines.set(.ledFault, active: on)
+            // Stock control keeps the output on while an override is open or a discrepancy escalated.
+            try? lines.set(.buzzer, active: on || stockAlarm)
+            try? lines.set(.ledFault, active: on || stockAlarm)
         }
         recentFeedback.append(text)
         if recentFeedback.count > 20 { recentFeedback.removeFirst(recentFeedback.count - 20) }
@@ -315,7 +323,7 @@ public actor CabinetDriver {
 
     func rearmTimers() {
         timerTask?.cancel()
-        guard let next = timers.values.min() else { return }
+        guard let next = (Array(timers.values) + [stockDeadlineBoot].compactMap { $0 }).min() else { return }
         let wait = max(0, next - clock.now().bootMillis)
         timerTask = Task { [weak self] in
             try? await Task.sleep(for: .milliseconds(wait))
@@ -332,7 +340,11 @@ public actor CabinetDriver {
             timers[id] = nil
             perform(cabinet.handle(.timer(id, at: now)))
         }
-        rearmTimers()
+        if let stock = stockDeadlineBoot, stock <= now.bootMillis {
+            stockTick()  // rearms
+        } else {
+            rearmTimers()
+        }
     }
 
     // MARK: Simulation

@@ -31,8 +31,8 @@ public struct ControlMethods: Sendable {
 
     public var table: [String: Access] {
         var t: [String: Access] = [:]
-        for m in Self.read { t[m] = .read }
-        for m in Self.admin { t[m] = .admin }
+        for m in Self.read + Self.stockRead { t[m] = .read }
+        for m in Self.admin + Self.stockAdmin { t[m] = .admin }
         if simLines != nil { for m in Self.sim { t[m] = .admin } }
         return t
     }
@@ -42,7 +42,7 @@ public struct ControlMethods: Sendable {
             let reply = try await dispatch(request, caller)
             // Every admin call is on the record with the caller's uid and pid (lockdown,
             // enrolment and imports carry the caller in their own record already).
-            if ["hold.clear", "confirm", "stock.add"].contains(request.method) {
+            if ["hold.clear", "confirm", "stock.add"].contains(request.method) || Self.stockAdmin.contains(request.method) {
                 let detail = request.parameters.filter { !$0.key.hasSuffix("pin") }.keys.sorted()
                     .map { "\($0)=\(request.parameters[$0].map(Self.brief) ?? "")" }.joined(separator: " ")
                 await driver.recordAdmin(action: request.method, detail: detail, actor: caller.description)
@@ -99,11 +99,22 @@ public struct ControlMethods: Sendable {
             }
             return .ok(["prescriptions": .array(items)])
         case "stock.list":
+            let today = driver.config.policy.calendar.day(of: await driver.now())
+            let releasable = try store.stockLevels(releasableOn: today)
             let levels = try store.stockLevels().map { l -> JSONValue in
-                ["drug": .string(l.drug.rawValue), "route": .string(l.route.rawValue), "strength_mg": .number(Double(l.strengthMg)),
-                 "count": .number(Double(l.count))]
+                let ok = releasable.first { $0.drug == l.drug && $0.route == l.route && $0.strengthMg == l.strengthMg }?.count ?? 0
+                return ["drug": .string(l.drug.rawValue), "route": .string(l.route.rawValue), "strength_mg": .number(Double(l.strengthMg)),
+                        "count": .number(Double(l.count)), "releasable": .number(Double(ok))]
             }
-            return .ok(["levels": .array(levels)])
+            var reply: [String: JSONValue] = ["levels": .array(levels)]
+            if p["units"]?.boolValue == true {
+                reply["units"] = .array(try store.stockList().map { r -> JSONValue in
+                    ["serial": .string(r.unit.serial.rawValue), "kind": .string(r.unit.kind.key),
+                     "batch": r.unit.batch.map { .string($0) } ?? .null, "expiry": r.unit.expiry.map { .string($0) } ?? .null,
+                     "releasable": .bool(StockRules.releasable(r.unit, today: today) == nil)]
+                })
+            }
+            return .ok(reply)
         case "people.list":
             let patients = try store.patients().map { pt -> JSONValue in ["id": .string(pt.id.rawValue), "card": .string(pt.card.description)] }
             let staff = try store.staffMembers().map { s -> JSONValue in
@@ -172,22 +183,6 @@ public struct ControlMethods: Sendable {
             if let record = report.record { await driver.mirrorFromControl(record) }
             return .ok(["installed": .array(report.installed.map { .string($0) }), "unchanged": .array(report.unchanged.map { .string($0) }),
                         "cancelled": .array(report.cancelled.map { .string($0) })])
-        case "stock.add":
-            let by = try await identifyStaff(p, prefix: "")
-            let witness = try await identifyStaff(p, prefix: "witness_")
-            guard by.id != witness.id else { throw MethodError(message: "stock receipt needs two different staff members") }
-            guard let drug = Drug(rawValue: try string(p, "drug")), let route = Route(rawValue: try string(p, "route")) else {
-                throw MethodError(message: "drug must be diacetylmorphine|methadone and route injectable|inhalable|oral")
-            }
-            let strength = try int(p, "strength_mg")
-            guard strength > 0, strength <= 2000 else { throw MethodError(message: "strength_mg must be 1-2000") }
-            guard let serials = p["serials"]?.arrayValue?.compactMap(\.stringValue), !serials.isEmpty, serials.count <= 1000 else {
-                throw MethodError(message: "parameter 'serials' must be a list of 1-1000 serials")
-            }
-            let units = serials.map { StockUnit(serial: UnitSerial($0), drug: drug, route: route, strengthMg: strength) }
-            let record = try store.commit(.stockReceived(units, by: by.id, witness: witness.id, at: await driver.now()))
-            await driver.mirrorFromControl(record)
-            return .ok(["added": .number(Double(units.count)), "audit_seq": .number(Double(record.seq))])
         case "enroll":
             return try await enroll(p, caller)
         case "lockdown":
@@ -253,6 +248,7 @@ public struct ControlMethods: Sendable {
             await driver.advance(millis: Int64(seconds) * 1000)
             return .ok(["now": .string(await driver.now().description)])
         default:
+            if let reply = try await stockMethod(request.method, p, caller) { return reply }
             throw MethodError(message: "unknown method \(request.method)")
         }
     }
@@ -357,7 +353,30 @@ public struct ControlMethods: Sendable {
             "simulated": .bool(simLines != nil),
             "now": .string(now.description),
             "counter": .array(await driver.feedback.suffix(5).map { .string($0) }),
-        ])
+        ].merging(try await stockStatus(now)) { a, _ in a })
+    }
+
+    /// Stock control in `status`: the count due or overdue, open discrepancies and what they
+    /// freeze, open overrides, and the alarm output.
+    func stockStatus(_ now: Moment) async throws -> [String: JSONValue] {
+        let policy = driver.config.policy
+        let open = try store.discrepancies()
+        let overrides = try store.overrides().filter { $0.state == .open }
+        let last = try store.lastCount()
+        var count = "ok"
+        if let due = CountSchedule.overdue(now: now, lastCountWall: last?.enteredWall, policy: policy) {
+            count = "OVERDUE: the count due at \(CivilTime(wallMillis: due, utcOffsetMinutes: policy.calendar.utcOffsetMinutes).iso8601.prefix(16)) (local) was not done"
+        } else if let due = CountSchedule.lastDue(now: now, policy: policy), (last?.enteredWall ?? 0) < due {
+            count = "due (since \(CivilTime(wallMillis: due, utcOffsetMinutes: policy.calendar.utcOffsetMinutes).iso8601.prefix(16)) local)"
+        }
+        var frozen: JSONValue = .null
+        if !open.isEmpty {
+            frozen = policy.freezeScope == .cabinet ? "cabinet" : .array(Set(open.map(\.kind.drug.rawValue)).sorted().map { .string($0) })
+        }
+        return ["count": .string(count), "count_open": try store.openCount().map { .string($0.id) } ?? .null,
+                "discrepancies": .number(Double(open.count)), "escalated": .number(Double(open.filter { $0.escalatedAtWall != nil }.count)),
+                "frozen": frozen, "overrides": .number(Double(overrides.count)),
+                "alarm_output": .bool(await driver.alarmOutputOn)]
     }
 
     static func brief(_ v: JSONValue) -> String {

@@ -207,6 +207,7 @@ struct CabinetService: Service {
                 if healthy.ok { _ = try? notifier.watchdog() }
                 _ = try? notifier.status(healthy.status)
                 await driver.replayJournal()
+                await driver.stockTick()
                 // SIGTERM must not wait out the tick (up to a minute without a watchdog).
                 try? await cancelWhenGracefulShutdown { try await Task.sleep(for: tick) }
             }

@@ -100,6 +100,7 @@ public struct DaemonConfig: Sendable, Hashable {
             case "close-out": try applyCloseOut(table, file)
             case "hardware": try applyHardware(table, file)
             case "journal": try applyJournal(table, file)
+            case "stock": try applyStock(table, file)
             default: throw ConfigError(file: file, key: section, problem: "unknown section")
             }
         }
@@ -209,6 +210,44 @@ public struct DaemonConfig: Sendable, Hashable {
             case "max-unsent-seconds": journalMaxUnsentSeconds = try int(v, file, k, 1...600)
             case "capacity": journalCapacity = try int(v, file, k, 64...1_000_000)
             case "readback-window-seconds": journalReadBackSeconds = try int(v, file, k, 0...86_400)
+            default: throw ConfigError(file: file, key: k, problem: "unknown key")
+            }
+        }
+    }
+
+    private mutating func applyStock(_ t: TOMLTable, _ file: String) throws(ConfigError) {
+        for (key, v) in t {
+            let k = "stock.\(key)"
+            switch key {
+            case "count-times":
+                guard let array = v.array else { throw ConfigError(file: file, key: k, problem: "must be a list like [\"07:00\", \"15:00\"]") }
+                var minutes: [Int] = []
+                for (i, item) in array.enumerated() {
+                    guard let s = item.string, let m = Self.minute(Substring(s)), m < 1440 else {
+                        throw ConfigError(file: file, key: k, problem: "entry \(i + 1) must be \"HH:MM\" (00:00-23:59)")
+                    }
+                    minutes.append(m)
+                }
+                policy.countTimes = minutes.sorted()
+            case "count-grace-minutes": policy.countGraceMinutes = try int(v, file, k, 1...1440)
+            case "freeze-scope":
+                guard let s = v.string, let scope = FreezeScope(rawValue: s) else {
+                    throw ConfigError(file: file, key: k, problem: "must be \"drug\" or \"cabinet\"")
+                }
+                policy.freezeScope = scope
+            case "business-days":
+                guard let array = v.array, !array.isEmpty else {
+                    throw ConfigError(file: file, key: k, problem: "must be a non-empty list like [\"mon\", \"tue\"]")
+                }
+                var days = Set<Weekday>()
+                for (i, item) in array.enumerated() {
+                    guard let s = item.string, let d = Weekday(rawValue: s) else {
+                        throw ConfigError(file: file, key: k, problem: "entry \(i + 1) must be one of mon, tue, wed, thu, fri, sat, sun")
+                    }
+                    days.insert(d)
+                }
+                policy.businessDays = days
+            case "override-max-minutes": policy.overrideMaxMinutes = try int(v, file, k, 1...1440)
             default: throw ConfigError(file: file, key: k, problem: "unknown key")
             }
         }

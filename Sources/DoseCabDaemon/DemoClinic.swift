@@ -15,6 +15,8 @@ public enum DemoClinic {
         Person(id: "S-01", role: "nurse", facility: 10, card: 1001, pin: "1234", note: "nurse, the usual witness"),
         Person(id: "S-02", role: "clinician", facility: 10, card: 1002, pin: "2345", note: "clinician: clears holds"),
         Person(id: "S-03", role: "pharmacist", facility: 10, card: 1003, pin: "3456", note: "pharmacist: stock"),
+        Person(id: "S-04", role: "admin", facility: 10, card: 1004, pin: "4567", note: "admin: opens break-glass overrides"),
+        Person(id: "S-05", role: "admin", facility: 10, card: 1005, pin: "5678", note: "second admin: reviews overrides"),
     ]
     public static let patients: [Person] = [
         Person(id: "P-0001", role: "patient", facility: 20, card: 2001, pin: "1111", note: "diacetylmorphine 200 mg injectable, 3x/day"),
@@ -63,8 +65,11 @@ public enum DemoClinic {
         _ = try store.importBundle(bundle, policy: ClinicPolicy(), now: now, actor: actor)
 
         // Stock: numeric serials, because the return scanner's tag number is the serial.
+        // Each batch with its manufacturer's lot number and an expiry a year ahead (issue #11).
+        let expiry = calendar.dateString(day: today + 365)
         func units(_ first: Int, _ n: Int, _ drug: Drug, _ route: Route, _ mg: Int) -> [StockUnit] {
-            (first..<(first + n)).map { StockUnit(serial: UnitSerial(String($0)), drug: drug, route: route, strengthMg: mg) }
+            (first..<(first + n)).map { StockUnit(serial: UnitSerial(String($0)), drug: drug, route: route, strengthMg: mg,
+                                                  batch: "DEMO-\(first / 1000)", expiry: expiry) }
         }
         let pharmacist = StaffID("S-03"), nurse = StaffID("S-01")
         for batch in [units(700001, 40, .diacetylmorphine, .injectable, 200), units(710001, 20, .diacetylmorphine, .injectable, 100),
@@ -93,6 +98,8 @@ public enum DemoClinic {
             dosecabctl sim return 700001                                 # the empty ampoule back through the chute
             dosecabctl status; dosecabctl releases; dosecabctl report daily
           Skip ahead: dosecabctl sim advance 3600   (an unreturned ampoule becomes a hold)
+          Stock control: dosecabctl count start --staff S-03 --pin 3456 --witness S-01 --witness-pin 1234
+                         (then count enter, discrepancy list, override open; docs/operations.md)
 
         """
         return s

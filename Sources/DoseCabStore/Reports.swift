@@ -29,6 +29,24 @@ public struct RegisterEntry: Hashable, Sendable, Codable {
     public var auditSeq: Int64
 }
 
+/// One kind's stock balance in the daily register.
+public struct StockBalanceLine: Hashable, Sendable, Codable {
+    public var kind: StockKind
+    public var balance: StockBalance
+    public var balances: Bool
+
+    public init(kind: StockKind, balance: StockBalance) {
+        self.kind = kind
+        self.balance = balance
+        balances = balance.balances
+    }
+
+    var text: String {
+        let b = balance
+        return "\(b.loaded) = \(b.inCabinet) + \(b.issued) - \(b.returnedToStock) + \(b.wasted) + \(b.lost)" + (balances ? "  ok" : "  DOES NOT BALANCE")
+    }
+}
+
 /// One drug's reconciliation line of a day: issued = returned + consumed + open + incidents (I5).
 public struct ReconciliationLine: Hashable, Sendable, Codable {
     public var drug: Drug
@@ -88,6 +106,14 @@ public struct DailyRegister: Hashable, Sendable, Codable {
     public var chainHeadAtEndOfDay: AuditChain?
     /// The chain head when the register was printed.
     public var chainHead: AuditChain
+    /// Stock control (issue #11), as of printing: the balance per kind, the discrepancies still
+    /// open (escalated ones marked) and the overrides no second admin has signed off yet.
+    public var stockBalance: [StockBalanceLine]
+    public var openDiscrepancies: [Discrepancy]
+    public var overridesAwaitingReview: [Override]
+
+    /// Every kind's stock balances.
+    public var stockBalances: Bool { stockBalance.allSatisfy(\.balances) }
 
     public func render(format: ReportFormat) -> String {
         switch format {
@@ -105,6 +131,19 @@ public struct DailyRegister: Hashable, Sendable, Codable {
                 rows.append([date, "", "chain-head-end-of-day", "", "", "", "", "", "", "", "", "", h.lastHash, String(h.lastSeq)])
             }
             rows.append([date, "", "chain-head", "", "", "", "", "", "", "", "", "", chainHead.lastHash, String(chainHead.lastSeq)])
+            for b in stockBalance {
+                rows.append([date, "", "stock-balance", "", "", b.kind.drug.rawValue, b.kind.route.rawValue, "", "", String(b.kind.strengthMg),
+                             "", "", b.text, ""])
+            }
+            for d in openDiscrepancies {
+                rows.append([date, "", d.escalatedAtWall == nil ? "discrepancy-open" : "discrepancy-ESCALATED", "", "", d.kind.drug.rawValue,
+                             d.kind.route.rawValue, "", "", String(d.kind.strengthMg), "", "",
+                             "\(d.id): expected \(d.expected), counted \(d.counted)", ""])
+            }
+            for o in overridesAwaitingReview {
+                rows.append([date, "", "override-unreviewed", "", o.patient.rawValue, o.drug.rawValue, o.route.rawValue, String(o.doseMg),
+                             "", "", o.openedBy.rawValue, o.secondBy.rawValue, "\(o.id) (\(o.state.rawValue)): \(o.reason)", ""])
+            }
             return ReportText.csv(rows)
         case .text:
             var out = "Controlled-drug register, \(date) (clinic day \(day)): \(entries.count) entries\n"
@@ -122,6 +161,22 @@ public struct DailyRegister: Hashable, Sendable, Codable {
                 out += parts.joined(separator: "  ") + "\n"
             }
             out += reconciliation.render(format: .text)
+            out += "Stock balance now: loaded = in cabinet + issued - returned to stock + wasted + lost\n"
+            for b in stockBalance { out += "  \(b.kind.key): \(b.text)\n" }
+            if !openDiscrepancies.isEmpty {
+                out += "OPEN DISCREPANCIES (releases frozen until two staff members resolve them):\n"
+                for d in openDiscrepancies {
+                    let mark = d.escalatedAtWall == nil ? "open" : "ESCALATED: report a theft or significant loss"
+                    out += "  \(d.id)  \(d.kind.key)  expected \(d.expected), counted \(d.counted)  [\(mark)]\n"
+                }
+            }
+            if !overridesAwaitingReview.isEmpty {
+                out += "BREAK-GLASS OVERRIDES OPEN UNTIL A SECOND ADMIN REVIEWS THEM:\n"
+                for o in overridesAwaitingReview {
+                    out += "  \(o.id)  \(o.state.rawValue)  \(o.patient)  \(o.doseMg) mg \(o.drug.rawValue) (\(o.route.rawValue))  by \(o.openedBy)+\(o.secondBy)"
+                    out += (o.usedBy.map { "  used by release \($0)" } ?? "  not used") + ": \(o.reason)\n"
+                }
+            }
             if let h = chainHeadAtEndOfDay {
                 out += "Audit chain at end of day: seq \(h.lastSeq) hash \(h.lastHash)\n"
             }
@@ -238,6 +293,68 @@ extension Store {
                 e.unit = r["serial"]; e.patient = r["patient"]
                 out.append(e)
             }
+            // Stock control (issue #11).
+            let dayStart = day * 86_400_000 - Int64(cal.utcOffsetMinutes) * 60_000
+            for r in try Row.fetchAll(db, sql: """
+                SELECT audit_seq, min(received_wall) AS wall, count(*) AS n, drug, route, strength_mg, batch, expiry, received_by, witness
+                FROM stock_unit WHERE received_wall >= ? AND received_wall < ? GROUP BY audit_seq, drug, route, strength_mg, batch, expiry
+                """, arguments: [dayStart, dayStart + 86_400_000]) {
+                var e = entry(r["wall"], "receipt", r["audit_seq"],
+                              detail: "\(r["n"] as Int) unit(s), batch \(r["batch"] as String? ?? "unknown"), expiry \(r["expiry"] as String? ?? "unknown")")
+                e.drug = r["drug"]; e.route = r["route"]; e.unitStrengthMg = r["strength_mg"]; e.staff = r["received_by"]; e.witness = r["witness"]
+                out.append(e)
+            }
+            for r in try Row.fetchAll(db, sql: "SELECT * FROM stock_count WHERE entered_day = ?", arguments: [day]) {
+                var e = entry(r["entered_wall"], (r["matched"] as Bool) ? "count-matched" : "count-mismatch", r["enter_seq"],
+                              detail: "\(r["id"] as String): \(r["lines"] as String? ?? "") (counted/expected)")
+                e.staff = r["started_by"]; e.witness = r["witness"]
+                out.append(e)
+            }
+            for r in try Row.fetchAll(db, sql: "SELECT * FROM count_overdue WHERE day = ?", arguments: [day]) {
+                out.append(entry(r["wall"], "count-overdue", r["audit_seq"],
+                                 detail: "count due at \(time(r["due_wall"])) not done"))
+            }
+            func discrepancyEntry(_ r: Row, _ wall: Int64, _ event: String, _ seq: Int64, _ detail: String) -> RegisterEntry {
+                var e = entry(wall, event, seq, detail: "\(r["id"] as String): " + detail)
+                e.drug = r["drug"]; e.route = r["route"]; e.unitStrengthMg = r["strength_mg"]
+                return e
+            }
+            for r in try Row.fetchAll(db, sql: "SELECT * FROM discrepancy WHERE day = ?", arguments: [day]) {
+                out.append(discrepancyEntry(r, r["opened_wall"], "discrepancy", r["open_seq"],
+                                            "expected \(r["expected"] as Int), counted \(r["counted"] as Int)"))
+            }
+            for r in try Row.fetchAll(db, sql: "SELECT * FROM discrepancy WHERE escalated_day = ?", arguments: [day]) {
+                out.append(discrepancyEntry(r, r["escalated_wall"], "ESCALATION", r["escalate_seq"], "unresolved at the end of the next business day"))
+            }
+            for r in try Row.fetchAll(db, sql: "SELECT * FROM discrepancy WHERE resolved_day = ?", arguments: [day]) {
+                let lost = try String.fetchAll(db, sql: "SELECT serial FROM stock_loss WHERE discrepancy_id = ? ORDER BY serial",
+                                               arguments: [r["id"] as String])
+                var e = discrepancyEntry(r, r["resolved_wall"], "discrepancy-resolved", r["resolve_seq"],
+                                         "\(r["resolution"] as String? ?? ""): \(r["note"] as String? ?? "")"
+                                            + (lost.isEmpty ? "" : "; written off: \(lost.joined(separator: ","))"))
+                e.staff = r["resolved_by"]; e.witness = r["resolved_witness"]
+                out.append(e)
+            }
+            func overrideEntry(_ r: Row, _ wall: Int64, _ event: String, _ seq: Int64, _ detail: String) -> RegisterEntry {
+                var e = entry(wall, event, seq, detail: "\(r["id"] as String): " + detail)
+                e.patient = r["patient"]; e.drug = r["drug"]; e.route = r["route"]
+                return e
+            }
+            for r in try Row.fetchAll(db, sql: "SELECT * FROM override WHERE day = ?", arguments: [day]) {
+                var e = overrideEntry(r, r["opened_wall"], "OVERRIDE", r["open_seq"], "break-glass until \(time(r["expires_wall"])): \(r["reason"] as String)")
+                e.doseMg = r["dose_mg"]; e.staff = r["opened_by"]; e.witness = r["second_by"]
+                out.append(e)
+            }
+            for r in try Row.fetchAll(db, sql: "SELECT * FROM override WHERE closed_day = ?", arguments: [day]) {
+                var e = overrideEntry(r, r["closed_wall"], "override-\(r["state"] as String)", r["close_seq"], r["close_reason"] ?? "")
+                e.release = r["used_release"]; e.staff = r["closed_by"]
+                out.append(e)
+            }
+            for r in try Row.fetchAll(db, sql: "SELECT * FROM override WHERE reviewed_day = ?", arguments: [day]) {
+                var e = overrideEntry(r, r["reviewed_wall"], "override-reviewed", r["review_seq"], r["review_note"] ?? "")
+                e.staff = r["reviewed_by"]
+                out.append(e)
+            }
             for r in try Row.fetchAll(db, sql: "SELECT * FROM waste WHERE day = ?", arguments: [day]) {
                 var e = entry(r["wall"], "waste", r["audit_seq"], detail: r["reason"])
                 e.release = r["release_id"]; e.unit = r["serial"]; e.doseMg = r["mg"]; e.staff = r["staff"]; e.witness = r["witness"]
@@ -250,7 +367,10 @@ extension Store {
             try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit WHERE wall < ? ORDER BY wall DESC, seq DESC LIMIT 1",
                              arguments: [endOfDay]).map { AuditChain(lastSeq: $0["seq"], lastHash: $0["hash"]) }
         }
+        let balance = try stockBalance().sorted { $0.key < $1.key }.map { StockBalanceLine(kind: $0.key, balance: $0.value) }
         return DailyRegister(day: day, date: cal.dateString(day: day), entries: entries,
-                             reconciliation: try reconciliationReport(day: day), chainHeadAtEndOfDay: headAtEnd, chainHead: head)
+                             reconciliation: try reconciliationReport(day: day), chainHeadAtEndOfDay: headAtEnd, chainHead: head,
+                             stockBalance: balance, openDiscrepancies: try discrepancies(),
+                             overridesAwaitingReview: try overrides())
     }
 }

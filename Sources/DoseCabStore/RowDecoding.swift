@@ -45,10 +45,31 @@ extension Row {
             doseMg: self["dose_mg"], unitStrengthMg: self["unit_strength_mg"], unitCount: self["unit_count"],
             residueMg: self["residue_mg"], staff: StaffID(self["staff"]), witness: StaffID(self["witness"]),
             closeOut: CloseOutPolicy(rule: try decode("close_out_rule", as: CloseOutRule.self),
-                                     deadlineMinutes: self["close_out_minutes"]))
+                                     deadlineMinutes: self["close_out_minutes"]),
+            overrideID: self["override_id"])
         return ReleaseRow(id: ReleaseID(self["id"]), state: try decode("state", as: ReleaseState.self), plan: plan,
                           endedAt: moment("ended"), unitsIssued: self["units_issued"], outcome: self["outcome"],
                           intentSeq: self["intent_seq"], endSeq: self["end_seq"])
+    }
+}
+
+extension Row {
+    func discrepancy() throws -> Discrepancy {
+        let kind = StockKind(drug: try decode("drug", as: Drug.self), route: try decode("route", as: Route.self), strengthMg: self["strength_mg"])
+        let resolution: String? = self["resolution"]
+        return Discrepancy(id: self["id"], countID: self["count_id"], kind: kind, expected: self["expected"], counted: self["counted"],
+                           openedAt: moment("opened")!, escalateAtWall: self["escalate_wall"], escalatedAtWall: self["escalated_wall"],
+                           state: try decode("state", as: DiscrepancyState.self),
+                           resolution: resolution.flatMap(DiscrepancyResolution.init(rawValue:)))
+    }
+
+    func override() throws -> Override {
+        let used: String? = self["used_release"], reviewed: String? = self["reviewed_by"]
+        return Override(id: self["id"], patient: PatientID(self["patient"]), drug: try decode("drug", as: Drug.self),
+                        route: try decode("route", as: Route.self), doseMg: self["dose_mg"], reason: self["reason"],
+                        openedBy: StaffID(self["opened_by"]), secondBy: StaffID(self["second_by"]), openedAt: moment("opened")!,
+                        expiresAt: moment("expires")!, state: try decode("state", as: OverrideState.self),
+                        usedBy: used.map(ReleaseID.init), reviewedBy: reviewed.map(StaffID.init))
     }
 }
 

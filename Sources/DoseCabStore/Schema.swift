@@ -11,8 +11,148 @@ enum Schema {
         migrator.registerMigration("v1") { db in
             try db.execute(sql: v1)
         }
+        // Runs with foreign keys off and checks them all before it commits (GRDB's default),
+        // which the rebuild of `stock_unit` needs (issued_unit references it).
+        migrator.registerMigration("v2") { db in
+            try db.execute(sql: v2)
+        }
         return migrator
     }
+
+    /// Issue #11, stock control: batch and expiry on every unit, the `lost` state, blind
+    /// counts, discrepancies and their write-offs, break-glass overrides, overdue-count warnings.
+    static let v2 = """
+    CREATE TABLE stock_unit_v2 (
+        serial TEXT PRIMARY KEY NOT NULL,
+        drug TEXT NOT NULL,
+        route TEXT NOT NULL,
+        strength_mg INTEGER NOT NULL CHECK (strength_mg > 0),
+        batch TEXT,
+        expiry TEXT,
+        received_wall INTEGER NOT NULL,
+        received_by TEXT NOT NULL,
+        witness TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('in-stock', 'issued', 'wasted', 'lost')),
+        state_wall INTEGER NOT NULL,
+        audit_seq INTEGER NOT NULL
+    );
+    -- Units loaded before v2 have no batch or expiry: an unknown batch, never released.
+    INSERT INTO stock_unit_v2 (serial, drug, route, strength_mg, received_wall, received_by, witness, state, state_wall, audit_seq)
+        SELECT serial, drug, route, strength_mg, received_wall, received_by, witness, state, state_wall, audit_seq FROM stock_unit;
+    DROP TABLE stock_unit;
+    ALTER TABLE stock_unit_v2 RENAME TO stock_unit;
+    CREATE INDEX stock_unit_level ON stock_unit(state, drug, route, strength_mg);
+    CREATE INDEX stock_unit_by_received ON stock_unit(received_wall);
+
+    ALTER TABLE dose_release ADD COLUMN override_id TEXT;
+
+    CREATE TABLE stock_count (
+        id TEXT PRIMARY KEY NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('open', 'entered')),
+        kinds TEXT NOT NULL,
+        started_by TEXT NOT NULL,
+        witness TEXT NOT NULL,
+        started_wall INTEGER NOT NULL,
+        started_boot INTEGER NOT NULL,
+        started_boot_id TEXT NOT NULL,
+        start_seq INTEGER NOT NULL,
+        entered_wall INTEGER,
+        entered_day INTEGER,
+        matched INTEGER,
+        lines TEXT,
+        enter_seq INTEGER
+    );
+    CREATE INDEX stock_count_open ON stock_count(state) WHERE state = 'open';
+    CREATE INDEX stock_count_by_entered ON stock_count(entered_wall);
+    CREATE INDEX stock_count_by_day ON stock_count(entered_day);
+
+    CREATE TABLE discrepancy (
+        id TEXT PRIMARY KEY NOT NULL,
+        count_id TEXT NOT NULL REFERENCES stock_count(id),
+        drug TEXT NOT NULL,
+        route TEXT NOT NULL,
+        strength_mg INTEGER NOT NULL,
+        expected INTEGER NOT NULL,
+        counted INTEGER NOT NULL,
+        opened_wall INTEGER NOT NULL,
+        opened_boot INTEGER NOT NULL,
+        opened_boot_id TEXT NOT NULL,
+        day INTEGER NOT NULL,
+        escalate_wall INTEGER NOT NULL,
+        escalated_wall INTEGER,
+        escalated_day INTEGER,
+        state TEXT NOT NULL CHECK (state IN ('open', 'resolved')),
+        resolution TEXT,
+        note TEXT,
+        resolved_by TEXT,
+        resolved_witness TEXT,
+        resolved_wall INTEGER,
+        resolved_day INTEGER,
+        open_seq INTEGER NOT NULL,
+        escalate_seq INTEGER,
+        resolve_seq INTEGER
+    );
+    CREATE INDEX discrepancy_open ON discrepancy(state) WHERE state = 'open';
+    CREATE INDEX discrepancy_by_day ON discrepancy(day);
+    CREATE INDEX discrepancy_by_resolved_day ON discrepancy(resolved_day);
+    CREATE INDEX discrepancy_by_escalated_day ON discrepancy(escalated_day);
+
+    -- Units written off by a discrepancy resolved as a loss or suspected theft.
+    CREATE TABLE stock_loss (
+        serial TEXT PRIMARY KEY NOT NULL REFERENCES stock_unit(serial),
+        discrepancy_id TEXT NOT NULL REFERENCES discrepancy(id),
+        resolution TEXT NOT NULL,
+        wall INTEGER NOT NULL,
+        day INTEGER NOT NULL,
+        audit_seq INTEGER NOT NULL
+    );
+
+    CREATE TABLE override (
+        id TEXT PRIMARY KEY NOT NULL,
+        patient TEXT NOT NULL,
+        drug TEXT NOT NULL,
+        route TEXT NOT NULL,
+        dose_mg INTEGER NOT NULL,
+        reason TEXT NOT NULL,
+        opened_by TEXT NOT NULL,
+        second_by TEXT NOT NULL,
+        opened_wall INTEGER NOT NULL,
+        opened_boot INTEGER NOT NULL,
+        opened_boot_id TEXT NOT NULL,
+        day INTEGER NOT NULL,
+        expires_wall INTEGER NOT NULL,
+        expires_boot INTEGER NOT NULL,
+        expires_boot_id TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('open', 'closed', 'expired')),
+        used_release TEXT,
+        closed_wall INTEGER,
+        closed_day INTEGER,
+        closed_by TEXT,
+        close_reason TEXT,
+        reviewed_by TEXT,
+        reviewed_wall INTEGER,
+        reviewed_day INTEGER,
+        review_note TEXT,
+        open_seq INTEGER NOT NULL,
+        close_seq INTEGER,
+        review_seq INTEGER
+    );
+    CREATE INDEX override_open ON override(state) WHERE state = 'open';
+    CREATE INDEX override_unreviewed ON override(reviewed_wall) WHERE reviewed_wall IS NULL;
+    CREATE INDEX override_by_patient ON override(patient, state);
+    CREATE INDEX override_by_day ON override(day);
+    CREATE INDEX override_by_closed_day ON override(closed_day);
+    CREATE INDEX override_by_reviewed_day ON override(reviewed_day);
+
+    -- One warning per scheduled count that was not done.
+    CREATE TABLE count_overdue (
+        due_wall INTEGER PRIMARY KEY NOT NULL,
+        wall INTEGER NOT NULL,
+        day INTEGER NOT NULL,
+        audit_seq INTEGER NOT NULL
+    );
+    CREATE INDEX count_overdue_by_day ON count_overdue(day);
+    """
 
     static let v1 = """
     CREATE TABLE prescriber_key (

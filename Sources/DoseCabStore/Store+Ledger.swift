@@ -45,11 +45,14 @@ public struct HoldRecord: Hashable, Sendable, Codable {
 extension Store {
     // MARK: Stock
 
-    /// Units in stock by kind (drug, route, strength), for the dispense policy.
-    public func stockLevels() throws(StoreError) -> [StockLevel] {
-        try read { db in
+    /// Units in stock by kind (drug, route, strength). With `releasableOn` (a clinic day), only
+    /// the units that may leave that day: a recorded batch and an expiry not before it (the
+    /// dispense policy's view; an expired unit is still in the cabinet, but never released).
+    public func stockLevels(releasableOn day: Int64? = nil) throws(StoreError) -> [StockLevel] {
+        let releasable = day.map { " AND batch IS NOT NULL AND batch <> '' AND expiry >= '\(calendar.dateString(day: $0))'" } ?? ""
+        return try read { db in
             try Row.fetchAll(db, sql: """
-                SELECT drug, route, strength_mg, count(*) AS n FROM stock_unit WHERE state = 'in-stock'
+                SELECT drug, route, strength_mg, count(*) AS n FROM stock_unit WHERE state = 'in-stock'\(releasable)
                 GROUP BY drug, route, strength_mg ORDER BY drug, route, strength_mg
                 """).map { row in
                 StockLevel(drug: try row.decode("drug", as: Drug.self), route: try row.decode("route", as: Route.self),
@@ -78,7 +81,8 @@ extension Store {
 
     static func stockRecord(_ row: Row) throws -> StockRecord {
         StockRecord(unit: StockUnit(serial: UnitSerial(row["serial"]), drug: try row.decode("drug", as: Drug.self),
-                                    route: try row.decode("route", as: Route.self), strengthMg: row["strength_mg"]),
+                                    route: try row.decode("route", as: Route.self), strengthMg: row["strength_mg"],
+                                    batch: row["batch"], expiry: row["expiry"]),
                     state: try row.decode("state", as: StockState.self), receivedAt: row["received_wall"],
                     receivedBy: StaffID(row["received_by"]), witness: StaffID(row["witness"]))
     }

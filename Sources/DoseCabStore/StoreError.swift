@@ -22,6 +22,8 @@ public enum StoreError: Error, Hashable, Sendable, CustomStringConvertible {
     case invalidInput(String)
     /// A stored row cannot be read back as what it should be.
     case corrupt(String)
+    /// A stock action broke one or more of the core's rules (issue #11); every one is listed.
+    case stockRefused(StockRefused)
 
     public var description: String {
         switch self {
@@ -35,6 +37,7 @@ public enum StoreError: Error, Hashable, Sendable, CustomStringConvertible {
             "store: prescription bundle rejected, nothing imported: \(problems.joined(separator: " | "))"
         case .invalidInput(let detail): "store: invalid input: \(detail)"
         case .corrupt(let detail): "store: corrupt record: \(detail)"
+        case .stockRefused(let refused): "refused: \(refused)"
         }
     }
 

@@ -74,6 +74,18 @@ struct Transaction {
             if plan.unitCount < 1 || plan.unitStrengthMg < 1 || plan.doseMg < 1 {
                 throw .invalidInput("release \(id): dose, unit strength and unit count must be positive")
             }
+            if let o = plan.overrideID {
+                guard let r = try row("SELECT * FROM override WHERE id = ?", [o]) else { throw .conflict("release \(id): unknown override \(o)") }
+                let state: String = r["state"], used: String? = r["used_release"]
+                if state != OverrideState.open.rawValue || used != nil {
+                    throw .conflict("release \(id): override \(o) is \(used.map { "used by \($0)" } ?? state)")
+                }
+                if (r["patient"] as String) != plan.patient.rawValue || (r["drug"] as String) != plan.drug.rawValue
+                    || (r["route"] as String) != plan.route.rawValue || (r["dose_mg"] as Int) != plan.doseMg {
+                    throw .conflict("release \(id) is not what override \(o) names")
+                }
+                if plan.at.wallMillis >= (r["expires_wall"] as Int64) { throw .conflict("release \(id): override \(o) has expired") }
+            }
         case .releaseCompleted(let id, let patient, _, _, _, _), .releaseInterrupted(let id, let patient, _, _):
             let release = try releaseRow(id)
             if release.patient != patient {
@@ -118,6 +130,8 @@ struct Transaction {
         case .stockReceived(let units, _, _, _):
             if units.isEmpty { throw .invalidInput("stock receipt without units") }
             var seen = Set<UnitSerial>()
+            let problems = StockRules.receipt(units, today: day(write.at)).filter { $0.reason != .badUnit }
+            if !problems.isEmpty { throw .invalidInput(problems.map(\.description).joined(separator: "; ")) }
             for unit in units {
                 if unit.serial.rawValue.isEmpty { throw .invalidInput("a unit without a serial") }
                 if unit.strengthMg <= 0 { throw .invalidInput("unit \(unit.serial): strength must be positive") }
@@ -130,9 +144,65 @@ struct Transaction {
             if try row("SELECT 1 FROM hold WHERE patient = ? AND cleared_wall IS NULL", [patient.rawValue]) == nil {
                 throw .conflict("\(patient) has no open hold")
             }
+        case .countStarted(let sheet):
+            if try row("SELECT id FROM stock_count WHERE state = 'open'") != nil { throw .conflict("a blind count is already open") }
+            if try row("SELECT 1 FROM stock_count WHERE id = ?", [sheet.id]) != nil { throw .conflict("count \(sheet.id) exists") }
+            if sheet.by == sheet.witness { throw .invalidInput("a blind count needs two different staff members") }
+        case .countEntered(let id, _, _, _, _):
+            guard let r = try row("SELECT state FROM stock_count WHERE id = ?", [id]) else { throw .conflict("unknown count \(id)") }
+            if (r["state"] as String) != "open" { throw .conflict("count \(id) was entered already") }
+        case .countOverdue(let due, _):
+            if try row("SELECT 1 FROM count_overdue WHERE due_wall = ?", [due]) != nil {
+                throw .conflict("the count due at \(due) was already reported overdue")
+            }
+        case .discrepancyOpened(let d):
+            if try row("SELECT 1 FROM discrepancy WHERE id = ?", [d.id]) != nil { throw .conflict("discrepancy \(d.id) exists") }
+            if try row("SELECT 1 FROM stock_count WHERE id = ?", [d.countID]) == nil { throw .conflict("unknown count \(d.countID)") }
+        case .discrepancyResolved(let id, let resolution, _, let by, let witness, let off, _):
+            let d = try discrepancyRow(id)
+            if d.state != .open { throw .conflict("discrepancy \(id) is already resolved") }
+            if by == witness { throw .invalidInput("resolving a discrepancy needs two different staff members") }
+            if resolution.writesOff {
+                if off.count != d.shortfall || Set(off).count != off.count {
+                    throw .conflict("discrepancy \(id) is \(d.shortfall) unit(s) short; \(off.count) named")
+                }
+                for serial in off {
+                    guard let u = try row("SELECT drug, route, strength_mg, state FROM stock_unit WHERE serial = ?", [serial.rawValue]),
+                          (u["state"] as String) == StockState.inStock.rawValue, (u["drug"] as String) == d.kind.drug.rawValue,
+                          (u["route"] as String) == d.kind.route.rawValue, (u["strength_mg"] as Int) == d.kind.strengthMg else {
+                        throw .conflict("unit \(serial) is not a \(d.kind.key) unit in stock")
+                    }
+                }
+            } else if !off.isEmpty {
+                throw .invalidInput("only a loss or suspected theft writes units off")
+            }
+        case .discrepancyEscalated(let id, _, _):
+            let d = try discrepancyRow(id)
+            if d.state != .open || d.escalatedAtWall != nil { throw .conflict("discrepancy \(id) is resolved or escalated already") }
+        case .overrideOpened(let o):
+            if try row("SELECT 1 FROM override WHERE id = ?", [o.id]) != nil { throw .conflict("override \(o.id) exists") }
+            if o.openedBy == o.secondBy { throw .invalidInput("an override needs two different staff members") }
+        case .overrideClosed(let id, _, _, _):
+            let o = try overrideRow(id)
+            if o.state != .open { throw .conflict("override \(id) is already \(o.state.rawValue)") }
+        case .overrideReviewed(let id, let by, _, _):
+            let o = try overrideRow(id)
+            if o.state == .open { throw .conflict("override \(id) is still open") }
+            if let r = o.reviewedBy { throw .conflict("override \(id) was reviewed by \(r)") }
+            if by == o.openedBy || by == o.secondBy { throw .conflict("\(by) opened override \(id); a second admin reviews it") }
         case .anomaly, .refusal, .hold, .observationCleared, .reauthorised, .lockdown, .alarm, .admin, .startup, .recovery:
             break
         }
+    }
+
+    func discrepancyRow(_ id: String) throws(StoreError) -> Discrepancy {
+        guard let r = try row("SELECT * FROM discrepancy WHERE id = ?", [id]) else { throw .conflict("unknown discrepancy \(id)") }
+        do { return try r.discrepancy() } catch { throw error as? StoreError ?? .corrupt("\(error)") }
+    }
+
+    func overrideRow(_ id: String) throws(StoreError) -> Override {
+        guard let r = try row("SELECT * FROM override WHERE id = ?", [id]) else { throw .conflict("unknown override \(id)") }
+        do { return try r.override() } catch { throw error as? StoreError ?? .corrupt("\(error)") }
     }
 
     struct ReleaseRef {
@@ -161,7 +231,7 @@ struct Transaction {
         if release.patient != unit.patient {
             throw .unitRefused(serial: serial, anomaly: nil, detail: "release \(unit.release) is for \(release.patient), not \(unit.patient)")
         }
-        guard let stock = try row("SELECT drug, route, strength_mg, state FROM stock_unit WHERE serial = ?", [serial.rawValue]) else {
+        guard let stock = try row("SELECT drug, route, strength_mg, state, batch, expiry FROM stock_unit WHERE serial = ?", [serial.rawValue]) else {
             throw .unitRefused(serial: serial, anomaly: .unknownSerial, detail: "not in the stock register")
         }
         let state: String = stock["state"]
@@ -172,6 +242,12 @@ struct Transaction {
             throw .unitRefused(serial: serial, anomaly: .alreadyClosed, detail: "not in stock (\(state))")
         }
         let drug: String = stock["drug"], route: String = stock["route"], strength: Int = stock["strength_mg"]
+        let inStock = StockUnit(serial: serial, drug: unit.drug, route: unit.route, strengthMg: strength,
+                                batch: stock["batch"], expiry: stock["expiry"])
+        if let anomaly = StockRules.releasable(inStock, today: day(unit.issuedAt)) {
+            throw .unitRefused(serial: serial, anomaly: anomaly,
+                               detail: anomaly == .expired ? "expired (\(inStock.expiry ?? "no date"))" : "its batch is not recorded")
+        }
         if drug != unit.drug.rawValue || route != unit.route.rawValue || strength != unit.strengthMg {
             throw .unitRefused(serial: serial, anomaly: .unitMismatch,
                 detail: "the unit in stock is \(strength) mg \(drug) (\(route)), the scan says \(unit.strengthMg) mg \(unit.drug.rawValue) (\(unit.route.rawValue))")
@@ -215,12 +291,15 @@ struct Transaction {
             try exec("""
                 INSERT INTO dose_release (id, patient, state, at_wall, at_boot, at_boot_id, day, identity_method,
                     prescription_id, prescription_version, prescriber, drug, route, dose_mg, unit_strength_mg, unit_count,
-                    residue_mg, staff, witness, close_out_rule, close_out_minutes, intent_seq)
-                VALUES (?, ?, 'intent', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    residue_mg, staff, witness, close_out_rule, close_out_minutes, intent_seq, override_id)
+                VALUES (?, ?, 'intent', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, [id.rawValue, p.patient.rawValue, p.at.wallMillis, p.at.bootMillis, p.at.bootID, day(p.at),
                       p.identityMethod, p.prescriptionID, p.prescriptionVersion, p.prescriber, p.drug.rawValue,
                       p.route.rawValue, p.doseMg, p.unitStrengthMg, p.unitCount, p.residueMg, p.staff.rawValue,
-                      p.witness.rawValue, p.closeOut.rule.rawValue, p.closeOut.deadlineMinutes, seq])
+                      p.witness.rawValue, p.closeOut.rule.rawValue, p.closeOut.deadlineMinutes, seq, p.overrideID])
+            if let o = p.overrideID {
+                try exec("UPDATE override SET used_release = ? WHERE id = ? AND used_release IS NULL", [id.rawValue, o])
+            }
         case .releaseCompleted(let id, _, let issued, _, let outcome, let at):
             try endRelease(id, state: "completed", unitsIssued: issued, outcome: outcome, at: at, seq: seq)
         case .releaseInterrupted(let id, _, let reason, let at):
@@ -283,10 +362,10 @@ struct Transaction {
         case .stockReceived(let units, let by, let witness, let at):
             for u in units {
                 try exec("""
-                    INSERT INTO stock_unit (serial, drug, route, strength_mg, received_wall, received_by, witness,
+                    INSERT INTO stock_unit (serial, drug, route, strength_mg, batch, expiry, received_wall, received_by, witness,
                         state, state_wall, audit_seq)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, 'in-stock', ?, ?)
-                    """, [u.serial.rawValue, u.drug.rawValue, u.route.rawValue, u.strengthMg, at.wallMillis,
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'in-stock', ?, ?)
+                    """, [u.serial.rawValue, u.drug.rawValue, u.route.rawValue, u.strengthMg, u.batch, u.expiry, at.wallMillis,
                           by.rawValue, witness.rawValue, at.wallMillis, seq])
             }
         case .admin(let action, let detail, let actor, let at):
@@ -295,6 +374,59 @@ struct Transaction {
                 """, [action, detail, actor, at.wallMillis, day(at), seq])
         case .startup, .recovery:
             break  // the audit record is the whole of it
+        case .countStarted(let c):
+            try exec("""
+                INSERT INTO stock_count (id, state, kinds, started_by, witness, started_wall, started_boot, started_boot_id, start_seq)
+                VALUES (?, 'open', ?, ?, ?, ?, ?, ?, ?)
+                """, [c.id, c.kinds.map(\.key).joined(separator: ","), c.by.rawValue, c.witness.rawValue,
+                      c.startedAt.wallMillis, c.startedAt.bootMillis, c.startedAt.bootID, seq])
+        case .countEntered(let id, let lines, _, _, let at):
+            let text = lines.map { "\($0.kind.key)=\($0.counted)/\($0.expected)" }.joined(separator: ",")
+            try exec("""
+                UPDATE stock_count SET state = 'entered', entered_wall = ?, entered_day = ?, matched = ?, lines = ?, enter_seq = ?
+                WHERE id = ? AND state = 'open'
+                """, [at.wallMillis, day(at), lines.allSatisfy(\.matches), text, seq, id])
+        case .countOverdue(let due, let at):
+            try exec("INSERT INTO count_overdue (due_wall, wall, day, audit_seq) VALUES (?, ?, ?, ?)", [due, at.wallMillis, day(at), seq])
+        case .discrepancyOpened(let d):
+            try exec("""
+                INSERT INTO discrepancy (id, count_id, drug, route, strength_mg, expected, counted, opened_wall, opened_boot,
+                    opened_boot_id, day, escalate_wall, state, open_seq)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?)
+                """, [d.id, d.countID, d.kind.drug.rawValue, d.kind.route.rawValue, d.kind.strengthMg, d.expected, d.counted,
+                      d.openedAt.wallMillis, d.openedAt.bootMillis, d.openedAt.bootID, day(d.openedAt), d.escalateAtWall, seq])
+        case .discrepancyResolved(let id, let resolution, let note, let by, let witness, let off, let at):
+            try exec("""
+                UPDATE discrepancy SET state = 'resolved', resolution = ?, note = ?, resolved_by = ?, resolved_witness = ?,
+                    resolved_wall = ?, resolved_day = ?, resolve_seq = ?
+                WHERE id = ? AND state = 'open'
+                """, [resolution.rawValue, note, by.rawValue, witness.rawValue, at.wallMillis, day(at), seq, id])
+            for serial in off {
+                try exec("UPDATE stock_unit SET state = 'lost', state_wall = ? WHERE serial = ? AND state = 'in-stock'",
+                         [at.wallMillis, serial.rawValue])
+                try exec("""
+                    INSERT INTO stock_loss (serial, discrepancy_id, resolution, wall, day, audit_seq) VALUES (?, ?, ?, ?, ?, ?)
+                    """, [serial.rawValue, id, resolution.rawValue, at.wallMillis, day(at), seq])
+            }
+        case .discrepancyEscalated(let id, _, let at):
+            try exec("UPDATE discrepancy SET escalated_wall = ?, escalated_day = ?, escalate_seq = ? WHERE id = ?",
+                     [at.wallMillis, day(at), seq, id])
+        case .overrideOpened(let o):
+            try exec("""
+                INSERT INTO override (id, patient, drug, route, dose_mg, reason, opened_by, second_by, opened_wall, opened_boot,
+                    opened_boot_id, day, expires_wall, expires_boot, expires_boot_id, state, open_seq)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?)
+                """, [o.id, o.patient.rawValue, o.drug.rawValue, o.route.rawValue, o.doseMg, o.reason, o.openedBy.rawValue,
+                      o.secondBy.rawValue, o.openedAt.wallMillis, o.openedAt.bootMillis, o.openedAt.bootID, day(o.openedAt),
+                      o.expiresAt.wallMillis, o.expiresAt.bootMillis, o.expiresAt.bootID, seq])
+        case .overrideClosed(let id, let reason, let by, let at):
+            try exec("""
+                UPDATE override SET state = ?, closed_wall = ?, closed_day = ?, closed_by = ?, close_reason = ?, close_seq = ?
+                WHERE id = ? AND state = 'open'
+                """, [by == nil ? "expired" : "closed", at.wallMillis, day(at), by?.rawValue, reason, seq, id])
+        case .overrideReviewed(let id, let by, let note, let at):
+            try exec("UPDATE override SET reviewed_by = ?, reviewed_wall = ?, reviewed_day = ?, review_note = ?, review_seq = ? WHERE id = ?",
+                     [by.rawValue, at.wallMillis, day(at), note, seq, id])
         }
     }
 
@@ -334,6 +466,8 @@ public enum StockState: String, Hashable, Sendable, Codable {
     case issued
     /// Destroyed from stock, witnessed.
     case wasted
+    /// Written off by a discrepancy resolved as a loss or suspected theft.
+    case lost
 }
 
 /// Stored form of an audit record's fields: JSON with sorted keys (the hash is over the

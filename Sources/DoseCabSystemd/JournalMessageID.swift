@@ -22,6 +22,15 @@ public enum JournalMessageID {
         case .waste: "945307fadb3a452dad12a2b1a1cbe8f5"
         case .startup: "5527b09df02747d3b7defb0e0ec658f2"
         case .recovery: "6251d2c8ab5641eb9a76e7611d8627c4"
+        case .receipt: "1fcff7f8bb13430caadad2abbbd30c5b"
+        case .count: "a4bc241b346e4e50ad36a5bf500fe691"
+        case .countOverdue: "72c7f80ec6a94061a162b0329eaab199"
+        case .discrepancy: "d3519d1c4edf41e3b04baa488388ac69"
+        case .discrepancyResolved: "59ae1cecaa9742a1b1aeacac59ccccda"
+        case .escalation: "d63a64f87fd447cdb9b337589fad5086"
+        case .override: "034ac2b66a6c4006a1e0715b0ff67607"
+        case .overrideClosed: "4d7e9ebd17c14ec08d546eab092f462a"
+        case .overrideReviewed: "24e1331c71e14def8826c46134727d18"
         }
     }
 
@@ -46,7 +55,12 @@ extension AuditEventKind {
         case .refusal, .holdCleared, .admin, .waste, .startup: .notice
         case .hold, .incident: .error
         case .alarm: .alert
-        case .lockdown, .recovery: .warning
+        case .lockdown, .recovery, .countOverdue: .warning
+        // Stock control (issue #11): a discrepancy is err like an incident; an escalation (a
+        // possible theft to report within one business day) and a break-glass override are alert.
+        case .receipt, .count, .discrepancyResolved, .overrideClosed, .overrideReviewed: .notice
+        case .discrepancy: .error
+        case .escalation, .override: .alert
         }
     }
 }

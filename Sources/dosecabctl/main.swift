@@ -13,6 +13,7 @@ struct DoseCabCtl: ParsableCommand {
         abstract: "Talk to dosecabd, the dose cabinet daemon.",
         version: "0.1.0",
         subcommands: [Status.self, Outstanding.self, Releases.self, Holds.self, Hold.self, Confirm.self, Rx.self, Stock.self,
+                      Count.self, Discrepancy.self, Override.self,
                       Enroll.self, Lockdown.self, Audit.self, Report.self, Log.self, People.self, Sim.self])
 
     static func main() {
@@ -206,28 +207,181 @@ struct Rx: ParsableCommand {
     }
 }
 
+struct WitnessAuth: ParsableArguments {
+    @Option(name: .customLong("witness"), help: "The second staff member's number.") var witness: String
+    @Option(name: .customLong("witness-pin"), help: "The second staff member's PIN.") var witnessPin: String
+}
+
+extension StaffAuth {
+    /// Both people's credentials as the control protocol names them.
+    func parameters(_ second: WitnessAuth? = nil) -> [String: JSONValue] {
+        var p: [String: JSONValue] = ["staff": .string(staff), "pin": .string(pin)]
+        if let second { p["witness_staff"] = .string(second.witness); p["witness_pin"] = .string(second.witnessPin) }
+        return p
+    }
+}
+
 struct Stock: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Stock.", subcommands: [Add.self, List.self])
-    struct Add: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Two-person receipt of units into the cabinet.")
+    static let configuration = CommandConfiguration(abstract: "Stock: witnessed receipt and waste, levels and units.",
+                                                    subcommands: [Receive.self, Waste.self, List.self])
+    struct Receive: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Two-person receipt of units (serial, drug, strength, batch, expiry) into the cabinet.", aliases: ["add"])
         @OptionGroup var common: Common
         @Option(help: "diacetylmorphine or methadone.") var drug: String
         @Option(help: "injectable, inhalable or oral.") var route: String
-        @Option(name: .customLong("strength-mg")) var strengthMg: Int
+        @Option(name: .customLong("strength-mg"), help: "Strength of each unit in mg.") var strengthMg: Int
+        @Option(help: "The manufacturer's batch (lot) number.") var batch: String
+        @Option(help: "Expiry date, YYYY-MM-DD (an expired unit is refused).") var expiry: String
         @Option(parsing: .upToNextOption, help: "Unit serials.") var serials: [String]
         @OptionGroup var auth: StaffAuth
-        @Option(name: .customLong("witness"), help: "Witness staff number.") var witness: String
-        @Option(name: .customLong("witness-pin")) var witnessPin: String
+        @OptionGroup var second: WitnessAuth
         func run() throws {
-            try common.show("stock.add", ["drug": .string(drug), "route": .string(route), "strength_mg": .number(Double(strengthMg)),
-                                          "serials": .array(serials.map { .string($0) }), "staff": .string(auth.staff), "pin": .string(auth.pin),
-                                          "witness_staff": .string(witness), "witness_pin": .string(witnessPin)])
+            try common.show("stock.receive", auth.parameters(second).merging([
+                "drug": .string(drug), "route": .string(route), "strength_mg": .number(Double(strengthMg)),
+                "batch": .string(batch), "expiry": .string(expiry), "serials": .array(serials.map { .string($0) })]) { a, _ in a })
+        }
+    }
+    struct Waste: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Witnessed waste: a unit from stock (broken, expired, other) or a dose of a release (not-given, residue).")
+        @OptionGroup var common: Common
+        @Argument(help: "Serial of the unit destroyed (a unit from stock; optional for a release's waste).") var serial: String?
+        @Option(help: "broken, expired, not-given, residue or other.") var reason: String
+        @Option(help: "The release the dose was drawn for (not-given, residue).") var release: String?
+        @Option(help: "Milligrams destroyed (a unit from stock: its strength).") var mg: Int?
+        @Option(help: "What happened.") var note: String?
+        @OptionGroup var auth: StaffAuth
+        @OptionGroup var second: WitnessAuth
+        func run() throws {
+            var p = auth.parameters(second)
+            p["reason"] = .string(reason)
+            if let serial { p["serial"] = .string(serial) }
+            if let release { p["release"] = .string(release) }
+            if let mg { p["mg"] = .number(Double(mg)) }
+            if let note { p["note"] = .string(note) }
+            try common.show("stock.waste", p)
         }
     }
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Units in stock by drug, route and strength.")
+        static let configuration = CommandConfiguration(abstract: "Units in stock by drug, route and strength (and releasable: batch known, not expired).")
         @OptionGroup var common: Common
-        func run() throws { try common.show("stock.list", table: "levels") }
+        @Flag(help: "Also list each unit with its batch and expiry.") var units = false
+        func run() throws {
+            let reply = try common.call("stock.list", ["units": .bool(units)])
+            if common.json { print(Render.json(.object(reply))); return }
+            print(Render.table(reply["levels"]?.arrayValue ?? []))
+            if units { print("\n" + Render.table(reply["units"]?.arrayValue ?? [])) }
+        }
+    }
+}
+
+struct Count: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Blind counts by two staff members.",
+                                                    subcommands: [Start.self, Enter.self, Status.self])
+    struct Start: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Start a blind count: lists what to count, never the expected figures.")
+        @OptionGroup var common: Common
+        @OptionGroup var auth: StaffAuth
+        @OptionGroup var second: WitnessAuth
+        func run() throws { try common.show("count.start", auth.parameters(second)) }
+    }
+    struct Enter: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Enter the counted figures (the two who started the count); a mismatch opens a discrepancy.")
+        @OptionGroup var common: Common
+        @Argument(help: "The count id from count start.") var count: String
+        @Option(name: .customLong("count"), help: "drug/route/strength=N, once per kind on the sheet (e.g. diacetylmorphine/injectable/200=40).")
+        var figures: [String]
+        @OptionGroup var auth: StaffAuth
+        @OptionGroup var second: WitnessAuth
+        func run() throws {
+            var counts: [String: JSONValue] = [:]
+            for f in figures {
+                let parts = f.split(separator: "=")
+                guard parts.count == 2, let n = Int(parts[1]) else { throw ValidationError("--count must be drug/route/strength=N") }
+                counts[String(parts[0])] = .number(Double(n))
+            }
+            try common.show("count.enter", auth.parameters(second).merging(["count": .string(count), "counts": .object(counts)]) { a, _ in a })
+        }
+    }
+    struct Status: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "The count in progress (kinds only), the last count, and whether one is due.")
+        @OptionGroup var common: Common
+        func run() throws { try common.show("count.status") }
+    }
+}
+
+struct Discrepancy: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Discrepancies between a blind count and the ledger.",
+                                                    subcommands: [List.self, Resolve.self])
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Open discrepancies (all with --all), with their escalation time.")
+        @OptionGroup var common: Common
+        @Flag(help: "Also resolved ones.") var all = false
+        func run() throws { try common.show("discrepancy.list", ["all": .bool(all)], table: "discrepancies") }
+    }
+    struct Resolve: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Two staff members resolve a discrepancy: miscount, documented-waste, found, loss or suspected-theft.")
+        @OptionGroup var common: Common
+        @Argument(help: "The discrepancy id.") var id: String
+        @Option(help: "miscount, documented-waste, found, loss or suspected-theft.") var resolution: String
+        @Option(help: "What was found and done.") var note: String
+        @Option(parsing: .upToNextOption, help: "For a loss or suspected theft: the serials of exactly the missing units.")
+        var serials: [String] = []
+        @OptionGroup var auth: StaffAuth
+        @OptionGroup var second: WitnessAuth
+        func run() throws {
+            try common.show("discrepancy.resolve", auth.parameters(second).merging([
+                "id": .string(id), "resolution": .string(resolution), "note": .string(note),
+                "serials": .array(serials.map { .string($0) })]) { a, _ in a })
+        }
+    }
+}
+
+struct Override: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Break-glass override: two staff, one an admin; reviewed by a second admin.",
+                                                    subcommands: [Open.self, Close.self, Review.self, List.self])
+    struct Open: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Open an override for one named dose, for a bounded window (replaces the prescription check only).")
+        @OptionGroup var common: Common
+        @Option(help: "Patient number.") var patient: String
+        @Option(help: "diacetylmorphine or methadone.") var drug: String
+        @Option(help: "injectable, inhalable or oral.") var route: String
+        @Option(name: .customLong("dose-mg"), help: "The dose ordered, mg.") var doseMg: Int
+        @Option(help: "Window in minutes (at most the configured override-max-minutes).") var minutes: Int
+        @Option(help: "Why the normal path cannot be used, and who ordered the dose.") var reason: String
+        @OptionGroup var auth: StaffAuth
+        @OptionGroup var second: WitnessAuth
+        func run() throws {
+            try common.show("override.open", auth.parameters(second).merging([
+                "patient": .string(patient), "drug": .string(drug), "route": .string(route), "dose_mg": .number(Double(doseMg)),
+                "minutes": .number(Double(minutes)), "reason": .string(reason)]) { a, _ in a })
+        }
+    }
+    struct Close: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Close an override before its window ends.")
+        @OptionGroup var common: Common
+        @Argument(help: "The override id.") var id: String
+        @Option(help: "Why.") var reason: String
+        @OptionGroup var auth: StaffAuth
+        func run() throws { try common.show("override.close", auth.parameters().merging(["id": .string(id), "reason": .string(reason)]) { a, _ in a }) }
+    }
+    struct Review: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Sign off a closed or expired override (an admin who did not open it).")
+        @OptionGroup var common: Common
+        @Argument(help: "The override id.") var id: String
+        @Option(help: "What the review found.") var note: String
+        @OptionGroup var auth: StaffAuth
+        func run() throws { try common.show("override.review", auth.parameters().merging(["id": .string(id), "note": .string(note)]) { a, _ in a }) }
+    }
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Overrides open or awaiting review (all with --all).")
+        @OptionGroup var common: Common
+        @Flag(help: "Also reviewed ones.") var all = false
+        func run() throws { try common.show("override.list", ["all": .bool(all)], table: "overrides") }
     }
 }
 

@@ -62,7 +62,7 @@ import Testing
         var fx = send(.door(open: true, at: tick()))
         #expect(fx.first == .deEnergiseLock)
         #expect(!cab.lockEnergised)
-        let stock = StockUnit(serial: UnitSerial("700001"), drug: .diacetylmorphine, route: .injectable, strengthMg: 200)
+        let stock = StockUnit(serial: UnitSerial("700001"), drug: .diacetylmorphine, route: .injectable, strengthMg: 200, batch: "B-1", expiry: "2027-12-31")
         fx = send(.issueScan(stock.serial, stock: stock, at: tick()))
         let issued = Self.commits(fx)
         guard case .issue(let unit) = issued.first else { Issue.record("no issue commit: \(fx)"); return }
@@ -231,7 +231,7 @@ import Testing
     @Test mutating func unreturnedUnitBecomesIncidentAndHold() throws {
         _ = try #require(unlock())
         _ = send(.door(open: true, at: tick()))
-        let stock = StockUnit(serial: UnitSerial("700002"), drug: .diacetylmorphine, route: .injectable, strengthMg: 200)
+        let stock = StockUnit(serial: UnitSerial("700002"), drug: .diacetylmorphine, route: .injectable, strengthMg: 200, batch: "B-1", expiry: "2027-12-31")
         _ = send(.issueScan(stock.serial, stock: stock, at: tick()))
         _ = send(.door(open: false, at: tick()))
         // Before the deadline nothing happens.
@@ -254,17 +254,17 @@ import Testing
     @Test mutating func issueScanMustMatchTheRelease() throws {
         _ = try #require(unlock())
         _ = send(.door(open: true, at: tick()))
-        let methadone = StockUnit(serial: UnitSerial("800001"), drug: .methadone, route: .oral, strengthMg: 50)
+        let methadone = StockUnit(serial: UnitSerial("800001"), drug: .methadone, route: .oral, strengthMg: 50, batch: "B-1", expiry: "2027-12-31")
         var fx = send(.issueScan(methadone.serial, stock: methadone, at: tick()))
         #expect(Self.commits(fx).contains { if case .anomaly = $0 { true } else { false } })
         #expect(!Self.commits(fx).contains { if case .issue = $0 { true } else { false } })
         fx = send(.issueScan(UnitSerial("999"), stock: nil, at: tick()))
         #expect(Self.commits(fx).contains { if case .anomaly(.unknownSerial, _, _, _, _) = $0 { true } else { false } })
-        let good = StockUnit(serial: UnitSerial("700003"), drug: .diacetylmorphine, route: .injectable, strengthMg: 200)
+        let good = StockUnit(serial: UnitSerial("700003"), drug: .diacetylmorphine, route: .injectable, strengthMg: 200, batch: "B-1", expiry: "2027-12-31")
         fx = send(.issueScan(good.serial, stock: good, at: tick()))
         #expect(Self.commits(fx).contains { if case .issue = $0 { true } else { false } })
         // A second unit exceeds the release's count.
-        let extra = StockUnit(serial: UnitSerial("700004"), drug: .diacetylmorphine, route: .injectable, strengthMg: 200)
+        let extra = StockUnit(serial: UnitSerial("700004"), drug: .diacetylmorphine, route: .injectable, strengthMg: 200, batch: "B-1", expiry: "2027-12-31")
         fx = send(.issueScan(extra.serial, stock: extra, at: tick()))
         #expect(!Self.commits(fx).contains { if case .issue = $0 { true } else { false } })
     }
@@ -288,7 +288,7 @@ import Testing
         _ = send(.decided(decision, releaseID: ReleaseID("R-M"), at: tick()))
         _ = send(.releaseCommitted(ReleaseID("R-M"), at: tick()))
         _ = send(.door(open: true, at: tick()))
-        let cup = StockUnit(serial: UnitSerial("800002"), drug: .methadone, route: .oral, strengthMg: plan.unitStrengthMg)
+        let cup = StockUnit(serial: UnitSerial("800002"), drug: .methadone, route: .oral, strengthMg: plan.unitStrengthMg, batch: "B-1", expiry: "2027-12-31")
         _ = send(.issueScan(cup.serial, stock: cup, at: tick()))
         _ = send(.door(open: false, at: tick()))
         _ = send(.bolt(engaged: true, at: tick()))

@@ -64,8 +64,8 @@ final class Fixture: @unchecked Sendable {
                                pin: Fixture.pins.hash(pin: "1357")), by: "admin", at: Fixture.t0)
         try store.installPrescriberKey(PrescriberKey(keyID: "dr-a", publicKey: Array(Fixture.prescriberKey.publicKey.rawRepresentation)),
                                        by: "admin", at: Fixture.t0)
-        try store.commit(.stockReceived((1...10).map { StockUnit(serial: ampoule($0), drug: .diacetylmorphine, route: .injectable, strengthMg: 100) }
-                                        + (1...5).map { StockUnit(serial: cup($0), drug: .methadone, route: .oral, strengthMg: 50) },
+        try store.commit(.stockReceived((1...10).map { StockUnit(serial: ampoule($0), drug: .diacetylmorphine, route: .injectable, strengthMg: 100, batch: "B-1", expiry: "2099-12-31") }
+                                        + (1...5).map { StockUnit(serial: cup($0), drug: .methadone, route: .oral, strengthMg: 50, batch: "B-1", expiry: "2099-12-31") },
                                         by: nurse, witness: clinician, at: Fixture.t0))
     }
 

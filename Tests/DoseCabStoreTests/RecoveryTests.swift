@@ -67,7 +67,7 @@ import Testing
         let f = try Fixture()
         try f.seed()
         // A lot of closed history, then one release in flight.
-        try f.store.commit(.stockReceived((1...200).map { StockUnit(serial: UnitSerial("H-\($0)"), drug: .diacetylmorphine, route: .injectable, strengthMg: 50) },
+        try f.store.commit(.stockReceived((1...200).map { StockUnit(serial: UnitSerial("H-\($0)"), drug: .diacetylmorphine, route: .injectable, strengthMg: 50, batch: "B-1", expiry: "2099-12-31") },
                                           by: f.nurse, witness: f.clinician, at: Fixture.t0))
         for i in 0..<100 {
             let r = ReleaseID("H-R-\(i)")

@@ -30,14 +30,19 @@ import Testing
         let register = try f.store.dailyRegister(day: f.day)
         #expect(register.date == "2026-03-02")
         #expect(register.entries.map(\.event) == [
+            "receipt", "receipt",
             "release", "issue", "issue", "waste", "release-completed", "returned", "anomaly", "incident",
             "release", "issue", "release-completed", "consumed",
         ])
-        let release = register.entries[0]
+        // The seed's receipt: one per kind, with batch and expiry, staff and witness.
+        #expect(register.entries[0].drug == "diacetylmorphine" && register.entries[0].unitStrengthMg == 100
+                && register.entries[0].detail == "10 unit(s), batch B-1, expiry 2099-12-31"
+                && register.entries[0].staff == "S-01" && register.entries[0].witness == "S-02")
+        let release = register.entries[2]
         #expect(release.patient == "P-0001" && release.drug == "diacetylmorphine" && release.route == "injectable"
                 && release.doseMg == 150 && release.staff == "S-01" && release.witness == "S-01")
-        #expect(register.entries[1].unit == "A-101" && register.entries[1].time == "08:11:00")
-        #expect(register.entries[11].witness == "S-02")
+        #expect(register.entries[3].unit == "A-101" && register.entries[3].time == "08:11:00")
+        #expect(register.entries[13].witness == "S-02")
         #expect(register.entries.map(\.auditSeq) == register.entries.map(\.auditSeq).sorted())
         #expect(register.chainHead == (try f.store.chainHead()))
         #expect(register.chainHeadAtEndOfDay == (try f.store.chainHead()))
@@ -51,7 +56,10 @@ import Testing
         let csv = register.render(format: .csv)
         let rows = csv.split(separator: "\r\n")
         #expect(rows.first == "date,time,event,release,patient,drug,route,dose_mg,unit,unit_strength_mg,staff,witness,detail,audit_seq")
-        #expect(rows.count == 1 + 12 + 2)
+        // Entries, the two chain heads, and one stock-balance row per kind.
+        #expect(rows.count == 1 + 14 + 2 + 2)
+        #expect(text.contains("diacetylmorphine/injectable/100: 10 = 8 + 2 - 0 + 0 + 0  ok"))
+        #expect(register.stockBalances)
         #expect(csv.contains("\"unknown-serial: scanned at the return chute\"") == false)  // no comma: not quoted
         let json = register.render(format: .json)
         let decoded = try JSONDecoder().decode(DailyRegister.self, from: Data(json.utf8))

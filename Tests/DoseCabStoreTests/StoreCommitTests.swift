@@ -156,7 +156,7 @@ import Testing
         let f = try Fixture()
         try f.seed()
         let dup = storeError {
-            try f.store.commit(.stockReceived([StockUnit(serial: f.ampoule(1), drug: .diacetylmorphine, route: .injectable, strengthMg: 100)],
+            try f.store.commit(.stockReceived([StockUnit(serial: f.ampoule(1), drug: .diacetylmorphine, route: .injectable, strengthMg: 100, batch: "B-1", expiry: "2099-12-31")],
                                               by: f.nurse, witness: f.clinician, at: f.at(minutes: 1)))
         }
         guard case .conflict = dup else { Issue.record("got \(String(describing: dup))"); return }

@@ -21,6 +21,15 @@ import Testing
         .waste: "945307fadb3a452dad12a2b1a1cbe8f5",
         .startup: "5527b09df02747d3b7defb0e0ec658f2",
         .recovery: "6251d2c8ab5641eb9a76e7611d8627c4",
+        .receipt: "1fcff7f8bb13430caadad2abbbd30c5b",
+        .count: "a4bc241b346e4e50ad36a5bf500fe691",
+        .countOverdue: "72c7f80ec6a94061a162b0329eaab199",
+        .discrepancy: "d3519d1c4edf41e3b04baa488388ac69",
+        .discrepancyResolved: "59ae1cecaa9742a1b1aeacac59ccccda",
+        .escalation: "d63a64f87fd447cdb9b337589fad5086",
+        .override: "034ac2b66a6c4006a1e0715b0ff67607",
+        .overrideClosed: "4d7e9ebd17c14ec08d546eab092f462a",
+        .overrideReviewed: "24e1331c71e14def8826c46134727d18",
     ]
 
     @Test func messageIDsAreFixedUniqueAndWellFormed() {
@@ -48,6 +57,8 @@ import Testing
             .release: .notice, .issue: .info, .return: .info, .consumed: .info, .releaseCompleted: .info,
             .refusal: .notice, .hold: .error, .holdCleared: .notice, .incident: .error, .alarm: .alert,
             .lockdown: .warning, .admin: .notice, .waste: .notice, .startup: .notice, .recovery: .warning,
+            .receipt: .notice, .count: .notice, .countOverdue: .warning, .discrepancy: .error, .discrepancyResolved: .notice,
+            .escalation: .alert, .override: .alert, .overrideClosed: .notice, .overrideReviewed: .notice,
         ]
         for kind in AuditEventKind.allCases {
             #expect(kind.journalPriority == expected[kind], "\(kind)")

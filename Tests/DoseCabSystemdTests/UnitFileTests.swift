@@ -69,7 +69,7 @@ import Testing
             "SupplementaryGroups=dosecab-gpio systemd-journal", "StateDirectory=dosecab", "RuntimeDirectory=dosecab",
             "ConfigurationDirectory=dosecab", "DevicePolicy=closed", "DeviceAllow=char-gpiochip rw",
             "LogRateLimitIntervalSec=0", "LogRateLimitBurst=0", "Requires=dosecabd.socket",
-            "SystemCallFilter=setpriority",
+            "SystemCallFilter=setpriority", "LimitNICE=-5",
         ] {
             #expect(lines.contains(required), "missing \(required)")
         }

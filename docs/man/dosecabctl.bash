@@ -173,13 +173,13 @@ _dosecabctl() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    status|outstanding|releases|holds|hold|confirm|rx|stock|enroll|lockdown|audit|report|log|people|sim|help)
+    status|outstanding|releases|holds|hold|confirm|rx|stock|count|discrepancy|override|enroll|lockdown|audit|report|log|people|sim|help)
         # Offer subcommand argument completions
         "_dosecabctl_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'status outstanding releases holds hold confirm rx stock enroll lockdown audit report log people sim help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'status outstanding releases holds hold confirm rx stock count discrepancy override enroll lockdown audit report log people sim help' -- "${cur}"))
         ;;
     esac
 }
@@ -380,22 +380,22 @@ _dosecabctl_stock() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    add|list)
+    receive|waste|list)
         # Offer subcommand argument completions
         "_dosecabctl_stock_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'add list' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'receive waste list' -- "${cur}"))
         ;;
     esac
 }
 
-_dosecabctl_stock_add() {
+_dosecabctl_stock_receive() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
     repeating_options=(--serials)
-    non_repeating_options=(--socket --drug --route --strength-mg --staff --pin --witness --witness-pin)
+    non_repeating_options=(--socket --drug --route --strength-mg --batch --expiry --staff --pin --witness --witness-pin)
     __dosecabctl_offer_flags_options 0
 
     # Offer option value completions
@@ -410,6 +410,12 @@ _dosecabctl_stock_add() {
         return
         ;;
     '--strength-mg')
+        return
+        ;;
+    '--batch')
+        return
+        ;;
+    '--expiry')
         return
         ;;
     '--serials')
@@ -430,9 +436,348 @@ _dosecabctl_stock_add() {
     esac
 }
 
-_dosecabctl_stock_list() {
+_dosecabctl_stock_waste() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--socket --reason --release --mg --note --staff --pin --witness --witness-pin)
+    __dosecabctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--socket')
+        return
+        ;;
+    '--reason')
+        return
+        ;;
+    '--release')
+        return
+        ;;
+    '--mg')
+        return
+        ;;
+    '--note')
+        return
+        ;;
+    '--staff')
+        return
+        ;;
+    '--pin')
+        return
+        ;;
+    '--witness')
+        return
+        ;;
+    '--witness-pin')
+        return
+        ;;
+    esac
+}
+
+_dosecabctl_stock_list() {
+    repeating_flags=()
+    non_repeating_flags=(--json --units --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--socket)
+    __dosecabctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--socket')
+        return
+        ;;
+    esac
+}
+
+_dosecabctl_count() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __dosecabctl_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    start|enter|status)
+        # Offer subcommand argument completions
+        "_dosecabctl_count_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'start enter status' -- "${cur}"))
+        ;;
+    esac
+}
+
+_dosecabctl_count_start() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--socket --staff --pin --witness --witness-pin)
+    __dosecabctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--socket')
+        return
+        ;;
+    '--staff')
+        return
+        ;;
+    '--pin')
+        return
+        ;;
+    '--witness')
+        return
+        ;;
+    '--witness-pin')
+        return
+        ;;
+    esac
+}
+
+_dosecabctl_count_enter() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=(--count)
+    non_repeating_options=(--socket --staff --pin --witness --witness-pin)
+    __dosecabctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--socket')
+        return
+        ;;
+    '--count')
+        return
+        ;;
+    '--staff')
+        return
+        ;;
+    '--pin')
+        return
+        ;;
+    '--witness')
+        return
+        ;;
+    '--witness-pin')
+        return
+        ;;
+    esac
+}
+
+_dosecabctl_count_status() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--socket)
+    __dosecabctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--socket')
+        return
+        ;;
+    esac
+}
+
+_dosecabctl_discrepancy() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __dosecabctl_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    list|resolve)
+        # Offer subcommand argument completions
+        "_dosecabctl_discrepancy_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'list resolve' -- "${cur}"))
+        ;;
+    esac
+}
+
+_dosecabctl_discrepancy_list() {
+    repeating_flags=()
+    non_repeating_flags=(--json --all --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--socket)
+    __dosecabctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--socket')
+        return
+        ;;
+    esac
+}
+
+_dosecabctl_discrepancy_resolve() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=(--serials)
+    non_repeating_options=(--socket --resolution --note --staff --pin --witness --witness-pin)
+    __dosecabctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--socket')
+        return
+        ;;
+    '--resolution')
+        return
+        ;;
+    '--note')
+        return
+        ;;
+    '--serials')
+        return
+        ;;
+    '--staff')
+        return
+        ;;
+    '--pin')
+        return
+        ;;
+    '--witness')
+        return
+        ;;
+    '--witness-pin')
+        return
+        ;;
+    esac
+}
+
+_dosecabctl_override() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __dosecabctl_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    open|close|review|list)
+        # Offer subcommand argument completions
+        "_dosecabctl_override_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'open close review list' -- "${cur}"))
+        ;;
+    esac
+}
+
+_dosecabctl_override_open() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--socket --patient --drug --route --dose-mg --minutes --reason --staff --pin --witness --witness-pin)
+    __dosecabctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--socket')
+        return
+        ;;
+    '--patient')
+        return
+        ;;
+    '--drug')
+        return
+        ;;
+    '--route')
+        return
+        ;;
+    '--dose-mg')
+        return
+        ;;
+    '--minutes')
+        return
+        ;;
+    '--reason')
+        return
+        ;;
+    '--staff')
+        return
+        ;;
+    '--pin')
+        return
+        ;;
+    '--witness')
+        return
+        ;;
+    '--witness-pin')
+        return
+        ;;
+    esac
+}
+
+_dosecabctl_override_close() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--socket --reason --staff --pin)
+    __dosecabctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--socket')
+        return
+        ;;
+    '--reason')
+        return
+        ;;
+    '--staff')
+        return
+        ;;
+    '--pin')
+        return
+        ;;
+    esac
+}
+
+_dosecabctl_override_review() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--socket --note --staff --pin)
+    __dosecabctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--socket')
+        return
+        ;;
+    '--note')
+        return
+        ;;
+    '--staff')
+        return
+        ;;
+    '--pin')
+        return
+        ;;
+    esac
+}
+
+_dosecabctl_override_list() {
+    repeating_flags=()
+    non_repeating_flags=(--json --all --version -h --help)
     repeating_options=()
     non_repeating_options=(--socket)
     __dosecabctl_offer_flags_options 0

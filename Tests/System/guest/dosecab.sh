@@ -215,7 +215,8 @@ windows = ["00:00-24:00"]'
         ctl enroll patient --id "$p" --facility 20 --card $((2000 + i)) --new-pin "$(patient_pin "$p")" \
             --staff S-01 --pin 1234 --witness S-02 --witness-pin 2345 >/dev/null
     done
-    ctl stock add --drug diacetylmorphine --route injectable --strength-mg 200 --serials $(seq 700001 700030) \
+    ctl stock add --drug diacetylmorphine --route injectable --strength-mg 200 --batch SYS-1 --expiry 2099-12-31 \
+        --serials $(seq 700001 700030) \
         --staff S-01 --pin 1234 --witness S-02 --witness-pin 2345 >/dev/null
     ctl rx import "$DC_PAYLOAD/clinic/bundle.json" >"$DC_STATE/rx-import.json"
     touch "$DC_STATE/enrolled"

@@ -157,7 +157,8 @@ final class Clinic: @unchecked Sendable {
 
     func stock(_ n: Int, at: Moment) -> [StockUnit] {
         defer { nextSerial += n }
-        return (nextSerial..<(nextSerial + n)).map { StockUnit(serial: UnitSerial(String($0)), drug: .diacetylmorphine, route: .injectable, strengthMg: 200) }
+        return (nextSerial..<(nextSerial + n)).map { StockUnit(serial: UnitSerial(String($0)), drug: .diacetylmorphine, route: .injectable, strengthMg: 200,
+                                                                       batch: "BENCH-1", expiry: "2099-12-31") }
     }
 
     func receive(_ n: Int) throws {

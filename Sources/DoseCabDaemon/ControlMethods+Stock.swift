@@ -1,0 +1,239 @@
+import DoseCabControl
+import DoseCabCore
+import DoseCabStore
+import Foundation
+
+/// The stock control methods (issue #11; docs/control-protocol.md). Every write takes the
+/// badge number and PIN of each person it needs (two for receipt, waste, counts, resolutions
+/// and overrides), verified like the counter does; the core's rules decide, the store books.
+extension ControlMethods {
+    static let stockRead: [String] = ["count.status", "discrepancy.list", "override.list"]
+    static let stockAdmin: [String] = ["stock.receive", "stock.waste", "count.start", "count.enter", "discrepancy.resolve",
+                                       "override.open", "override.close", "override.review"]
+
+    /// Two people: `staff`/`pin` and `witness_staff`/`witness_pin`.
+    func twoStaff(_ p: [String: JSONValue], action: String, needsAdmin: Bool = false) async throws -> (Staff, Staff) {
+        let a = try await identifyStaff(p)
+        let b = try await identifyStaff(p, prefix: "witness_")
+        let problems = TwoPerson.check(a, b, action: action, needsAdmin: needsAdmin)
+        guard problems.isEmpty else { throw MethodError(message: "refused: " + problems.map(\.description).joined(separator: "; ")) }
+        return (a, b)
+    }
+
+    func refused(_ problems: [StockRefusal]) -> MethodError {
+        MethodError(message: "refused: " + problems.map(\.description).joined(separator: "; "))
+    }
+
+    /// Runs a store write on the driver's actor; a refusal by the core's rules is the reply's error.
+    func write<T: Sendable>(_ body: @escaping @Sendable (Store, Moment) throws -> (T, [AuditRecord])) async throws -> T {
+        do { return try await driver.stockWrite(body) } catch let error as StoreError {
+            throw MethodError(message: error.description)
+        }
+    }
+
+    func stockMethod(_ method: String, _ p: [String: JSONValue], _ caller: Caller) async throws -> ControlReply? {
+        let policy = driver.config.policy
+        let cal = policy.calendar
+        switch method {
+        case "stock.add", "stock.receive":
+            let (by, witness) = try await twoStaff(p, action: "a stock receipt")
+            guard let drug = Drug(rawValue: try string(p, "drug")), let route = Route(rawValue: try string(p, "route")) else {
+                throw MethodError(message: "drug must be diacetylmorphine|methadone and route injectable|inhalable|oral")
+            }
+            let strength = try int(p, "strength_mg")
+            guard strength > 0, strength <= 2000 else { throw MethodError(message: "strength_mg must be 1-2000") }
+            guard let serials = p["serials"]?.arrayValue?.compactMap(\.stringValue), !serials.isEmpty, serials.count <= 1000 else {
+                throw MethodError(message: "parameter 'serials' must be a list of 1-1000 serials")
+            }
+            let batch = try string(p, "batch"), expiry = try string(p, "expiry")
+            let units = serials.map { StockUnit(serial: UnitSerial($0), drug: drug, route: route, strengthMg: strength, batch: batch, expiry: expiry) }
+            let problems = StockRules.receipt(units, today: cal.day(of: await driver.now()))
+            guard problems.isEmpty else { throw refused(problems) }
+            let seq = try await write { store, now in
+                let r = try store.commit(.stockReceived(units, by: by.id, witness: witness.id, at: now))
+                return (r.seq, [r])
+            }
+            return .ok(["added": .number(Double(units.count)), "batch": .string(batch), "expiry": .string(expiry),
+                        "audit_seq": .number(Double(seq))])
+
+        case "stock.waste":
+            let (by, witness) = try await twoStaff(p, action: "a waste")
+            guard let reason = WasteReason(rawValue: try string(p, "reason")) else {
+                throw MethodError(message: "reason must be one of \(WasteReason.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            let serial = p["serial"]?.stringValue.map(UnitSerial.init)
+            let release = p["release"]?.stringValue.map(ReleaseID.init)
+            var mg = p["mg"]?.intValue
+            if let serial, release == nil {
+                // A whole unit from stock: how much is its strength.
+                guard let unit = try store.stockUnit(serial: serial) else { throw MethodError(message: "unit \(serial) is not in the stock register") }
+                guard unit.state == .inStock else { throw MethodError(message: "unit \(serial) is \(unit.state.rawValue), not in stock") }
+                if let m = mg, m != unit.unit.strengthMg { throw MethodError(message: "unit \(serial) is \(unit.unit.strengthMg) mg; a whole unit is wasted") }
+                mg = unit.unit.strengthMg
+            }
+            let request = WasteRequest(serial: serial, release: release, mg: mg ?? 0, reason: reason,
+                                       note: p["note"]?.stringValue ?? "", by: by.id, witness: witness.id)
+            let problems = request.problems()
+            guard problems.isEmpty else { throw refused(problems) }
+            let seq = try await write { store, now in
+                let r = try store.commit(.waste(release: request.release, serial: request.serial, mg: request.mg, by: request.by,
+                                                witness: request.witness, reason: request.reasonText, at: now))
+                return (r.seq, [r])
+            }
+            return .ok(["wasted_mg": .number(Double(request.mg)), "serial": serial.map { .string($0.rawValue) } ?? .null,
+                        "release": release.map { .string($0.rawValue) } ?? .null, "reason": .string(request.reasonText),
+                        "audit_seq": .number(Double(seq))])
+
+        case "count.start":
+            let (by, witness) = try await twoStaff(p, action: "a blind count")
+            let id = await driver.newID("C")
+            let sheet = try await write { store, now in
+                let (sheet, record) = try store.startCount(id: id, by: by, witness: witness, at: now)
+                return (sheet, [record])
+            }
+            // Blind: the kinds to count, never the figures expected.
+            return .ok(["count": .string(sheet.id), "kinds": .array(sheet.kinds.map { .string($0.key) }),
+                        "counters": .array([.string(by.id.rawValue), .string(witness.id.rawValue)])])
+
+        case "count.enter":
+            let id = try string(p, "count")
+            let (by, witness) = try await twoStaff(p, action: "a blind count")
+            guard let figures = p["counts"]?.objectValue, !figures.isEmpty else {
+                throw MethodError(message: "parameter 'counts' must be an object like {\"diacetylmorphine/injectable/200\": 40}")
+            }
+            var entered: [StockKind: Int] = [:]
+            for (key, value) in figures {
+                guard let kind = StockKind(key: key), let n = value.intValue else {
+                    throw MethodError(message: "count '\(key)' must be drug/route/strength = a whole number")
+                }
+                entered[kind] = n
+            }
+            let prefix = id.replacingOccurrences(of: "C-", with: "D-")
+            let figuresEntered = entered
+            let result = try await write { store, now in
+                let r = try store.enterCount(id: id, entered: figuresEntered, by: by.id, witness: witness.id, at: now, policy: policy) { "\(prefix)-\($0)" }
+                return ((r.lines, r.discrepancies), r.records)
+            }
+            let lines = result.0.map { l -> JSONValue in
+                ["kind": .string(l.kind.key), "counted": .number(Double(l.counted)), "expected": .number(Double(l.expected)),
+                 "matches": .bool(l.matches)]
+            }
+            return .ok(["count": .string(id), "matched": .bool(result.1.isEmpty), "lines": .array(lines),
+                        "discrepancies": .array(result.1.map { .string($0.id) })])
+
+        case "count.status":
+            let now = await driver.now()
+            let open = try store.openCount()
+            let last = try store.lastCount()
+            let due = CountSchedule.lastDue(now: now, policy: policy)
+            let overdue = CountSchedule.overdue(now: now, lastCountWall: last?.enteredWall, policy: policy)
+            return .ok([
+                "open": open.map { s in
+                    ["count": .string(s.id), "kinds": .array(s.kinds.map { .string($0.key) }), "by": .string(s.by.rawValue),
+                     "witness": .string(s.witness.rawValue), "started": .string(s.startedAt.description)]
+                } ?? .null,
+                "last": last.map { l in
+                    ["count": .string(l.id), "time": .string(CivilTime(wallMillis: l.enteredWall, utcOffsetMinutes: 0).iso8601),
+                     "matched": .bool(l.matched), "by": .string(l.by.rawValue), "witness": .string(l.witness.rawValue)]
+                } ?? .null,
+                "last_due": due.map { .string(CivilTime(wallMillis: $0, utcOffsetMinutes: 0).iso8601) } ?? .null,
+                "overdue": .bool(overdue != nil),
+                "count_times": .array(policy.countTimes.map { .string(DispensePolicy.hhmm($0)) }),
+            ])
+
+        case "discrepancy.list":
+            let now = await driver.now()
+            let all = p["all"]?.boolValue ?? false
+            return .ok(["discrepancies": .array(try store.discrepancies(includingResolved: all).map { Self.discrepancyJSON($0, now) })])
+
+        case "discrepancy.resolve":
+            let id = try string(p, "id")
+            guard let resolution = DiscrepancyResolution(rawValue: try string(p, "resolution")) else {
+                throw MethodError(message: "resolution must be one of \(DiscrepancyResolution.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            let note = try string(p, "note")
+            let (by, witness) = try await twoStaff(p, action: "resolving a discrepancy")
+            let serials = (p["serials"]?.arrayValue ?? []).compactMap(\.stringValue).map(UnitSerial.init)
+            let seq = try await write { store, now in
+                let r = try store.resolveDiscrepancy(id: id, resolution: resolution, note: note, by: by, witness: witness,
+                                                     writeOff: serials, at: now)
+                return (r.seq, [r])
+            }
+            return .ok(["id": .string(id), "resolution": .string(resolution.rawValue), "written_off": .array(serials.map { .string($0.rawValue) }),
+                        "audit_seq": .number(Double(seq))])
+
+        case "override.open":
+            let (by, second) = try await twoStaff(p, action: "a break-glass override", needsAdmin: true)
+            guard let drug = Drug(rawValue: try string(p, "drug")), let route = Route(rawValue: try string(p, "route")) else {
+                throw MethodError(message: "drug must be diacetylmorphine|methadone and route injectable|inhalable|oral")
+            }
+            let patient = PatientID(try string(p, "patient"))
+            guard try store.patient(id: patient) != nil else { throw MethodError(message: "patient \(patient) is not enrolled") }
+            let id = await driver.newID("O")
+            let now = await driver.now()
+            let result = OverrideRules.open(id: id, patient: patient, drug: drug, route: route, doseMg: try int(p, "dose_mg"),
+                                            minutes: try int(p, "minutes"), reason: try string(p, "reason"), by: by, second: second,
+                                            at: now, policy: policy)
+            let o: Override
+            switch result {
+            case .failure(let r): throw refused(r.refusals)
+            case .success(let v): o = v
+            }
+            _ = try await write { store, _ in
+                let r = try store.commit(.overrideOpened(o))
+                return (r.seq, [r])
+            }
+            return .ok(["override": .string(o.id), "expires": .string(o.expiresAt.description), "alarm_output": .bool(true)])
+
+        case "override.close":
+            let id = try string(p, "id")
+            let reason = try string(p, "reason")
+            let by = try await identifyStaff(p)
+            guard let o = try store.override(id: id) else { throw MethodError(message: "unknown override \(id)") }
+            let problems = OverrideRules.close(o)
+            guard problems.isEmpty else { throw refused(problems) }
+            _ = try await write { store, now in
+                let r = try store.commit(.overrideClosed(id: id, reason: reason, by: by.id, at: now))
+                return (r.seq, [r])
+            }
+            return .ok(["override": .string(id), "state": "closed"])
+
+        case "override.review":
+            let id = try string(p, "id")
+            let note = try string(p, "note")
+            let by = try await identifyStaff(p)
+            guard let o = try store.override(id: id) else { throw MethodError(message: "unknown override \(id)") }
+            let problems = OverrideRules.review(o, by: by)
+            guard problems.isEmpty else { throw refused(problems) }
+            _ = try await write { store, now in
+                let r = try store.commit(.overrideReviewed(id: id, by: by.id, note: note, at: now))
+                return (r.seq, [r])
+            }
+            return .ok(["override": .string(id), "reviewed_by": .string(by.id.rawValue)])
+
+        case "override.list":
+            let all = p["all"]?.boolValue ?? false
+            let now = await driver.now()
+            return .ok(["overrides": .array(try store.overrides(all: all).map { Self.overrideJSON($0, now) })])
+
+        default:
+            return nil
+        }
+    }
+
+    static func discrepancyJSON(_ d: Discrepancy, _ now: Moment) -> JSONValue {
+        ["id": .string(d.id), "kind": .string(d.kind.key), "expected": .number(Double(d.expected)), "counted": .number(Double(d.counted)),
+         "shortfall": .number(Double(d.shortfall)), "state": .string(d.state.rawValue), "opened": .string(d.openedAt.description),
+         "escalates_at": .string(CivilTime(wallMillis: d.escalateAtWall, utcOffsetMinutes: 0).iso8601),
+         "escalates_in_s": .number(Double(max(0, d.escalateAtWall - now.wallMillis) / 1000)),
+         "escalated": .bool(d.escalatedAtWall != nil), "resolution": d.resolution.map { .string($0.rawValue) } ?? .null]
+    }
+
+    static func overrideJSON(_ o: Override, _ now: Moment) -> JSONValue {
+        ["id": .string(o.id), "patient": .string(o.patient.rawValue), "drug": .string(o.drug.rawValue), "route": .string(o.route.rawValue),
+         "dose_mg": .number(Double(o.doseMg)), "state": .string(o.state.rawValue), "opened_by": .string(o.openedBy.rawValue),
+         "second": .string(o.secondBy.rawValue), "opened": .string(o.openedAt.description), "expires": .string(o.expiresAt.description),
+         "usable": .bool(o.usable(at: now)), "used_by": o.usedBy.map { .string($0.rawValue) } ?? .null,
+         "reviewed_by": o.reviewedBy.map { .string($0.rawValue) } ?? .null, "reason": .string(o.reason)]
+    }
+}
