@@ -15,8 +15,11 @@ check-warnings:
 	  echo "error: warnings in dosecab sources (see above)"; exit 1; fi
 
 # The README's test command, and CI's (.ci/run): the unit, component and process tests, then
-# the system tests in a qemu guest (docs/system-tests.md). Stops at the first tier that fails.
-check: test system-test
+# the release build, then the system tests in a qemu guest (docs/system-tests.md) with the
+# fuzz smoke (docs/reliability.md) beside them on the other core. Tests/check.sh says which
+# tier failed.
+check:
+	bash Tests/check.sh
 
 # The unit, component and process tests only (the quick loop while developing). Two runs:
 # the process tests block pool threads while they wait for child processes, and on a 2-core
