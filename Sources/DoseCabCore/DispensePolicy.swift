@@ -279,7 +279,9 @@ public enum DispensePolicy {
         let override = context.override.flatMap { o in
             o.patient == request.patient && (request.drug == nil || request.drug == o.drug) && o.usable(at: now) ? o : nil
         }
-        if let override { prescriptions = [OverrideRules.prescription(override, policy: policy)] }
+        // The real prescription whose terms (titration, interval, sessions) the override keeps.
+        let basis = override.flatMap { OverrideRules.basis($0, among: context.prescriptions) }
+        if let override { prescriptions = [OverrideRules.prescription(override, basis: basis, policy: policy)] }
         let candidates = prescriptions.filter { p in
             p.patient == request.patient && (request.drug == nil || p.drug == request.drug)
                 && (p.validDays?.contains(today) ?? false)
@@ -359,8 +361,12 @@ public enum DispensePolicy {
             let missed = today - calendar.day(of: last) - 1
             let reauthorised = context.history.reauthorisedAt.map { last < $0 } ?? false
             if missed >= Int64(policy.missedDaysRetitrate) {
-                // Re-titration means a prescription written after the gap, marked titrating.
-                let rewritten = prescription.titrating && (prescription.validDays.map { $0.lowerBound > calendar.day(of: last) } ?? false)
+                // Re-titration means a prescription written after the gap, marked titrating. Under
+                // an override that is the real prescription (none: not re-titrated), never the
+                // stand-in, which always starts today.
+                let written: Prescription? = override == nil ? prescription : basis
+                let rewritten = (written?.titrating ?? false)
+                    && (written?.validDays.map { $0.lowerBound > calendar.day(of: last) } ?? false)
                 if !rewritten || !reauthorised {
                     refusals.append(Refusal(.missedDoseRetitration, "\(missed) days without a dose: a re-titrating prescription and a clinician's re-authorisation are required"))
                 }

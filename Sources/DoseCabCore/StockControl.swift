@@ -512,12 +512,27 @@ public enum OverrideRules {
         return out
     }
 
-    /// The prescription the override stands in for: only what it names, valid today.
-    public static func prescription(_ o: Override, policy: ClinicPolicy) -> Prescription {
+    /// The patient's newest prescription for the override's drug, valid or not: the override
+    /// replaces only the check that a valid prescription exists, so its other terms still bind.
+    public static func basis(_ o: Override, among prescriptions: [Prescription]) -> Prescription? {
+        prescriptions.filter { $0.patient == o.patient && $0.drug == o.drug }
+            .max { a, b in
+                let fa = a.validDays?.lowerBound ?? .min, fb = b.validDays?.lowerBound ?? .min
+                return fa != fb ? fa < fb : a.version < b.version
+            }
+    }
+
+    /// The prescription the override stands in for: the dose, route and validity it names; the
+    /// titration flag, interval and session cap of the patient's newest prescription for the drug
+    /// (`basis`), or with none the strictest: titrating, the clinic's interval, one session per
+    /// dosing window.
+    public static func prescription(_ o: Override, basis: Prescription?, policy: ClinicPolicy) -> Prescription {
         let cal = policy.calendar
         return Prescription(id: o.id, version: 1, patient: o.patient, drug: o.drug, route: o.route, doseMg: o.doseMg,
-                            maxSessionsPerDay: 6, validFrom: cal.dateString(day: cal.day(of: o.openedAt)),
+                            maxSessionsPerDay: basis?.maxSessionsPerDay ?? max(1, min(6, policy.windows.count)),
+                            minIntervalMinutes: basis?.minIntervalMinutes ?? policy.minIntervalMinutes,
+                            validFrom: cal.dateString(day: cal.day(of: o.openedAt)),
                             validUntil: cal.dateString(day: cal.day(of: o.expiresAt)),
-                            prescriber: "override:\(o.openedBy)+\(o.secondBy)")
+                            prescriber: "override:\(o.openedBy)+\(o.secondBy)", titrating: basis?.titrating ?? true)
     }
 }
