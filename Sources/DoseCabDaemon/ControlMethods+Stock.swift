@@ -13,8 +13,8 @@ extension ControlMethods {
 
     /// Two people: `staff`/`pin` and `witness_staff`/`witness_pin`.
     func twoStaff(_ p: [String: JSONValue], action: String, needsAdmin: Bool = false) async throws -> (Staff, Staff) {
-        let a = try await identifyStaff(p)
-        let b = try await identifyStaff(p, prefix: "witness_")
+        let a = try await identifyStaff(p, action: action)
+        let b = try await identifyStaff(p, prefix: "witness_", action: action)
         let problems = TwoPerson.check(a, b, action: action, needsAdmin: needsAdmin)
         guard problems.isEmpty else { throw MethodError(message: "refused: " + problems.map(\.description).joined(separator: "; ")) }
         return (a, b)
@@ -188,7 +188,7 @@ extension ControlMethods {
         case "override.close":
             let id = try string(p, "id")
             let reason = try string(p, "reason")
-            let by = try await identifyStaff(p)
+            let by = try await identifyStaff(p, action: "closing an override")
             guard let o = try store.override(id: id) else { throw MethodError(message: "unknown override \(id)") }
             let problems = OverrideRules.close(o)
             guard problems.isEmpty else { throw refused(problems) }
@@ -201,7 +201,7 @@ extension ControlMethods {
         case "override.review":
             let id = try string(p, "id")
             let note = try string(p, "note")
-            let by = try await identifyStaff(p)
+            let by = try await identifyStaff(p, action: "reviewing an override")
             guard let o = try store.override(id: id) else { throw MethodError(message: "unknown override \(id)") }
             let problems = OverrideRules.review(o, by: by)
             guard problems.isEmpty else { throw refused(problems) }

@@ -14,8 +14,8 @@ extension SimDaemon {
     static func started() async throws -> SimDaemon { try await offPool { try SimDaemon() } }
 
     @discardableResult
-    func run(_ args: [String], asUID uid: Int? = nil) async -> Result {
-        (try? await offPool { self.ctl(args, asUID: uid) }) ?? Result(code: -1, out: "", err: "not run")
+    func run(_ args: [String], asUID uid: Int? = nil, stdin: String? = nil) async -> Result {
+        (try? await offPool { self.ctl(args, asUID: uid, stdin: stdin) }) ?? Result(code: -1, out: "", err: "not run")
     }
 
     func status() async -> [String: Any] { await run(["status"]).json }
@@ -102,6 +102,44 @@ extension ProcessTests {
         #expect(text.contains("receipt") && text.contains("batch LOT-42"))
         #expect(text.contains("diacetylmorphine/injectable/500: 2 = 1 + 0 - 0 + 1 + 0  ok"), "\(text)")
         #expect(!text.contains("DOES NOT BALANCE"))
+    }
+
+    /// One person cannot guess a second person's PIN over the socket: the counter's count and
+    /// lockout apply, each failure is an audit record and a journal event naming the staff member
+    /// and the action, never the PIN. PINs can come from stdin instead of argv (review of #11, 2).
+    @Test func wrongPINsOverTheSocketLockTheStaffMemberOut() async throws {
+        let d = try await SimDaemon.started()
+        defer { d.stop() }
+        let receive = ["stock", "receive", "--drug", "methadone", "--route", "oral", "--strength-mg", "20", "--batch", "LOT-9",
+                       "--expiry", ClinicCalendar().dateString(day: await today(d) + 100), "--serials", "990001"]
+        var replies: [SimDaemon.Result] = []
+        for guess in ["8642", "9753", "7531"] {
+            replies.append(await d.run(receive + Self.pharmacist + ["--witness", "S-01", "--witness-pin", guess]))
+        }
+        #expect(replies.allSatisfy { $0.code == 1 })
+        #expect(replies[0].err.contains("wrong-pin") && replies[2].err.contains("pin-lockout"), "\(replies.map(\.err))")
+        // Locked out: the right PIN is refused too, over the socket and at the counter.
+        let right = await d.run(receive + Self.pharmacist + Self.nurseWitness)
+        #expect(right.code == 1 && right.err.contains("pin-lockout"), "\(right.err)")
+        let feedback = await d.run(["sim", "card", "counter", "1001", "--facility", "10", "--pin", "1234"]).json["feedback"] as? [String] ?? []
+        #expect(feedback.joined().contains("pin-lockout"), "\(feedback)")
+        #expect(await level(d, 20, route: "oral") == 60, "nothing was loaded")
+        // Every failure is in the audit log and the journal, naming who and what, never the PIN.
+        let refusals = await events(d).filter { $0["event"] as? String == "refusal" }.compactMap { $0["fields"] as? [String: Any] }
+        let socket = refusals.filter { ($0["detail"] as? String ?? "").contains("control socket") }
+        #expect(socket.map { $0["reason"] as? String ?? "" } == ["wrong-pin", "wrong-pin", "pin-lockout", "pin-lockout"], "\(refusals)")
+        #expect(socket.allSatisfy { $0["staff"] as? String == "S-01" && ($0["detail"] as? String ?? "").contains("a stock receipt") })
+        let lines = journal(d, "refusal").filter { $0.contains("DOSECAB_STAFF=S-01") && $0.contains("control socket") }
+        #expect(lines.count == 4 && lines.allSatisfy { $0.contains("DOSECAB_REASON=") })
+        for text in socket.map(\.description) + lines { #expect(!["8642", "9753", "7531", "1234"].contains { text.contains($0) }) }
+
+        // A PIN from stdin (never on the command line) works like one given as a value.
+        let s5 = await d.run(["override", "open", "--patient", "P-0003", "--drug", "diacetylmorphine", "--route", "injectable",
+                              "--dose-mg", "100", "--minutes", "5", "--reason", "rx down", "--staff", "S-04", "--pin", "-",
+                              "--witness", "S-02", "--witness-pin", "-"], stdin: "4567\n2345\n")
+        #expect(s5.code == 0, "\(s5.err)")
+        let missing = await d.run(["override", "close", "x", "--reason", "r", "--staff", "S-04", "--pin", "-"], stdin: "")
+        #expect(missing.code == 64 && missing.err.contains("no PIN"), "\(missing.err)")
     }
 
     @Test func blindCountThatMatches() async throws {
