@@ -24,6 +24,8 @@ public enum StockRule: String, Hashable, Sendable, Codable, CaseIterable {
     case countIncomplete = "count-incomplete"
     case unknownKind = "unknown-kind"
     case discrepancyNotOpen = "discrepancy-not-open"
+    /// A kind with an open discrepancy is not counted again until it is resolved.
+    case discrepancyOpen = "discrepancy-open"
     /// A loss write-off must name exactly the missing units, of the discrepancy's kind, in stock.
     case writeOffMismatch = "write-off-mismatch"
     case overrideWindow = "override-window"
@@ -227,12 +229,21 @@ public struct CountLine: Hashable, Sendable, Codable {
 
 public enum BlindCount {
     /// Starts a count by two staff members over every kind the cabinet ever held (a kind expected
-    /// to be empty is counted too: the counters must not learn which figure is expected).
-    public static func start(id: String, kinds: Set<StockKind>, by: Staff, witness: Staff, at: Moment) -> Result<CountSheet, StockRefused> {
+    /// to be empty is counted too: the counters must not learn which figure is expected), except
+    /// the kinds with an open discrepancy (`unresolved`): counting those again would open a
+    /// second discrepancy for the same shortfall, which could then be written off twice. They
+    /// are counted again once the discrepancy is resolved.
+    public static func start(id: String, kinds: Set<StockKind>, unresolved: Set<StockKind> = [], by: Staff, witness: Staff,
+                             at: Moment) -> Result<CountSheet, StockRefused> {
         var out = TwoPerson.check(by, witness, action: "a blind count")
-        if kinds.isEmpty { out.append(StockRefusal(.unknownKind, "the cabinet has never held stock: nothing to count")) }
+        let countable = kinds.subtracting(unresolved)
+        if kinds.isEmpty {
+            out.append(StockRefusal(.unknownKind, "the cabinet has never held stock: nothing to count"))
+        } else if countable.isEmpty {
+            out.append(StockRefusal(.discrepancyOpen, "every kind has an open discrepancy (\(unresolved.sorted().map(\.key).joined(separator: ", "))): resolve it before counting again"))
+        }
         guard out.isEmpty else { return .failure(StockRefused(out)) }
-        return .success(CountSheet(id: id, kinds: kinds.sorted(), by: by.id, witness: witness.id, startedAt: at))
+        return .success(CountSheet(id: id, kinds: countable.sorted(), by: by.id, witness: witness.id, startedAt: at))
     }
 
     /// Compares what the two counters entered with the ledger. The same two people who started

@@ -80,9 +80,12 @@ extension Store {
     /// has kinds only, never the expected figures.
     public func startCount(id: String, by: Staff, witness: Staff, at: Moment) throws(StoreError) -> (CountSheet, AuditRecord) {
         try transaction { tx throws(StoreError) in
-            let kinds: Set<StockKind>
-            do { kinds = try Store.kinds(tx.db) } catch { throw .cannotCommit(StoreError.sqliteDetail(error)) }
-            switch BlindCount.start(id: id, kinds: kinds, by: by, witness: witness, at: at) {
+            let kinds: Set<StockKind>, unresolved: Set<StockKind>
+            do {
+                kinds = try Store.kinds(tx.db)
+                unresolved = Set(try Row.fetchAll(tx.db, sql: "SELECT * FROM discrepancy WHERE state = 'open'").map { try $0.discrepancy().kind })
+            } catch { throw .cannotCommit(StoreError.sqliteDetail(error)) }
+            switch BlindCount.start(id: id, kinds: kinds, unresolved: unresolved, by: by, witness: witness, at: at) {
             case .failure(let refused): throw .stockRefused(refused)
             case .success(let sheet): return (sheet, try tx.apply(.countStarted(sheet)))
             }

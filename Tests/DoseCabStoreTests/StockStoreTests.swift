@@ -109,6 +109,39 @@ import Testing
         #expect(try f.store.verifyAudit() == .intact(records: Int(try f.store.chainHead().lastSeq), head: try f.store.chainHead().lastHash))
     }
 
+    /// A kind with an open discrepancy is not counted again, so the same shortfall cannot open a
+    /// second discrepancy and be written off twice (review of #11, finding 3).
+    @Test func aShortfallCannotBeWrittenOffTwice() throws {
+        let f = try Fixture()
+        try f.seed()
+        let s = try staff(f)
+        func count(_ id: String, at minute: Int64, _ figures: [StockKind: Int]) throws -> [Discrepancy] {
+            let (sheet, _) = try f.store.startCount(id: id, by: s.nurse, witness: s.clinician, at: f.at(minutes: minute))
+            return try f.store.enterCount(id: id, entered: figures.filter { sheet.kinds.contains($0.key) }, by: s.nurse.id,
+                                          witness: s.clinician.id, at: f.at(minutes: minute + 1), policy: ClinicPolicy()) { "D-\(id)-\($0)" }.discrepancies
+        }
+        #expect(try count("C-1", at: 1, [Self.kind100: 9, Self.kind50: 5]).map(\.shortfall) == [1])
+        // The next count leaves the unresolved kind off its sheet: no second discrepancy.
+        let (sheet, _) = try f.store.startCount(id: "C-2", by: s.nurse, witness: s.clinician, at: f.at(minutes: 10))
+        #expect(sheet.kinds == [Self.kind50])
+        _ = try f.store.enterCount(id: "C-2", entered: [Self.kind50: 5], by: s.nurse.id, witness: s.clinician.id,
+                                   at: f.at(minutes: 11), policy: ClinicPolicy()) { "D-C-2-\($0)" }
+        #expect(try f.store.discrepancies().count == 1)
+        _ = try f.store.resolveDiscrepancy(id: "D-C-1-1", resolution: .loss, note: "gone", by: s.nurse, witness: s.clinician,
+                                           writeOff: [f.ampoule(10)], at: f.at(minutes: 20))
+        // Resolved: the kind is counted again, and now matches.
+        #expect(try count("C-3", at: 30, [Self.kind100: 9, Self.kind50: 5]).isEmpty)
+        #expect(try f.store.stockBalance()[Self.kind100] == StockBalance(loaded: 10, inCabinet: 9, issued: 0, returnedToStock: 0, wasted: 0, lost: 1))
+
+        // With every kind unresolved a count is refused with its reason, nothing written.
+        _ = try count("C-4", at: 40, [Self.kind100: 8, Self.kind50: 4])
+        let before = try f.snapshot()
+        let error = storeError { _ = try f.store.startCount(id: "C-5", by: s.nurse, witness: s.clinician, at: f.at(minutes: 50)) }
+        guard case .stockRefused(let refused) = error else { Issue.record("\(String(describing: error))"); return }
+        #expect(refused.refusals.map(\.reason) == [.discrepancyOpen])
+        #expect(try f.snapshot() == before)
+    }
+
     @Test func theBalanceComesFromIndependentTablesSoATamperedStoreDoesNotBalance() throws {
         let f = try Fixture()
         try f.seed()
