@@ -19,6 +19,10 @@ public enum StockRule: String, Hashable, Sendable, Codable, CaseIterable {
     /// A count already open, or none open.
     case countOpen = "count-open"
     case countNotOpen = "count-not-open"
+    /// While a blind count is open stock does not move (receipt, waste from stock, write-off),
+    /// and a count does not start while a release is open.
+    case countInProgress = "count-in-progress"
+    case releaseOpen = "release-open"
     /// The count was entered by others than the two who started it.
     case notTheCounters = "not-the-counters"
     case countIncomplete = "count-incomplete"
@@ -233,9 +237,13 @@ public enum BlindCount {
     /// the kinds with an open discrepancy (`unresolved`): counting those again would open a
     /// second discrepancy for the same shortfall, which could then be written off twice. They
     /// are counted again once the discrepancy is resolved.
-    public static func start(id: String, kinds: Set<StockKind>, unresolved: Set<StockKind> = [], by: Staff, witness: Staff,
-                             at: Moment) -> Result<CountSheet, StockRefused> {
+    /// A count does not start while a release is open (`releaseOpen`): its units may still leave.
+    public static func start(id: String, kinds: Set<StockKind>, unresolved: Set<StockKind> = [], releaseOpen: String? = nil,
+                             by: Staff, witness: Staff, at: Moment) -> Result<CountSheet, StockRefused> {
         var out = TwoPerson.check(by, witness, action: "a blind count")
+        if let releaseOpen {
+            out.append(StockRefusal(.releaseOpen, "release \(releaseOpen) is open: count once it is complete (its units may still leave)"))
+        }
         let countable = kinds.subtracting(unresolved)
         if kinds.isEmpty {
             out.append(StockRefusal(.unknownKind, "the cabinet has never held stock: nothing to count"))
@@ -244,6 +252,28 @@ public enum BlindCount {
         }
         guard out.isEmpty else { return .failure(StockRefused(out)) }
         return .success(CountSheet(id: id, kinds: countable.sorted(), by: by.id, witness: witness.id, startedAt: at))
+    }
+
+    /// Cancelling a count nobody will finish: two staff members (any two, the counters or not)
+    /// and a reason. Nothing is compared; stock may move again and a new count may start.
+    public static func cancel(_ sheet: CountSheet?, id: String, reason: String, by: Staff, witness: Staff) -> [StockRefusal] {
+        var out = TwoPerson.check(by, witness, action: "cancelling a blind count")
+        if sheet?.id != id { out.append(StockRefusal(.countNotOpen, "no open count \(id)")) }
+        if reason.isEmpty { out.append(StockRefusal(.noReason, "cancelling a count needs a reason")) }
+        return out
+    }
+
+    /// A count open longer than the count grace: somebody walked away from it.
+    public static func abandoned(_ sheet: CountSheet, now: Moment, policy: ClinicPolicy) -> Bool {
+        now.millisSince(sheet.startedAt) >= Int64(policy.countGraceMinutes) * 60_000
+    }
+
+    /// What an open count refuses: stock does not move while it is counted (receipt, waste
+    /// from stock, loss write-off), so the figure the ledger expects cannot change under the
+    /// counters' hands. Releases wait too (`RefusalReason.countInProgress`).
+    public static func frozenByCount(_ sheet: CountSheet?, action: String) -> [StockRefusal] {
+        guard let sheet else { return [] }
+        return [StockRefusal(.countInProgress, "blind count \(sheet.id) is open (started by \(sheet.by) and \(sheet.witness)): \(action) waits until it is entered or cancelled")]
     }
 
     /// Compares what the two counters entered with the ledger. The same two people who started

@@ -213,7 +213,7 @@ public actor CabinetDriver {
                 newestLedgerWallMillis: try store.newestLedgerWallMillis(),
                 journalHealthy: journal.health().isHealthy,
                 storeHealthy: storeProblem == nil,
-                openDiscrepancies: stock.discrepancies, override: stock.override)
+                openDiscrepancies: stock.discrepancies, override: stock.override, openCount: try store.openCount())
             return DispensePolicy.decide(request, context)
         } catch {
             storeProblem = error.description

@@ -8,7 +8,7 @@ import Foundation
 /// and overrides), verified like the counter does; the core's rules decide, the store books.
 extension ControlMethods {
     static let stockRead: [String] = ["count.status", "discrepancy.list", "override.list"]
-    static let stockAdmin: [String] = ["stock.receive", "stock.waste", "count.start", "count.enter", "discrepancy.resolve",
+    static let stockAdmin: [String] = ["stock.receive", "stock.waste", "count.start", "count.enter", "count.cancel", "discrepancy.resolve",
                                        "override.open", "override.close", "override.review"]
 
     /// Two people: `staff`/`pin` and `witness_staff`/`witness_pin`.
@@ -121,6 +121,16 @@ extension ControlMethods {
             return .ok(["count": .string(id), "matched": .bool(result.1.isEmpty), "lines": .array(lines),
                         "discrepancies": .array(result.1.map { .string($0.id) })])
 
+        case "count.cancel":
+            let id = try string(p, "count")
+            let reason = try string(p, "reason")
+            let (by, witness) = try await twoStaff(p, action: "cancelling a blind count")
+            let seq = try await write { store, now in
+                let r = try store.cancelCount(id: id, reason: reason, by: by, witness: witness, at: now)
+                return (r.seq, [r])
+            }
+            return .ok(["count": .string(id), "state": "cancelled", "audit_seq": .number(Double(seq))])
+
         case "count.status":
             let now = await driver.now()
             let open = try store.openCount()
@@ -130,7 +140,9 @@ extension ControlMethods {
             return .ok([
                 "open": open.map { s in
                     ["count": .string(s.id), "kinds": .array(s.kinds.map { .string($0.key) }), "by": .string(s.by.rawValue),
-                     "witness": .string(s.witness.rawValue), "started": .string(s.startedAt.description)]
+                     "witness": .string(s.witness.rawValue), "started": .string(s.startedAt.description),
+                     "open_minutes": .number(Double(max(0, now.millisSince(s.startedAt)) / 60_000)),
+                     "abandoned": .bool(BlindCount.abandoned(s, now: now, policy: policy))]
                 } ?? .null,
                 "last": last.map { l in
                     ["count": .string(l.id), "time": .string(CivilTime(wallMillis: l.enteredWall, utcOffsetMinutes: 0).iso8601),

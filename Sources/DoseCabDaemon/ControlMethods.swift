@@ -372,11 +372,22 @@ public struct ControlMethods: Sendable {
         } else if let due = CountSchedule.lastDue(now: now, policy: policy), (last?.enteredWall ?? 0) < due {
             count = "due (since \(CivilTime(wallMillis: due, utcOffsetMinutes: policy.calendar.utcOffsetMinutes).iso8601.prefix(16)) local)"
         }
+        // A count left open blocks releases and stock movements: say so, loudest once abandoned.
+        var countOpen: JSONValue = .null
+        if let sheet = try store.openCount() {
+            let minutes = max(0, now.millisSince(sheet.startedAt)) / 60_000
+            let abandoned = BlindCount.abandoned(sheet, now: now, policy: policy)
+            countOpen = ["count": .string(sheet.id), "by": .string(sheet.by.rawValue), "witness": .string(sheet.witness.rawValue),
+                         "open_minutes": .number(Double(minutes)), "abandoned": .bool(abandoned)]
+            count = abandoned
+                ? "ABANDONED: count \(sheet.id) open for \(minutes) min; releases and stock movements wait: enter it or cancel it (count cancel)"
+                : "in progress: count \(sheet.id) (\(minutes) min); releases and stock movements wait"
+        }
         var frozen: JSONValue = .null
         if !open.isEmpty {
             frozen = policy.freezeScope == .cabinet ? "cabinet" : .array(Set(open.map(\.kind.drug.rawValue)).sorted().map { .string($0) })
         }
-        return ["count": .string(count), "count_open": try store.openCount().map { .string($0.id) } ?? .null,
+        return ["count": .string(count), "count_open": countOpen,
                 "discrepancies": .number(Double(open.count)), "escalated": .number(Double(open.filter { $0.escalatedAtWall != nil }.count)),
                 "frozen": frozen, "overrides": .number(Double(overrides.count)),
                 "alarm_output": .bool(await driver.alarmOutputOn)]

@@ -311,7 +311,7 @@ struct Stock: ParsableCommand {
 
 struct Count: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Blind counts by two staff members.",
-                                                    subcommands: [Start.self, Enter.self, Status.self])
+                                                    subcommands: [Start.self, Enter.self, Cancel.self, Status.self])
     struct Start: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Start a blind count: lists what to count, never the expected figures.")
         @OptionGroup var common: Common
@@ -336,6 +336,18 @@ struct Count: ParsableCommand {
                 counts[String(parts[0])] = .number(Double(n))
             }
             try common.show("count.enter", try auth.parameters(second).merging(["count": .string(count), "counts": .object(counts)]) { a, _ in a })
+        }
+    }
+    struct Cancel: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Cancel an open count nobody will finish (two staff members and a reason); releases and stock movements resume.")
+        @OptionGroup var common: Common
+        @Argument(help: "The count id.") var count: String
+        @Option(help: "Why the count is cancelled.") var reason: String
+        @OptionGroup var auth: StaffAuth
+        @OptionGroup var second: WitnessAuth
+        func run() throws {
+            try common.show("count.cancel", try auth.parameters(second).merging(["count": .string(count), "reason": .string(reason)]) { a, _ in a })
         }
     }
     struct Status: ParsableCommand {

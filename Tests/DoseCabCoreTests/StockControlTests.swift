@@ -234,6 +234,18 @@ import Testing
         #expect(DispensePolicy.decide(F.request(), gap).refusals.map(\.reason) == [.missedDoseRetitration])
     }
 
+    /// No release while a blind count is open (review of #11, finding 4).
+    @Test func noReleaseWhileACountIsOpen() throws {
+        var ctx = F.context()
+        ctx.openCount = try BlindCount.start(id: "C-1", kinds: [Self.kind200], by: F.nurse, witness: F.clinician, at: F.morning).get()
+        #expect(DispensePolicy.decide(F.request(), ctx).refusals.map(\.reason) == [.countInProgress])
+        ctx.openCount = nil
+        if case .release = DispensePolicy.decide(F.request(), ctx) {} else { Issue.record("refused without a count") }
+        let sheet = try BlindCount.start(id: "C-1", kinds: [Self.kind200], by: F.nurse, witness: F.clinician, at: F.morning).get()
+        #expect(!BlindCount.abandoned(sheet, now: F.minutes(59), policy: ClinicPolicy()))
+        #expect(BlindCount.abandoned(sheet, now: F.minutes(60), policy: ClinicPolicy()))
+    }
+
     @Test func aSecondAdminWhoDidNotOpenItReviewsAClosedOverride() throws {
         var o = try override().get()
         #expect(OverrideRules.review(o, by: Self.admin2).map(\.reason) == [.overrideStillOpen])

@@ -168,6 +168,30 @@ extension ProcessTests {
         #expect(await report(d).contains("count-matched"))
     }
 
+    /// An open count holds releases and stock movements; one left open shows as abandoned and two
+    /// people cancel it (review of #11, finding 4).
+    @Test func anAbandonedCountIsVisibleAndTwoPeopleCancelIt() async throws {
+        let d = try await SimDaemon.started()
+        defer { d.stop() }
+        let id = try #require(await d.run(["count", "start"] + Self.pharmacist + Self.nurseWitness).json["count"] as? String)
+        await d.unlockForPatient1Async()
+        #expect(await d.refusalReasons().last?.contains("count-in-progress") == true)
+        #expect(await d.status()["lock"] as? String == "locked")
+        await d.run(["sim", "advance", "61m"])
+        let s = await d.status()
+        let open = s["count_open"] as? [String: Any]
+        #expect(open?["count"] as? String == id && open?["abandoned"] as? Bool == true, "\(s)")
+        #expect((s["count"] as? String)?.hasPrefix("ABANDONED") == true)
+        let alone = await d.run(["count", "cancel", id, "--reason", "left"] + Self.pharmacist + ["--witness", "S-03", "--witness-pin", "3456"])
+        #expect(alone.code == 1 && alone.err.contains("same-person"))
+        let cancelled = await d.run(["count", "cancel", id, "--reason", "counters called away"] + ["--staff", "S-04", "--pin", "4567"] + Self.nurseWitness)
+        #expect(cancelled.code == 0 && cancelled.json["state"] as? String == "cancelled", "\(cancelled.err)")
+        #expect(await d.status()["count_open"] is NSNull)
+        #expect(journal(d, "count").contains { $0.contains("DOSECAB_STATE=cancelled") && $0.contains("DOSECAB_COUNT=\(id)") })
+        await d.unlockForPatient1Async()
+        #expect(await d.status()["lock"] as? String == "energised")
+    }
+
     @Test func blindCountMismatchFreezesEscalatesAndTwoPeopleResolveIt() async throws {
         let d = try await SimDaemon.started()
         defer { d.stop() }

@@ -35,7 +35,7 @@ ROFF
 {
     page dosecabctl "$bin/dosecabctl"
     for verb in status outstanding releases holds "hold clear" confirm "rx import" "rx list" "stock receive" "stock waste" "stock list" \
-                "count start" "count enter" "count status" "discrepancy list" "discrepancy resolve" \
+                "count start" "count enter" "count cancel" "count status" "discrepancy list" "discrepancy resolve" \
                 "override open" "override close" "override review" "override list" \
                 enroll lockdown "audit verify" "audit list" "report daily" log people \
                 "sim card" "sim keys" "sim scan" "sim return" "sim door" "sim line" "sim advance"; do
