@@ -20,6 +20,24 @@ extension ControlMethods {
         return (a, b)
     }
 
+    /// A list of serials, all or nothing: a list that is not one, or an entry that is not a
+    /// string, refuses the whole request (a partial receipt or write-off is never booked).
+    func serialList(_ p: [String: JSONValue], _ key: String, required: Bool) throws -> [String] {
+        guard let value = p[key] else {
+            if required { throw MethodError(message: "parameter '\(key)' must be a list of 1-1000 serials") }
+            return []
+        }
+        guard let list = value.arrayValue, list.count <= 1000, !(required && list.isEmpty) else {
+            throw MethodError(message: "parameter '\(key)' must be a list of \(required ? 1 : 0)-1000 serials")
+        }
+        let serials = list.compactMap(\.stringValue)
+        guard serials.count == list.count else {
+            let bad = list.firstIndex { $0.stringValue == nil }!
+            throw MethodError(message: "parameter '\(key)': entry \(bad + 1) is not a string (serials are strings, e.g. \"700041\"); nothing was changed")
+        }
+        return serials
+    }
+
     func refused(_ problems: [StockRefusal]) -> MethodError {
         MethodError(message: "refused: " + problems.map(\.description).joined(separator: "; "))
     }
@@ -42,9 +60,7 @@ extension ControlMethods {
             }
             let strength = try int(p, "strength_mg")
             guard strength > 0, strength <= 2000 else { throw MethodError(message: "strength_mg must be 1-2000") }
-            guard let serials = p["serials"]?.arrayValue?.compactMap(\.stringValue), !serials.isEmpty, serials.count <= 1000 else {
-                throw MethodError(message: "parameter 'serials' must be a list of 1-1000 serials")
-            }
+            let serials = try serialList(p, "serials", required: true)
             let batch = try string(p, "batch"), expiry = try string(p, "expiry")
             let units = serials.map { StockUnit(serial: UnitSerial($0), drug: drug, route: route, strengthMg: strength, batch: batch, expiry: expiry) }
             let problems = StockRules.receipt(units, today: cal.day(of: await driver.now()))
@@ -165,7 +181,7 @@ extension ControlMethods {
             }
             let note = try string(p, "note")
             let (by, witness) = try await twoStaff(p, action: "resolving a discrepancy")
-            let serials = (p["serials"]?.arrayValue ?? []).compactMap(\.stringValue).map(UnitSerial.init)
+            let serials = try serialList(p, "serials", required: false).map(UnitSerial.init)
             let seq = try await write { store, now in
                 let r = try store.resolveDiscrepancy(id: id, resolution: resolution, note: note, by: by, witness: witness,
                                                      writeOff: serials, at: now)

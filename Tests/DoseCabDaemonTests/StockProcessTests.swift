@@ -1,3 +1,4 @@
+import DoseCabControl
 import DoseCabCore
 import Foundation
 import Testing
@@ -140,6 +141,43 @@ extension ProcessTests {
         #expect(s5.code == 0, "\(s5.err)")
         let missing = await d.run(["override", "close", "x", "--reason", "r", "--staff", "S-04", "--pin", "-"], stdin: "")
         #expect(missing.code == 64 && missing.err.contains("no PIN"), "\(missing.err)")
+    }
+
+    /// A list of serials with an entry that is not a string refuses the whole request: no
+    /// partial receipt, no partial write-off (review of #11, finding 5).
+    @Test func aBadSerialRefusesTheWholeRequest() async throws {
+        let d = try await SimDaemon.started()
+        defer { d.stop() }
+        let socket = d.socket
+        func call(_ method: String, _ p: [String: JSONValue]) async throws -> ControlReply {
+            try await offPool { try ControlClient(socketPath: socket).call(method, p) }
+        }
+        let people: [String: JSONValue] = ["staff": "S-03", "pin": "3456", "witness_staff": "S-01", "witness_pin": "1234"]
+        let expiry = ClinicCalendar().dateString(day: await today(d) + 100)
+        let receipt: [String: JSONValue] = ["drug": "methadone", "route": "oral", "strength_mg": 20, "batch": "LOT-5", "expiry": .string(expiry)]
+        for serials: JSONValue in [["990001", 990002, "990003"], ["990001", .null], "990001", .array([])] {
+            let reply = try await call("stock.receive", receipt.merging(people) { a, _ in a }.merging(["serials": serials]) { _, b in b })
+            #expect(reply.error?.contains("serials") == true, "\(serials): \(String(describing: reply.error))")
+        }
+        let reply = try await call("stock.receive", receipt.merging(people) { a, _ in a }.merging(["serials": ["990001", 990002]]) { _, b in b })
+        #expect(reply.error?.contains("entry 2 is not a string") == true, "\(String(describing: reply.error))")
+        #expect(await level(d, 20, route: "oral") == 60)
+        let units = await d.run(["stock", "list", "--units"]).json["units"] as? [[String: Any]] ?? []
+        #expect(!units.contains { ($0["serial"] as? String)?.hasPrefix("99000") == true })
+        #expect(!(await events(d)).contains { $0["event"] as? String == "receipt" && ($0["fields"] as? [String: Any])?["batch"] != nil
+                                               && "\($0)".contains("LOT-5") })
+
+        // The same for a write-off: refused whole, the discrepancy stays open.
+        let id = try #require(await d.run(["count", "start"] + Self.pharmacist + Self.nurseWitness).json["count"] as? String)
+        var figures = Self.fullCount
+        figures[figures.firstIndex(of: "diacetylmorphine/injectable/200=40")!] = "diacetylmorphine/injectable/200=38"
+        let discrepancy = try #require((await d.run(["count", "enter", id] + figures + Self.pharmacist + Self.nurseWitness)
+            .json["discrepancies"] as? [String])?.first)
+        let off = try await call("discrepancy.resolve", people.merging(["id": .string(discrepancy), "resolution": "loss", "note": "gone",
+                                                                         "serials": ["700040", 700039]]) { a, _ in a })
+        #expect(off.error?.contains("entry 2 is not a string") == true, "\(String(describing: off.error))")
+        #expect(await d.status()["discrepancies"] as? Int == 1)
+        #expect(await level(d, 200) == 40)
     }
 
     @Test func blindCountThatMatches() async throws {
