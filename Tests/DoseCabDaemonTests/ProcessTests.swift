@@ -76,7 +76,7 @@ final class SimDaemon: @unchecked Sendable {
 
     /// Runs dosecabctl with `args` (JSON output), optionally as another user via setpriv.
     @discardableResult
-    func ctl(_ args: [String], asUID uid: Int? = nil) -> Result {
+    func ctl(_ args: [String], asUID uid: Int? = nil, stdin: String? = nil) -> Result {
         let p = Process()
         var argv = args + ["--socket", socket]
         if args.first != "--help" { argv.append("--json") }
@@ -90,7 +90,13 @@ final class SimDaemon: @unchecked Sendable {
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err
+        let input = Pipe()
+        p.standardInput = stdin == nil ? FileHandle.nullDevice : input
         try? p.run()
+        if let stdin {
+            input.fileHandleForWriting.write(Data(stdin.utf8))
+            try? input.fileHandleForWriting.close()
+        }
         let o = out.fileHandleForReading.readDataToEndOfFile()
         let e = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
