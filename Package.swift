@@ -115,7 +115,9 @@ let package = Package(
         ),
         .testTarget(
             name: "DoseCabHardwareTests",
-            dependencies: ["DoseCabHardware", "DoseCabCore", .product(name: "PropertyBased", package: "swift-property-based")],
+            dependencies: ["DoseCabHardware", "DoseCabCore", .product(name: "PropertyBased", package: "swift-property-based"),
+                           // The TOML guard's tests show each refused class really aborts the bare parser.
+                           .product(name: "TOMLKit", package: "TOMLKit")],
             swiftSettings: strict
         ),
         .testTarget(

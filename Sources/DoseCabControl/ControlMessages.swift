@@ -137,8 +137,13 @@ public enum ControlErrorCode: String, Sendable, Hashable, CaseIterable {
     case rateLimited = "rate-limited"
     /// No complete request arrived in time; the connection is closed.
     case timedOut = "timed-out"
-    /// The server already serves its maximum of connections; this one is closed.
+    /// The server already serves its maximum of connections, each answering a request; this
+    /// one is closed.
     case tooManyConnections = "too-many-connections"
+    /// Every slot was taken when a new client arrived, and this connection had waited longest
+    /// for a complete request: it is closed to make room (a request it had sent whole is
+    /// answered first).
+    case evicted = "evicted"
     /// The method's reply could not be encoded.
     case internalError = "internal-error"
 }

@@ -13,10 +13,14 @@ import SystemPackage
 /// as a `Task` while the connection's thread waits for it, so the cooperative pool is
 /// never blocked.
 ///
-/// Every connection is bounded: at most ``Limits/maxConnections`` at once (more are told so
-/// and closed), ``Limits/maxRequestSize`` bytes per request (a larger one is refused and
-/// the connection closed), ``Limits/readTimeout`` to deliver each complete request (a
-/// slow-loris client is closed), and a request rate (a flood is refused and closed).
+/// Every connection is bounded: at most ``Limits/maxConnections`` at once, ``Limits/maxRequestSize``
+/// bytes per request (a larger one is refused and the connection closed),
+/// ``Limits/readTimeout`` to deliver each complete request (a slow-loris client is closed),
+/// and a request rate (a flood is refused and closed). When every slot is taken and a new
+/// client arrives, the connection that has waited longest for a complete request (never one
+/// whose request is being answered) is told `evicted` and closed to make room, so clients that
+/// connect and stall cannot lock out one that sends its request at once (soak finding S1).
+/// Only when every connection is in the middle of a request is the newcomer refused.
 public final class ControlServer: Sendable {
     /// Answers one request. `caller` is who the kernel says connected; journal it for
     /// admin methods. Must return: ``stop()`` waits for handlers that are running.
@@ -34,7 +38,8 @@ public final class ControlServer: Sendable {
 
     /// The bounds every connection lives within.
     public struct Limits: Sendable {
-        /// Connections served at once; one more is sent an error and closed. Default 16.
+        /// Connections served at once. One more evicts the connection waiting longest for a
+        /// request, or is refused when all are busy answering one. Default 16.
         public var maxConnections: Int
         /// Largest request in bytes, excluding the NUL. Default 64 KiB.
         public var maxRequestSize: Int
@@ -256,14 +261,28 @@ final class ServerCore: @unchecked Sendable {
         var phase: Phase = .idle
         var acceptThread: JoinableThread?
         var nextID = 0
-        /// Open connections: id → fd. A connection removes itself before closing its fd,
-        /// so stop() can shut down any fd in here without hitting a reused number.
-        var connections: [Int: Int32] = [:]
+        /// Open connections. A connection removes itself before closing its fd, so stop()
+        /// and eviction can shut down any fd in here without hitting a reused number.
+        var connections: [Int: Connection] = [:]
         /// Threads not yet joined; `finished` are those whose body has returned.
         var threads: [Int: JoinableThread] = [:]
         var finished: Set<Int> = []
         /// Set while connections are being turned away, so a connection storm logs once.
         var refusing = false
+        /// Evictions since the last one logged (a storm logs once a second).
+        var evictedUnlogged = 0
+        var lastEvictionLog: Duration?
+    }
+
+    /// One open connection, as the accept thread sees it when it needs a slot.
+    private struct Connection {
+        let fd: Int32
+        /// Since the accept or the last reply: how long it has waited for a complete request.
+        var waitingSince: Duration
+        /// A request of it is being answered: never evicted then.
+        var busy = false
+        /// Told to make room; its read side is shut, it answers what it already has and ends.
+        var evicted = false
     }
 
     private enum Phase { case idle, running, stopped }
@@ -290,6 +309,11 @@ final class ServerCore: @unchecked Sendable {
     }
 
     var connectionCount: Int { locked { $0.connections.count } }
+
+    /// Connections that still hold a slot (not being evicted).
+    private static func occupied(_ state: State) -> Int {
+        state.connections.values.count(where: { !$0.evicted })
+    }
 
     func start() throws(ControlServerError) {
         lock.lock()
@@ -318,7 +342,7 @@ final class ServerCore: @unchecked Sendable {
         // No thread is created after the accept thread ended. Shut down every open
         // connection so a thread blocked in send() wakes too, then join them all.
         let threads = locked { state -> [JoinableThread] in
-            for fd in state.connections.values { Sys.shutdown(fd, Int32(SHUT_RDWR)) }
+            for connection in state.connections.values { Sys.shutdown(connection.fd, Int32(SHUT_RDWR)) }
             defer { state.threads = [:]; state.finished = [] }
             return Array(state.threads.values)
         }
@@ -373,12 +397,13 @@ final class ServerCore: @unchecked Sendable {
             Sys.close(fd)
             return
         }
-        guard state.connections.count < limits.maxConnections else {
+        if Self.occupied(state) >= limits.maxConnections { evictLongestWaiting(&state) }
+        guard Self.occupied(state) < limits.maxConnections else {
             let first = !state.refusing
             state.refusing = true
             lock.unlock()
             if first {
-                logger.warning("control connections refused: \(limits.maxConnections) already open")
+                logger.warning("control connections refused: \(limits.maxConnections) already open, each answering a request")
             }
             let reply = ControlReply.failure(
                 .tooManyConnections, "too many connections (limit \(limits.maxConnections)); try again")
@@ -390,12 +415,12 @@ final class ServerCore: @unchecked Sendable {
         state.refusing = false
         let id = state.nextID
         state.nextID += 1
-        state.connections[id] = fd
+        state.connections[id] = Connection(fd: fd, waitingSince: now())
         // Still holding the lock: the thread cannot report itself finished before its
         // handle is recorded.
         do {
             state.threads[id] = try JoinableThread(name: "dosecab-ctl-\(id % 10000)") { [self] in
-                serve(fd)
+                serve(fd, id: id)
                 locked { state in
                     state.connections[id] = nil
                     state.finished.insert(id)
@@ -408,6 +433,25 @@ final class ServerCore: @unchecked Sendable {
             lock.unlock()
             logger.error("control connection dropped: cannot start its thread: \(error)")
             Sys.close(fd)
+        }
+    }
+
+    /// Called with the lock held and every slot taken: marks the connection that has waited
+    /// longest for a complete request as evicted and shuts its read side. Its thread then
+    /// answers any complete request it already received (shut-down Unix sockets still deliver
+    /// what was queued), tells the client `evicted` and ends. Busy connections are left alone.
+    private func evictLongestWaiting(_ state: inout State) {
+        let candidates = state.connections.filter { !$0.value.busy && !$0.value.evicted }
+        guard let victim = candidates.min(by: { $0.value.waitingSince < $1.value.waitingSince }) else { return }
+        state.connections[victim.key]?.evicted = true
+        Sys.shutdown(victim.value.fd, Int32(SHUT_RD))
+        state.evictedUnlogged += 1
+        let t = now()
+        if state.lastEvictionLog.map({ t - $0 >= .seconds(1) }) ?? true {
+            logger.notice("control connection evicted to make room: \(limits.maxConnections) open, it had waited longest for a request",
+                          metadata: ["evicted": "\(state.evictedUnlogged)"])
+            state.evictedUnlogged = 0
+            state.lastEvictionLog = t
         }
     }
 
@@ -429,7 +473,7 @@ final class ServerCore: @unchecked Sendable {
 
     private func now() -> Duration { origin.duration(to: .now) }
 
-    private func serve(_ fd: Int32) {
+    private func serve(_ fd: Int32, id: Int) {
         let caller: Caller
         do {
             try Sys.setTimeout(fd, option: SO_SNDTIMEO, limits.writeTimeout)
@@ -467,6 +511,7 @@ final class ServerCore: @unchecked Sendable {
                     return
                 }
                 guard let frame else { break }
+                locked { $0.connections[id]?.busy = true }
                 deadline = now() + limits.readTimeout
                 guard limiter.allow(at: now()) else {
                     log.warning("control connection closed: request rate limit exceeded")
@@ -478,6 +523,11 @@ final class ServerCore: @unchecked Sendable {
                 guard send(respond(to: frame, from: caller, log), to: fd, log) else { return }
                 // A slow method must not count against the client's time for the next request.
                 deadline = now() + limits.readTimeout
+                let t = now()
+                locked { state in
+                    state.connections[id]?.busy = false
+                    state.connections[id]?.waitingSince = t
+                }
             }
 
             let remaining = deadline - now()
@@ -504,6 +554,15 @@ final class ServerCore: @unchecked Sendable {
                 return
             }
             if count == 0 {
+                if locked({ $0.connections[id]?.evicted ?? false }) {
+                    log.debug("control connection evicted")
+                    let reply = ControlReply.failure(.evicted, """
+                        connection closed to make room for a new one: it had waited longest for a complete request \
+                        (at most \(limits.maxConnections) connections)
+                        """)
+                    try? Sys.sendAll(fd, (try? reply.framed()) ?? [], flags: Int32(MSG_DONTWAIT))
+                    return
+                }
                 if reader.hasPartialFrame {
                     log.notice("control connection closed by client in the middle of a request")
                 }

@@ -253,17 +253,41 @@ public struct Cabinet: Sendable {
         return fx
     }
 
-    private mutating func pinFailed(_ card: CardID, patient: PatientID?, staff: StaffID?, at: Moment) -> [CabinetEffect] {
+    /// Counts one wrong PIN for `card`; the last allowed one locks the card out.
+    private mutating func countPINFailure(_ card: CardID, at: Moment, what: String = "") -> Refusal {
         var entry = pinFailures[card] ?? (0, nil)
         entry.count += 1
-        var refusal = Refusal(.wrongPIN, "wrong PIN (\(entry.count) of \(policy.pinAttemptsBeforeLockout))")
+        var refusal = Refusal(.wrongPIN, "wrong PIN\(what) (\(entry.count) of \(policy.pinAttemptsBeforeLockout))")
         if entry.count >= policy.pinAttemptsBeforeLockout {
             entry = (0, at.bootMillis + Int64(policy.pinLockoutMinutes) * 60_000)
-            refusal = Refusal(.pinLockout, "wrong PIN \(policy.pinAttemptsBeforeLockout) times: card locked for \(policy.pinLockoutMinutes) min")
+            refusal = Refusal(.pinLockout, "wrong PIN\(what) \(policy.pinAttemptsBeforeLockout) times: card locked for \(policy.pinLockoutMinutes) min")
         }
         pinFailures[card] = entry
+        return refusal
+    }
+
+    private mutating func pinFailed(_ card: CardID, patient: PatientID?, staff: StaffID?, at: Moment) -> [CabinetEffect] {
+        let refusal = countPINFailure(card, at: at)
         step = .idle
         return [.cancelTimer(.pinEntry)] + refuse([refusal], patient: patient, staff: staff, at: at)
+    }
+
+    /// A staff member's badge + PIN given over the control socket for `action` (two-person stock
+    /// actions, clinical decisions): the counter's rule, on the same count per card, so wrong PINs
+    /// on either path add up and a lockout holds on both. A refusal (`wrong-pin`, `pin-lockout`)
+    /// is an audit record naming the staff member and the action, never the PIN; the counter's
+    /// dialogue is left as it was.
+    public mutating func checkSocketPIN(_ staff: Staff, pin: String, action: String, at: Moment) -> (refusal: Refusal?, effects: [CabinetEffect]) {
+        let refusal: Refusal
+        if lockedOut(staff.card, at) {
+            refusal = Refusal(.pinLockout, "badge \(staff.id) locked out after repeated wrong PINs; \(action) over the control socket refused")
+        } else if pins.verify(pin: pin, against: staff.pin) {
+            pinFailures[staff.card] = nil
+            return (nil, [])
+        } else {
+            refusal = countPINFailure(staff.card, at: at, what: " for \(staff.id), \(action) over the control socket")
+        }
+        return (refusal, [.commit(.refusal(patient: nil, staff: staff.id, refusals: [refusal], at: at))])
     }
 
     private mutating func onEntry(_ entry: String, _ at: Moment) -> [CabinetEffect] {

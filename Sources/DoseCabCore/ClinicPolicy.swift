@@ -92,6 +92,13 @@ public struct ClinicPolicy: Hashable, Sendable, Codable {
     }
 
     /// Problems with the configuration itself (bad config must stop the daemon, not be guessed at).
+    /// The shortest time from one count time to the next, across midnight too (nil: no count times).
+    public var shortestCountGapMinutes: Int? {
+        let times = Set(countTimes).sorted()
+        guard let first = times.first, let last = times.last else { return nil }
+        return (zip(times, times.dropFirst()).map { $1 - $0 } + [first + 1440 - last]).min()
+    }
+
     public func validationErrors() -> [String] {
         var errors: [String] = []
         for drug in Drug.allCases where ceiling(for: drug) <= 0 {
@@ -114,6 +121,12 @@ public struct ClinicPolicy: Hashable, Sendable, Codable {
         if observationMinutes < 0 || minIntervalMinutes < 0 { errors.append("durations must not be negative") }
         if countTimes.contains(where: { !(0..<1440).contains($0) }) { errors.append("count times must be within the day (00:00-23:59)") }
         if countGraceMinutes < 1 { errors.append("count grace must be at least 1 minute") }
+        // A count becomes overdue only when its grace ends before the next count is due: with a
+        // grace as long as the gap, the next due time replaces it first and no count is ever
+        // reported overdue.
+        if let gap = shortestCountGapMinutes, countGraceMinutes >= gap {
+            errors.append("count-grace-minutes (\(countGraceMinutes)) must be shorter than the shortest gap between count-times (\(gap) min), or no count is ever overdue")
+        }
         if businessDays.isEmpty { errors.append("at least one business day is required") }
         if !(1...1440).contains(overrideMaxMinutes) { errors.append("override window must be 1-1440 minutes") }
         for (route, c) in closeOut where c.deadlineMinutes < 1 {

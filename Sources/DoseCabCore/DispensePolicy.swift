@@ -27,6 +27,8 @@ public enum RefusalReason: String, Hashable, Sendable, Codable, CaseIterable {
     case releaseInProgress = "release-in-progress"
     /// An open discrepancy freezes releases of its drug (or of the whole cabinet).
     case discrepancyFreeze = "discrepancy-freeze"
+    /// A blind count is open: stock does not move until it is entered or cancelled.
+    case countInProgress = "count-in-progress"
 }
 
 /// One failed rule and the figures behind it, for the counter and the register.
@@ -132,11 +134,14 @@ public struct DispenseContext: Hashable, Sendable {
     public var openDiscrepancies: [Discrepancy]
     /// A usable break-glass override for this patient: it stands in for the prescription only.
     public var override: Override?
+    /// The blind count in progress, if any: no release until it is entered or cancelled.
+    public var openCount: CountSheet?
 
     public init(now: Moment, policy: ClinicPolicy, prescriptions: [Prescription], history: PatientHistory,
                 stock: [StockLevel], lockdown: Bool = false, clockSynchronised: Bool = true,
                 newestLedgerWallMillis: Int64? = nil, journalHealthy: Bool = true, storeHealthy: Bool = true,
-                openDiscrepancies: [Discrepancy] = [], override: Override? = nil) {
+                openDiscrepancies: [Discrepancy] = [], override: Override? = nil, openCount: CountSheet? = nil) {
+        self.openCount = openCount
         self.openDiscrepancies = openDiscrepancies
         self.override = override
         self.now = now
@@ -269,6 +274,9 @@ public enum DispensePolicy {
         if !context.journalHealthy { refusals.append(Refusal(.journalUnavailable, "the journal is not accepting audit events")) }
         if !context.storeHealthy { refusals.append(Refusal(.storeUnavailable, "the store cannot commit a release")) }
         if let hold = context.history.hold { refusals.append(Refusal(.hold, "patient on hold: \(hold)")) }
+        if let count = context.openCount {
+            refusals.append(Refusal(.countInProgress, "blind count \(count.id) is open: releases wait until it is entered or cancelled"))
+        }
         if policy.freezeScope == .cabinet,
            let freeze = DiscrepancyRules.freeze(drug: nil, open: context.openDiscrepancies, scope: .cabinet) {
             refusals.append(freeze)
@@ -279,7 +287,9 @@ public enum DispensePolicy {
         let override = context.override.flatMap { o in
             o.patient == request.patient && (request.drug == nil || request.drug == o.drug) && o.usable(at: now) ? o : nil
         }
-        if let override { prescriptions = [OverrideRules.prescription(override, policy: policy)] }
+        // The real prescription whose terms (titration, interval, sessions) the override keeps.
+        let basis = override.flatMap { OverrideRules.basis($0, among: context.prescriptions) }
+        if let override { prescriptions = [OverrideRules.prescription(override, basis: basis, policy: policy)] }
         let candidates = prescriptions.filter { p in
             p.patient == request.patient && (request.drug == nil || p.drug == request.drug)
                 && (p.validDays?.contains(today) ?? false)
@@ -359,8 +369,12 @@ public enum DispensePolicy {
             let missed = today - calendar.day(of: last) - 1
             let reauthorised = context.history.reauthorisedAt.map { last < $0 } ?? false
             if missed >= Int64(policy.missedDaysRetitrate) {
-                // Re-titration means a prescription written after the gap, marked titrating.
-                let rewritten = prescription.titrating && (prescription.validDays.map { $0.lowerBound > calendar.day(of: last) } ?? false)
+                // Re-titration means a prescription written after the gap, marked titrating. Under
+                // an override that is the real prescription (none: not re-titrated), never the
+                // stand-in, which always starts today.
+                let written: Prescription? = override == nil ? prescription : basis
+                let rewritten = (written?.titrating ?? false)
+                    && (written?.validDays.map { $0.lowerBound > calendar.day(of: last) } ?? false)
                 if !rewritten || !reauthorised {
                     refusals.append(Refusal(.missedDoseRetitration, "\(missed) days without a dose: a re-titrating prescription and a clinician's re-authorisation are required"))
                 }

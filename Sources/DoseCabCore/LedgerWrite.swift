@@ -35,6 +35,8 @@ public enum LedgerWrite: Hashable, Sendable {
     /// The two counters entered their figures; a line that does not match comes with its
     /// `.discrepancyOpened` in the same transaction.
     case countEntered(countID: String, lines: [CountLine], by: StaffID, witness: StaffID, at: Moment)
+    /// Two staff members cancelled an open count nobody will finish.
+    case countCancelled(countID: String, reason: String, by: StaffID, witness: StaffID, at: Moment)
     /// A count due at `dueWall` was not entered within its grace (one warning per due time).
     case countOverdue(dueWall: Int64, at: Moment)
     case discrepancyOpened(Discrepancy)
@@ -57,7 +59,7 @@ public enum LedgerWrite: Hashable, Sendable {
              .observationCleared(_, _, let at), .reauthorised(_, _, let at), .lockdown(_, _, _, let at),
              .alarm(_, _, let at), .waste(_, _, _, _, _, _, let at), .stockReceived(_, _, _, let at),
              .admin(_, _, _, let at), .startup(_, let at), .recovery(_, let at),
-             .countEntered(_, _, _, _, let at), .countOverdue(_, let at), .discrepancyResolved(_, _, _, _, _, _, let at),
+             .countEntered(_, _, _, _, let at), .countOverdue(_, let at), .countCancelled(_, _, _, _, let at), .discrepancyResolved(_, _, _, _, _, _, let at),
              .discrepancyEscalated(_, _, let at), .overrideClosed(_, _, _, let at), .overrideReviewed(_, _, _, let at): at
         case .issue(let u): u.issuedAt
         case .countStarted(let sheet): sheet.startedAt
@@ -155,6 +157,9 @@ public enum LedgerWrite: Hashable, Sendable {
                 message: "blind count \(id) by \(by) and \(w): " + (bad.isEmpty ? "matches the ledger" : "\(bad.count) kind(s) do not match"),
                 fields: ["count": id, "staff": by.rawValue, "witness": w.rawValue, "state": bad.isEmpty ? "matched" : "mismatch",
                          "detail": figures])
+        case .countCancelled(let id, let reason, let by, let w, _):
+            return AuditEvent(kind: .count, wallMillis: t, message: "blind count \(id) cancelled by \(by) and \(w): \(reason)",
+                fields: ["count": id, "staff": by.rawValue, "witness": w.rawValue, "state": "cancelled", "reason": reason])
         case .countOverdue(let due, _):
             return AuditEvent(kind: .countOverdue, wallMillis: t,
                 message: "blind count due at \(CivilTime(wallMillis: due, utcOffsetMinutes: 0).iso8601) was not done",

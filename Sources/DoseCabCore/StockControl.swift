@@ -19,11 +19,17 @@ public enum StockRule: String, Hashable, Sendable, Codable, CaseIterable {
     /// A count already open, or none open.
     case countOpen = "count-open"
     case countNotOpen = "count-not-open"
+    /// While a blind count is open stock does not move (receipt, waste from stock, write-off),
+    /// and a count does not start while a release is open.
+    case countInProgress = "count-in-progress"
+    case releaseOpen = "release-open"
     /// The count was entered by others than the two who started it.
     case notTheCounters = "not-the-counters"
     case countIncomplete = "count-incomplete"
     case unknownKind = "unknown-kind"
     case discrepancyNotOpen = "discrepancy-not-open"
+    /// A kind with an open discrepancy is not counted again until it is resolved.
+    case discrepancyOpen = "discrepancy-open"
     /// A loss write-off must name exactly the missing units, of the discrepancy's kind, in stock.
     case writeOffMismatch = "write-off-mismatch"
     case overrideWindow = "override-window"
@@ -227,12 +233,47 @@ public struct CountLine: Hashable, Sendable, Codable {
 
 public enum BlindCount {
     /// Starts a count by two staff members over every kind the cabinet ever held (a kind expected
-    /// to be empty is counted too: the counters must not learn which figure is expected).
-    public static func start(id: String, kinds: Set<StockKind>, by: Staff, witness: Staff, at: Moment) -> Result<CountSheet, StockRefused> {
+    /// to be empty is counted too: the counters must not learn which figure is expected), except
+    /// the kinds with an open discrepancy (`unresolved`): counting those again would open a
+    /// second discrepancy for the same shortfall, which could then be written off twice. They
+    /// are counted again once the discrepancy is resolved.
+    /// A count does not start while a release is open (`releaseOpen`): its units may still leave.
+    public static func start(id: String, kinds: Set<StockKind>, unresolved: Set<StockKind> = [], releaseOpen: String? = nil,
+                             by: Staff, witness: Staff, at: Moment) -> Result<CountSheet, StockRefused> {
         var out = TwoPerson.check(by, witness, action: "a blind count")
-        if kinds.isEmpty { out.append(StockRefusal(.unknownKind, "the cabinet has never held stock: nothing to count")) }
+        if let releaseOpen {
+            out.append(StockRefusal(.releaseOpen, "release \(releaseOpen) is open: count once it is complete (its units may still leave)"))
+        }
+        let countable = kinds.subtracting(unresolved)
+        if kinds.isEmpty {
+            out.append(StockRefusal(.unknownKind, "the cabinet has never held stock: nothing to count"))
+        } else if countable.isEmpty {
+            out.append(StockRefusal(.discrepancyOpen, "every kind has an open discrepancy (\(unresolved.sorted().map(\.key).joined(separator: ", "))): resolve it before counting again"))
+        }
         guard out.isEmpty else { return .failure(StockRefused(out)) }
-        return .success(CountSheet(id: id, kinds: kinds.sorted(), by: by.id, witness: witness.id, startedAt: at))
+        return .success(CountSheet(id: id, kinds: countable.sorted(), by: by.id, witness: witness.id, startedAt: at))
+    }
+
+    /// Cancelling a count nobody will finish: two staff members (any two, the counters or not)
+    /// and a reason. Nothing is compared; stock may move again and a new count may start.
+    public static func cancel(_ sheet: CountSheet?, id: String, reason: String, by: Staff, witness: Staff) -> [StockRefusal] {
+        var out = TwoPerson.check(by, witness, action: "cancelling a blind count")
+        if sheet?.id != id { out.append(StockRefusal(.countNotOpen, "no open count \(id)")) }
+        if reason.isEmpty { out.append(StockRefusal(.noReason, "cancelling a count needs a reason")) }
+        return out
+    }
+
+    /// A count open longer than the count grace: somebody walked away from it.
+    public static func abandoned(_ sheet: CountSheet, now: Moment, policy: ClinicPolicy) -> Bool {
+        now.millisSince(sheet.startedAt) >= Int64(policy.countGraceMinutes) * 60_000
+    }
+
+    /// What an open count refuses: stock does not move while it is counted (receipt, waste
+    /// from stock, loss write-off), so the figure the ledger expects cannot change under the
+    /// counters' hands. Releases wait too (`RefusalReason.countInProgress`).
+    public static func frozenByCount(_ sheet: CountSheet?, action: String) -> [StockRefusal] {
+        guard let sheet else { return [] }
+        return [StockRefusal(.countInProgress, "blind count \(sheet.id) is open (started by \(sheet.by) and \(sheet.witness)): \(action) waits until it is entered or cancelled")]
     }
 
     /// Compares what the two counters entered with the ledger. The same two people who started
@@ -512,12 +553,27 @@ public enum OverrideRules {
         return out
     }
 
-    /// The prescription the override stands in for: only what it names, valid today.
-    public static func prescription(_ o: Override, policy: ClinicPolicy) -> Prescription {
+    /// The patient's newest prescription for the override's drug, valid or not: the override
+    /// replaces only the check that a valid prescription exists, so its other terms still bind.
+    public static func basis(_ o: Override, among prescriptions: [Prescription]) -> Prescription? {
+        prescriptions.filter { $0.patient == o.patient && $0.drug == o.drug }
+            .max { a, b in
+                let fa = a.validDays?.lowerBound ?? .min, fb = b.validDays?.lowerBound ?? .min
+                return fa != fb ? fa < fb : a.version < b.version
+            }
+    }
+
+    /// The prescription the override stands in for: the dose, route and validity it names; the
+    /// titration flag, interval and session cap of the patient's newest prescription for the drug
+    /// (`basis`), or with none the strictest: titrating, the clinic's interval, one session per
+    /// dosing window.
+    public static func prescription(_ o: Override, basis: Prescription?, policy: ClinicPolicy) -> Prescription {
         let cal = policy.calendar
         return Prescription(id: o.id, version: 1, patient: o.patient, drug: o.drug, route: o.route, doseMg: o.doseMg,
-                            maxSessionsPerDay: 6, validFrom: cal.dateString(day: cal.day(of: o.openedAt)),
+                            maxSessionsPerDay: basis?.maxSessionsPerDay ?? max(1, min(6, policy.windows.count)),
+                            minIntervalMinutes: basis?.minIntervalMinutes ?? policy.minIntervalMinutes,
+                            validFrom: cal.dateString(day: cal.day(of: o.openedAt)),
                             validUntil: cal.dateString(day: cal.day(of: o.expiresAt)),
-                            prescriber: "override:\(o.openedBy)+\(o.secondBy)")
+                            prescriber: "override:\(o.openedBy)+\(o.secondBy)", titrating: basis?.titrating ?? true)
     }
 }

@@ -125,6 +125,14 @@ public actor CabinetDriver {
         perform(cabinet.handle(event))
     }
 
+    /// Checks a staff PIN given over the control socket with the counter's count and lockout;
+    /// a refusal is recorded and mirrored before it is returned.
+    public func checkSocketPIN(_ staff: Staff, pin: String, action: String) -> Refusal? {
+        let (refusal, effects) = cabinet.checkSocketPIN(staff, pin: pin, action: action, at: clock.now())
+        perform(effects)
+        return refusal
+    }
+
     func perform(_ effects: [CabinetEffect]) {
         var queue = effects[...]
         while let effect = queue.popFirst() {
@@ -205,7 +213,7 @@ public actor CabinetDriver {
                 newestLedgerWallMillis: try store.newestLedgerWallMillis(),
                 journalHealthy: journal.health().isHealthy,
                 storeHealthy: storeProblem == nil,
-                openDiscrepancies: stock.discrepancies, override: stock.override)
+                openDiscrepancies: stock.discrepancies, override: stock.override, openCount: try store.openCount())
             return DispensePolicy.decide(request, context)
         } catch {
             storeProblem = error.description

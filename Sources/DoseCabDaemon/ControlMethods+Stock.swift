@@ -8,16 +8,34 @@ import Foundation
 /// and overrides), verified like the counter does; the core's rules decide, the store books.
 extension ControlMethods {
     static let stockRead: [String] = ["count.status", "discrepancy.list", "override.list"]
-    static let stockAdmin: [String] = ["stock.receive", "stock.waste", "count.start", "count.enter", "discrepancy.resolve",
+    static let stockAdmin: [String] = ["stock.receive", "stock.waste", "count.start", "count.enter", "count.cancel", "discrepancy.resolve",
                                        "override.open", "override.close", "override.review"]
 
     /// Two people: `staff`/`pin` and `witness_staff`/`witness_pin`.
     func twoStaff(_ p: [String: JSONValue], action: String, needsAdmin: Bool = false) async throws -> (Staff, Staff) {
-        let a = try await identifyStaff(p)
-        let b = try await identifyStaff(p, prefix: "witness_")
+        let a = try await identifyStaff(p, action: action)
+        let b = try await identifyStaff(p, prefix: "witness_", action: action)
         let problems = TwoPerson.check(a, b, action: action, needsAdmin: needsAdmin)
         guard problems.isEmpty else { throw MethodError(message: "refused: " + problems.map(\.description).joined(separator: "; ")) }
         return (a, b)
+    }
+
+    /// A list of serials, all or nothing: a list that is not one, or an entry that is not a
+    /// string, refuses the whole request (a partial receipt or write-off is never booked).
+    func serialList(_ p: [String: JSONValue], _ key: String, required: Bool) throws -> [String] {
+        guard let value = p[key] else {
+            if required { throw MethodError(message: "parameter '\(key)' must be a list of 1-1000 serials") }
+            return []
+        }
+        guard let list = value.arrayValue, list.count <= 1000, !(required && list.isEmpty) else {
+            throw MethodError(message: "parameter '\(key)' must be a list of \(required ? 1 : 0)-1000 serials")
+        }
+        let serials = list.compactMap(\.stringValue)
+        guard serials.count == list.count else {
+            let bad = list.firstIndex { $0.stringValue == nil }!
+            throw MethodError(message: "parameter '\(key)': entry \(bad + 1) is not a string (serials are strings, e.g. \"700041\"); nothing was changed")
+        }
+        return serials
     }
 
     func refused(_ problems: [StockRefusal]) -> MethodError {
@@ -42,9 +60,7 @@ extension ControlMethods {
             }
             let strength = try int(p, "strength_mg")
             guard strength > 0, strength <= 2000 else { throw MethodError(message: "strength_mg must be 1-2000") }
-            guard let serials = p["serials"]?.arrayValue?.compactMap(\.stringValue), !serials.isEmpty, serials.count <= 1000 else {
-                throw MethodError(message: "parameter 'serials' must be a list of 1-1000 serials")
-            }
+            let serials = try serialList(p, "serials", required: true)
             let batch = try string(p, "batch"), expiry = try string(p, "expiry")
             let units = serials.map { StockUnit(serial: UnitSerial($0), drug: drug, route: route, strengthMg: strength, batch: batch, expiry: expiry) }
             let problems = StockRules.receipt(units, today: cal.day(of: await driver.now()))
@@ -121,6 +137,16 @@ extension ControlMethods {
             return .ok(["count": .string(id), "matched": .bool(result.1.isEmpty), "lines": .array(lines),
                         "discrepancies": .array(result.1.map { .string($0.id) })])
 
+        case "count.cancel":
+            let id = try string(p, "count")
+            let reason = try string(p, "reason")
+            let (by, witness) = try await twoStaff(p, action: "cancelling a blind count")
+            let seq = try await write { store, now in
+                let r = try store.cancelCount(id: id, reason: reason, by: by, witness: witness, at: now)
+                return (r.seq, [r])
+            }
+            return .ok(["count": .string(id), "state": "cancelled", "audit_seq": .number(Double(seq))])
+
         case "count.status":
             let now = await driver.now()
             let open = try store.openCount()
@@ -130,7 +156,9 @@ extension ControlMethods {
             return .ok([
                 "open": open.map { s in
                     ["count": .string(s.id), "kinds": .array(s.kinds.map { .string($0.key) }), "by": .string(s.by.rawValue),
-                     "witness": .string(s.witness.rawValue), "started": .string(s.startedAt.description)]
+                     "witness": .string(s.witness.rawValue), "started": .string(s.startedAt.description),
+                     "open_minutes": .number(Double(max(0, now.millisSince(s.startedAt)) / 60_000)),
+                     "abandoned": .bool(BlindCount.abandoned(s, now: now, policy: policy))]
                 } ?? .null,
                 "last": last.map { l in
                     ["count": .string(l.id), "time": .string(CivilTime(wallMillis: l.enteredWall, utcOffsetMinutes: 0).iso8601),
@@ -153,7 +181,7 @@ extension ControlMethods {
             }
             let note = try string(p, "note")
             let (by, witness) = try await twoStaff(p, action: "resolving a discrepancy")
-            let serials = (p["serials"]?.arrayValue ?? []).compactMap(\.stringValue).map(UnitSerial.init)
+            let serials = try serialList(p, "serials", required: false).map(UnitSerial.init)
             let seq = try await write { store, now in
                 let r = try store.resolveDiscrepancy(id: id, resolution: resolution, note: note, by: by, witness: witness,
                                                      writeOff: serials, at: now)
@@ -188,7 +216,7 @@ extension ControlMethods {
         case "override.close":
             let id = try string(p, "id")
             let reason = try string(p, "reason")
-            let by = try await identifyStaff(p)
+            let by = try await identifyStaff(p, action: "closing an override")
             guard let o = try store.override(id: id) else { throw MethodError(message: "unknown override \(id)") }
             let problems = OverrideRules.close(o)
             guard problems.isEmpty else { throw refused(problems) }
@@ -201,7 +229,7 @@ extension ControlMethods {
         case "override.review":
             let id = try string(p, "id")
             let note = try string(p, "note")
-            let by = try await identifyStaff(p)
+            let by = try await identifyStaff(p, action: "reviewing an override")
             guard let o = try store.override(id: id) else { throw MethodError(message: "unknown override \(id)") }
             let problems = OverrideRules.review(o, by: by)
             guard problems.isEmpty else { throw refused(problems) }

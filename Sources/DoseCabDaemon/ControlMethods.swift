@@ -160,7 +160,7 @@ public struct ControlMethods: Sendable {
         case "hold.clear":
             let patient = PatientID(try string(p, "patient"))
             let reason = try string(p, "reason")
-            let staff = try await identifyStaff(p)
+            let staff = try await identifyStaff(p, action: "clearing a hold")
             guard try store.holds().contains(where: { $0.patient == patient }) else {
                 throw MethodError(message: "patient \(patient) is not on hold")
             }
@@ -170,7 +170,7 @@ public struct ControlMethods: Sendable {
             return .ok(["patient": .string(patient.rawValue), "cleared_by": .string(staff.id.rawValue), "caller": .string(caller.description)])
         case "confirm":
             let serial = UnitSerial(try string(p, "unit"))
-            let staff = try await identifyStaff(p)
+            let staff = try await identifyStaff(p, action: "a witnessed close-out")
             await driver.handle(.confirmConsumed(serial, witness: staff.id, at: await driver.now()))
             guard let unit = try store.issuedUnit(serial: serial), unit.state == .consumed else {
                 throw MethodError(message: "unit \(serial) not confirmed: \(await driver.feedback.last ?? "refused")")
@@ -254,12 +254,15 @@ public struct ControlMethods: Sendable {
     }
 
     /// Staff identity for clinical and admin actions: badge number + PIN, verified like the
-    /// counter does (ARCHITECTURE §4a: a Unix account alone is not enough).
-    func identifyStaff(_ p: [String: JSONValue], prefix: String = "") async throws -> Staff {
+    /// counter does (ARCHITECTURE §4a: a Unix account alone is not enough), with the counter's
+    /// PIN count and lockout: a wrong PIN is an audit record and a journal event (`wrong-pin`,
+    /// `pin-lockout`), so one person cannot guess a second person's PIN over the socket.
+    func identifyStaff(_ p: [String: JSONValue], prefix: String = "", action: String) async throws -> Staff {
         let id = StaffID(try string(p, prefix + "staff"))
         let pin = try string(p, prefix + "pin")
-        guard let staff = try store.staff(id: id), pins.verify(pin: pin, against: staff.pin) else {
-            throw MethodError(message: "staff \(id): unknown or wrong PIN")
+        guard let staff = try store.staff(id: id) else { throw MethodError(message: "staff \(id): unknown") }
+        if let refusal = await driver.checkSocketPIN(staff, pin: pin, action: action) {
+            throw MethodError(message: "refused: \(refusal)")
         }
         return staff
     }
@@ -278,8 +281,8 @@ public struct ControlMethods: Sendable {
         switch kind {
         case "patient":
             // Two staff members enrol or replace a patient card (§4a).
-            let by = try await identifyStaff(p)
-            let witness = try await identifyStaff(p, prefix: "witness_")
+            let by = try await identifyStaff(p, action: "enrolling a patient")
+            let witness = try await identifyStaff(p, prefix: "witness_", action: "enrolling a patient")
             guard by.id != witness.id else { throw MethodError(message: "enrolling a patient needs two different staff members") }
             let patient = Patient(id: PatientID(try string(p, "id")), card: card, pin: pins.hash(pin: pin))
             record = try store.enroll(patient, by: "\(by.id)+\(witness.id) (\(caller))", at: now)
@@ -369,11 +372,22 @@ public struct ControlMethods: Sendable {
         } else if let due = CountSchedule.lastDue(now: now, policy: policy), (last?.enteredWall ?? 0) < due {
             count = "due (since \(CivilTime(wallMillis: due, utcOffsetMinutes: policy.calendar.utcOffsetMinutes).iso8601.prefix(16)) local)"
         }
+        // A count left open blocks releases and stock movements: say so, loudest once abandoned.
+        var countOpen: JSONValue = .null
+        if let sheet = try store.openCount() {
+            let minutes = max(0, now.millisSince(sheet.startedAt)) / 60_000
+            let abandoned = BlindCount.abandoned(sheet, now: now, policy: policy)
+            countOpen = ["count": .string(sheet.id), "by": .string(sheet.by.rawValue), "witness": .string(sheet.witness.rawValue),
+                         "open_minutes": .number(Double(minutes)), "abandoned": .bool(abandoned)]
+            count = abandoned
+                ? "ABANDONED: count \(sheet.id) open for \(minutes) min; releases and stock movements wait: enter it or cancel it (count cancel)"
+                : "in progress: count \(sheet.id) (\(minutes) min); releases and stock movements wait"
+        }
         var frozen: JSONValue = .null
         if !open.isEmpty {
             frozen = policy.freezeScope == .cabinet ? "cabinet" : .array(Set(open.map(\.kind.drug.rawValue)).sorted().map { .string($0) })
         }
-        return ["count": .string(count), "count_open": try store.openCount().map { .string($0.id) } ?? .null,
+        return ["count": .string(count), "count_open": countOpen,
                 "discrepancies": .number(Double(open.count)), "escalated": .number(Double(open.filter { $0.escalatedAtWall != nil }.count)),
                 "frozen": frozen, "overrides": .number(Double(overrides.count)),
                 "alarm_output": .bool(await driver.alarmOutputOn)]

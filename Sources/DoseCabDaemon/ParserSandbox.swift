@@ -1,3 +1,4 @@
+import DoseCabHardware
 import Foundation
 import TOMLKit
 #if canImport(Glibc)
@@ -7,13 +8,16 @@ import Glibc
 /// Runs TOMLKit's parser over a file in a child process first.
 ///
 /// toml++ inside TOMLKit 0.6.0 aborts the process on some malformed input (fuzz finding F1:
-/// `windows=[}`, `x=1979-05-27T:` and others; only some are caught by `TOMLGuard`). A bad file
-/// must be one clear error, never a crash loop, so each configuration file is parsed once in
-/// `dosecabd --check-toml FILE`; if that child dies by a signal, the file is refused.
+/// `windows=[}`, `x=1979-05-27T:` and others). `TOMLGuard` refuses every class of input that
+/// reaches one of its assertions, as far as reading the parser and fuzzing it can tell; this is
+/// the second line of defence, for a class nobody has found: each configuration file is parsed
+/// once in `dosecabd --check-toml FILE`, the way the daemon parses it (guard, then parser); if
+/// that child dies by a signal, the file is refused with one clear line instead of a crash loop.
 public enum ParserSandbox {
-    /// The child's side: parse and exit (0 parsed, 1 a parse error); a crash is the signal.
+    /// The child's side: guard and parse, then exit (0 parsed, 1 refused); a crash is the signal.
     public static func probe(path: String) -> Int32 {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return 1 }
+        guard let text = DaemonConfig.readText(path) else { return 1 }
+        if TOMLGuard.check(text) != nil { return 1 }
         return (try? TOMLTable(string: text)) == nil ? 1 : 0
     }
 

@@ -101,13 +101,19 @@ public struct PinMap: Sendable, Hashable {
         } catch {
             throw .unreadable(path: path, reason: "\(error)")
         }
-        return try parse(text)
+        do {
+            return try parse(text)
+        } catch {
+            throw .inFile(path: path, error)
+        }
     }
 
     /// Parses a pin map from TOML text.
     public static func parse(_ toml: String) throws(PinMapError) -> PinMap {
-        if let line = TOMLGuard.hazardousHeaderLine(in: toml) {
-            throw .syntax(line: line, column: 1, message: "malformed table header")
+        // toml++ aborts the process on some malformed text (finding F1): it only sees text the
+        // guard recognised as TOML.
+        if let problem = TOMLGuard.check(toml) {
+            throw .syntax(line: problem.line, column: problem.column, message: problem.message)
         }
         let root: TOMLTable
         do {
@@ -216,8 +222,9 @@ public struct PinMap: Sendable, Hashable {
     }
 }
 
-/// A pin map that cannot be used. `description` is one line naming the role and line.
-public enum PinMapError: Error, CustomStringConvertible, Sendable {
+/// A pin map that cannot be used. `description` is one line naming the file (when loaded from
+/// one), the role and line, or the line and column of a syntax error.
+public indirect enum PinMapError: Error, CustomStringConvertible, Sendable {
     /// The file could not be read.
     case unreadable(path: String, reason: String)
     /// The TOML is malformed.
@@ -238,37 +245,53 @@ public enum PinMapError: Error, CustomStringConvertible, Sendable {
     case debounceNotAllowed(role: LineRole, line: String)
     /// Neither the line nor the file names a chip.
     case missingChip(role: LineRole, line: String)
+    /// Any of the above, found in the file at `path` (what `load` throws).
+    case inFile(path: String, PinMapError)
 
+    /// One line, whatever the file held (a quoted key may hold a newline; toml++ quotes the
+    /// character it stopped at): finding F4.
     public var description: String {
+        switch self {
+        case .unreadable: TOMLGuard.oneLine(detail)
+        case .inFile(let path, .unreadable(_, let reason)): TOMLGuard.oneLine("pin map \(path): cannot be read: \(reason)")
+        case .inFile(let path, let error): TOMLGuard.oneLine("pin map \(path): \(error.detail)")
+        default: TOMLGuard.oneLine("pin map: " + detail)
+        }
+    }
+
+    /// The problem without the "pin map" prefix.
+    var detail: String {
         switch self {
         case .unreadable(let path, let reason):
             "pin map \(path): cannot be read: \(reason)"
+        case .inFile(_, let error):
+            error.detail
         case .syntax(let line, let column, let message):
-            "pin map: TOML syntax error at line \(line), column \(column): \(message)"
+            "TOML syntax error at line \(line), column \(column): \(message)"
         case .unknownRole(let name):
-            "pin map: unknown role \"\(name)\" in [lines.\(name)]; roles are \(LineRole.allCases.map(\.rawValue).joined(separator: ", "))"
+            "unknown role \"\(name)\" in [lines.\(name)]; roles are \(LineRole.allCases.map(\.rawValue).joined(separator: ", "))"
         case .missingRole(let role):
-            "pin map: role \(role.rawValue) is missing: add [lines.\(role.rawValue)] with its line name"
+            "role \(role.rawValue) is missing: add [lines.\(role.rawValue)] with its line name"
         case .duplicateRole(let role, let lines):
-            "pin map: role \(role.rawValue) is given twice (lines \"\(lines.0)\" and \"\(lines.1)\")"
+            "role \(role.rawValue) is given twice (lines \"\(lines.0)\" and \"\(lines.1)\")"
         case .duplicateLine(let line, let roles):
-            "pin map: line \"\(line)\" is used by both role \(roles.0.rawValue) and role \(roles.1.rawValue)"
+            "line \"\(line)\" is used by both role \(roles.0.rawValue) and role \(roles.1.rawValue)"
         case .unknownKey(let role, let key):
             if let role {
-                "pin map: role \(role.rawValue): unknown key \"\(key)\" (keys are line, chip, active-low, bias, debounce-ms)"
+                "role \(role.rawValue): unknown key \"\(key)\" (keys are line, chip, active-low, bias, debounce-ms)"
             } else {
-                "pin map: unknown top-level key \"\(key)\" (keys are chip, lines)"
+                "unknown top-level key \"\(key)\" (keys are chip, lines)"
             }
         case .invalidValue(let role, let line, let key, let reason):
             if let role {
-                "pin map: role \(role.rawValue)" + (line.map { " (line \"\($0)\")" } ?? "") + ": \(key) \(reason)"
+                "role \(role.rawValue)" + (line.map { " (line \"\($0)\")" } ?? "") + ": \(key) \(reason)"
             } else {
-                "pin map: \(key) \(reason)"
+                "\(key) \(reason)"
             }
         case .debounceNotAllowed(let role, let line):
-            "pin map: role \(role.rawValue) (line \"\(line)\"): debounce-ms is allowed only on door, bolt, tamper and return-beam"
+            "role \(role.rawValue) (line \"\(line)\"): debounce-ms is allowed only on door, bolt, tamper and return-beam"
         case .missingChip(let role, let line):
-            "pin map: role \(role.rawValue) (line \"\(line)\"): no chip; set chip for the line or at the top of the file"
+            "role \(role.rawValue) (line \"\(line)\"): no chip; set chip for the line or at the top of the file"
         }
     }
 }

@@ -16,8 +16,45 @@ enum Schema {
         migrator.registerMigration("v2") { db in
             try db.execute(sql: v2)
         }
+        // Review of issue #11: a blind count can be cancelled (two people, a reason).
+        migrator.registerMigration("v3") { db in
+            try db.execute(sql: v3)
+        }
         return migrator
     }
+
+    static let v3 = """
+    CREATE TABLE stock_count_v3 (
+        id TEXT PRIMARY KEY NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('open', 'entered', 'cancelled')),
+        kinds TEXT NOT NULL,
+        started_by TEXT NOT NULL,
+        witness TEXT NOT NULL,
+        started_wall INTEGER NOT NULL,
+        started_boot INTEGER NOT NULL,
+        started_boot_id TEXT NOT NULL,
+        start_seq INTEGER NOT NULL,
+        entered_wall INTEGER,
+        entered_day INTEGER,
+        matched INTEGER,
+        lines TEXT,
+        enter_seq INTEGER,
+        cancelled_wall INTEGER,
+        cancel_reason TEXT,
+        cancelled_by TEXT,
+        cancel_witness TEXT,
+        cancel_seq INTEGER
+    );
+    INSERT INTO stock_count_v3 (id, state, kinds, started_by, witness, started_wall, started_boot, started_boot_id, start_seq,
+                                entered_wall, entered_day, matched, lines, enter_seq)
+        SELECT id, state, kinds, started_by, witness, started_wall, started_boot, started_boot_id, start_seq,
+               entered_wall, entered_day, matched, lines, enter_seq FROM stock_count;
+    DROP TABLE stock_count;
+    ALTER TABLE stock_count_v3 RENAME TO stock_count;
+    CREATE INDEX stock_count_open ON stock_count(state) WHERE state = 'open';
+    CREATE INDEX stock_count_by_entered ON stock_count(entered_wall);
+    CREATE INDEX stock_count_by_day ON stock_count(entered_day);
+    """
 
     /// Issue #11, stock control: batch and expiry on every unit, the `lost` state, blind
     /// counts, discrepancies and their write-offs, break-glass overrides, overdue-count warnings.

@@ -80,9 +80,13 @@ extension Store {
     /// has kinds only, never the expected figures.
     public func startCount(id: String, by: Staff, witness: Staff, at: Moment) throws(StoreError) -> (CountSheet, AuditRecord) {
         try transaction { tx throws(StoreError) in
-            let kinds: Set<StockKind>
-            do { kinds = try Store.kinds(tx.db) } catch { throw .cannotCommit(StoreError.sqliteDetail(error)) }
-            switch BlindCount.start(id: id, kinds: kinds, by: by, witness: witness, at: at) {
+            let kinds: Set<StockKind>, unresolved: Set<StockKind>, releaseOpen: String?
+            do {
+                kinds = try Store.kinds(tx.db)
+                unresolved = Set(try Row.fetchAll(tx.db, sql: "SELECT * FROM discrepancy WHERE state = 'open'").map { try $0.discrepancy().kind })
+                releaseOpen = try String.fetchOne(tx.db, sql: "SELECT id FROM dose_release WHERE state = 'intent' LIMIT 1")
+            } catch { throw .cannotCommit(StoreError.sqliteDetail(error)) }
+            switch BlindCount.start(id: id, kinds: kinds, unresolved: unresolved, releaseOpen: releaseOpen, by: by, witness: witness, at: at) {
             case .failure(let refused): throw .stockRefused(refused)
             case .success(let sheet): return (sheet, try tx.apply(.countStarted(sheet)))
             }
@@ -108,6 +112,17 @@ extension Store {
                 for d in found { records.append(try tx.apply(.discrepancyOpened(d))) }
                 return (lines, found, records)
             }
+        }
+    }
+
+    /// Two staff members cancel the open count `id` with a reason (a count nobody will finish
+    /// would otherwise block every later count and, while open, every stock movement).
+    public func cancelCount(id: String, reason: String, by: Staff, witness: Staff, at: Moment) throws(StoreError) -> AuditRecord {
+        try transaction { tx throws(StoreError) in
+            let sheet = try tx.row("SELECT * FROM stock_count WHERE state = 'open'").map(Store.sheet)
+            let problems = BlindCount.cancel(sheet, id: id, reason: reason, by: by, witness: witness)
+            guard problems.isEmpty else { throw .stockRefused(StockRefused(problems)) }
+            return try tx.apply(.countCancelled(countID: id, reason: reason, by: by.id, witness: witness.id, at: at))
         }
     }
 

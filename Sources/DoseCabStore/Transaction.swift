@@ -117,6 +117,7 @@ struct Transaction {
                                            detail: "waste names release \(release), which did not issue this unit")
                     }
                 } else {
+                    try notDuringCount("waste from stock")
                     guard let stock = try row("SELECT state FROM stock_unit WHERE serial = ?", [serial.rawValue]) else {
                         throw .unitRefused(serial: serial, anomaly: .unknownSerial, detail: "not in the stock register")
                     }
@@ -128,6 +129,7 @@ struct Transaction {
                 }
             }
         case .stockReceived(let units, _, _, _):
+            try notDuringCount("a receipt")
             if units.isEmpty { throw .invalidInput("stock receipt without units") }
             var seen = Set<UnitSerial>()
             let problems = StockRules.receipt(units, today: day(write.at)).filter { $0.reason != .badUnit }
@@ -148,9 +150,12 @@ struct Transaction {
             if try row("SELECT id FROM stock_count WHERE state = 'open'") != nil { throw .conflict("a blind count is already open") }
             if try row("SELECT 1 FROM stock_count WHERE id = ?", [sheet.id]) != nil { throw .conflict("count \(sheet.id) exists") }
             if sheet.by == sheet.witness { throw .invalidInput("a blind count needs two different staff members") }
-        case .countEntered(let id, _, _, _, _):
+            if let r = try row("SELECT id FROM dose_release WHERE state = 'intent' LIMIT 1") {
+                throw .conflict("release \(r["id"] as String) is open: a count starts once it is complete")
+            }
+        case .countEntered(let id, _, _, _, _), .countCancelled(let id, _, _, _, _):
             guard let r = try row("SELECT state FROM stock_count WHERE id = ?", [id]) else { throw .conflict("unknown count \(id)") }
-            if (r["state"] as String) != "open" { throw .conflict("count \(id) was entered already") }
+            if (r["state"] as String) != "open" { throw .conflict("count \(id) is \(r["state"] as String) already") }
         case .countOverdue(let due, _):
             if try row("SELECT 1 FROM count_overdue WHERE due_wall = ?", [due]) != nil {
                 throw .conflict("the count due at \(due) was already reported overdue")
@@ -163,6 +168,7 @@ struct Transaction {
             if d.state != .open { throw .conflict("discrepancy \(id) is already resolved") }
             if by == witness { throw .invalidInput("resolving a discrepancy needs two different staff members") }
             if resolution.writesOff {
+                try notDuringCount("a write-off")
                 if off.count != d.shortfall || Set(off).count != off.count {
                     throw .conflict("discrepancy \(id) is \(d.shortfall) unit(s) short; \(off.count) named")
                 }
@@ -193,6 +199,12 @@ struct Transaction {
         case .anomaly, .refusal, .hold, .observationCleared, .reauthorised, .lockdown, .alarm, .admin, .startup, .recovery:
             break
         }
+    }
+
+    /// Stock does not move while a blind count is open (`BlindCount.frozenByCount`).
+    func notDuringCount(_ action: String) throws(StoreError) {
+        guard let r = try row("SELECT * FROM stock_count WHERE state = 'open'") else { return }
+        throw .stockRefused(StockRefused(BlindCount.frozenByCount(Store.sheet(r), action: action)))
     }
 
     func discrepancyRow(_ id: String) throws(StoreError) -> Discrepancy {
@@ -386,6 +398,11 @@ struct Transaction {
                 UPDATE stock_count SET state = 'entered', entered_wall = ?, entered_day = ?, matched = ?, lines = ?, enter_seq = ?
                 WHERE id = ? AND state = 'open'
                 """, [at.wallMillis, day(at), lines.allSatisfy(\.matches), text, seq, id])
+        case .countCancelled(let id, let reason, let by, let witness, let at):
+            try exec("""
+                UPDATE stock_count SET state = 'cancelled', cancelled_wall = ?, cancel_reason = ?, cancelled_by = ?, cancel_witness = ?,
+                    cancel_seq = ? WHERE id = ? AND state = 'open'
+                """, [at.wallMillis, reason, by.rawValue, witness.rawValue, seq, id])
         case .countOverdue(let due, let at):
             try exec("INSERT INTO count_overdue (due_wall, wall, day, audit_seq) VALUES (?, ?, ?, ?)", [due, at.wallMillis, day(at), seq])
         case .discrepancyOpened(let d):

@@ -164,7 +164,39 @@ struct Holds: ParsableCommand {
 
 struct StaffAuth: ParsableArguments {
     @Option(help: "Your staff number (e.g. S-02).") var staff: String
-    @Option(help: "Your PIN.") var pin: String
+    @Option(help: "Your PIN; '-' reads it from stdin (one PIN a line) or asks on the terminal without echo. A PIN given as a value is visible to every local user in ps: for demos and tests only.")
+    var pin: String
+}
+
+/// PINs given as `-`: read from stdin, one a line, in the order the options appear in the
+/// usage (`--pin`, then `--witness-pin`), or asked for on the terminal without echo. A PIN on
+/// the command line is in /proc/PID/cmdline, readable by every local user (`ps`).
+enum PINInput {
+    static func resolve(_ entries: [(who: String, value: String?)]) throws -> [String?] {
+        try entries.map { entry in
+            guard entry.value == "-" else { return entry.value }
+            let pin = isatty(STDIN_FILENO) == 1 ? askWithoutEcho("PIN for \(entry.who): ") : readLine(strippingNewline: true)
+            guard let pin, !pin.isEmpty else { throw Refused(message: "no PIN for \(entry.who) on stdin (one PIN a line)", code: 64) }
+            return pin
+        }
+    }
+
+    /// Prompts on stderr and reads a line from the terminal with echo off.
+    static func askWithoutEcho(_ prompt: String) -> String? {
+        FileHandle.standardError.write(Data(prompt.utf8))
+        var saved = termios()
+        let haveTerm = tcgetattr(STDIN_FILENO, &saved) == 0
+        if haveTerm {
+            var quiet = saved
+            quiet.c_lflag &= ~tcflag_t(ECHO)
+            _ = tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet)
+        }
+        defer {
+            if haveTerm { _ = tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved) }
+            FileHandle.standardError.write(Data("\n".utf8))
+        }
+        return readLine(strippingNewline: true)
+    }
 }
 
 struct Hold: ParsableCommand {
@@ -176,7 +208,7 @@ struct Hold: ParsableCommand {
         @Option(help: "Why the hold is cleared.") var reason: String
         @OptionGroup var auth: StaffAuth
         func run() throws {
-            try common.show("hold.clear", ["patient": .string(patient), "reason": .string(reason), "staff": .string(auth.staff), "pin": .string(auth.pin)])
+            try common.show("hold.clear", try auth.parameters().merging(["patient": .string(patient), "reason": .string(reason)]) { a, _ in a })
         }
     }
 }
@@ -186,7 +218,7 @@ struct Confirm: ParsableCommand {
     @OptionGroup var common: Common
     @Argument(help: "Unit serial.") var unit: String
     @OptionGroup var auth: StaffAuth
-    func run() throws { try common.show("confirm", ["unit": .string(unit), "staff": .string(auth.staff), "pin": .string(auth.pin)]) }
+    func run() throws { try common.show("confirm", try auth.parameters().merging(["unit": .string(unit)]) { a, _ in a }) }
 }
 
 struct Rx: ParsableCommand {
@@ -209,14 +241,15 @@ struct Rx: ParsableCommand {
 
 struct WitnessAuth: ParsableArguments {
     @Option(name: .customLong("witness"), help: "The second staff member's number.") var witness: String
-    @Option(name: .customLong("witness-pin"), help: "The second staff member's PIN.") var witnessPin: String
+    @Option(name: .customLong("witness-pin"), help: "The second staff member's PIN; '-' as for --pin (read after it).") var witnessPin: String
 }
 
 extension StaffAuth {
-    /// Both people's credentials as the control protocol names them.
-    func parameters(_ second: WitnessAuth? = nil) -> [String: JSONValue] {
-        var p: [String: JSONValue] = ["staff": .string(staff), "pin": .string(pin)]
-        if let second { p["witness_staff"] = .string(second.witness); p["witness_pin"] = .string(second.witnessPin) }
+    /// Both people's credentials as the control protocol names them (PINs given as `-` read).
+    func parameters(_ second: WitnessAuth? = nil) throws -> [String: JSONValue] {
+        let pins = try PINInput.resolve([(staff, pin), (second?.witness ?? "", second?.witnessPin)])
+        var p: [String: JSONValue] = ["staff": .string(staff), "pin": .string(pins[0]!)]
+        if let second, let witnessPin = pins[1] { p["witness_staff"] = .string(second.witness); p["witness_pin"] = .string(witnessPin) }
         return p
     }
 }
@@ -237,7 +270,7 @@ struct Stock: ParsableCommand {
         @OptionGroup var auth: StaffAuth
         @OptionGroup var second: WitnessAuth
         func run() throws {
-            try common.show("stock.receive", auth.parameters(second).merging([
+            try common.show("stock.receive", try auth.parameters(second).merging([
                 "drug": .string(drug), "route": .string(route), "strength_mg": .number(Double(strengthMg)),
                 "batch": .string(batch), "expiry": .string(expiry), "serials": .array(serials.map { .string($0) })]) { a, _ in a })
         }
@@ -254,7 +287,7 @@ struct Stock: ParsableCommand {
         @OptionGroup var auth: StaffAuth
         @OptionGroup var second: WitnessAuth
         func run() throws {
-            var p = auth.parameters(second)
+            var p = try auth.parameters(second)
             p["reason"] = .string(reason)
             if let serial { p["serial"] = .string(serial) }
             if let release { p["release"] = .string(release) }
@@ -278,13 +311,13 @@ struct Stock: ParsableCommand {
 
 struct Count: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Blind counts by two staff members.",
-                                                    subcommands: [Start.self, Enter.self, Status.self])
+                                                    subcommands: [Start.self, Enter.self, Cancel.self, Status.self])
     struct Start: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Start a blind count: lists what to count, never the expected figures.")
         @OptionGroup var common: Common
         @OptionGroup var auth: StaffAuth
         @OptionGroup var second: WitnessAuth
-        func run() throws { try common.show("count.start", auth.parameters(second)) }
+        func run() throws { try common.show("count.start", try auth.parameters(second)) }
     }
     struct Enter: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -302,7 +335,19 @@ struct Count: ParsableCommand {
                 guard parts.count == 2, let n = Int(parts[1]) else { throw ValidationError("--count must be drug/route/strength=N") }
                 counts[String(parts[0])] = .number(Double(n))
             }
-            try common.show("count.enter", auth.parameters(second).merging(["count": .string(count), "counts": .object(counts)]) { a, _ in a })
+            try common.show("count.enter", try auth.parameters(second).merging(["count": .string(count), "counts": .object(counts)]) { a, _ in a })
+        }
+    }
+    struct Cancel: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Cancel an open count nobody will finish (two staff members and a reason); releases and stock movements resume.")
+        @OptionGroup var common: Common
+        @Argument(help: "The count id.") var count: String
+        @Option(help: "Why the count is cancelled.") var reason: String
+        @OptionGroup var auth: StaffAuth
+        @OptionGroup var second: WitnessAuth
+        func run() throws {
+            try common.show("count.cancel", try auth.parameters(second).merging(["count": .string(count), "reason": .string(reason)]) { a, _ in a })
         }
     }
     struct Status: ParsableCommand {
@@ -333,7 +378,7 @@ struct Discrepancy: ParsableCommand {
         @OptionGroup var auth: StaffAuth
         @OptionGroup var second: WitnessAuth
         func run() throws {
-            try common.show("discrepancy.resolve", auth.parameters(second).merging([
+            try common.show("discrepancy.resolve", try auth.parameters(second).merging([
                 "id": .string(id), "resolution": .string(resolution), "note": .string(note),
                 "serials": .array(serials.map { .string($0) })]) { a, _ in a })
         }
@@ -356,7 +401,7 @@ struct Override: ParsableCommand {
         @OptionGroup var auth: StaffAuth
         @OptionGroup var second: WitnessAuth
         func run() throws {
-            try common.show("override.open", auth.parameters(second).merging([
+            try common.show("override.open", try auth.parameters(second).merging([
                 "patient": .string(patient), "drug": .string(drug), "route": .string(route), "dose_mg": .number(Double(doseMg)),
                 "minutes": .number(Double(minutes)), "reason": .string(reason)]) { a, _ in a })
         }
@@ -367,7 +412,7 @@ struct Override: ParsableCommand {
         @Argument(help: "The override id.") var id: String
         @Option(help: "Why.") var reason: String
         @OptionGroup var auth: StaffAuth
-        func run() throws { try common.show("override.close", auth.parameters().merging(["id": .string(id), "reason": .string(reason)]) { a, _ in a }) }
+        func run() throws { try common.show("override.close", try auth.parameters().merging(["id": .string(id), "reason": .string(reason)]) { a, _ in a }) }
     }
     struct Review: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Sign off a closed or expired override (an admin who did not open it).")
@@ -375,7 +420,7 @@ struct Override: ParsableCommand {
         @Argument(help: "The override id.") var id: String
         @Option(help: "What the review found.") var note: String
         @OptionGroup var auth: StaffAuth
-        func run() throws { try common.show("override.review", auth.parameters().merging(["id": .string(id), "note": .string(note)]) { a, _ in a }) }
+        func run() throws { try common.show("override.review", try auth.parameters().merging(["id": .string(id), "note": .string(note)]) { a, _ in a }) }
     }
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Overrides open or awaiting review (all with --all).")
@@ -393,20 +438,21 @@ struct Enroll: ParsableCommand {
     @Option(help: "Card facility code.") var facility: Int
     @Option(help: "Card number.") var card: Int
     @Option(help: "Card format (h10301, h10306, c1000, h10302, h10304).") var format = "h10301"
-    @Option(name: .customLong("new-pin"), help: "The new person's PIN (4-8 digits).") var newPin: String
+    @Option(name: .customLong("new-pin"), help: "The new person's PIN (4-8 digits); '-' reads it from stdin or the terminal.") var newPin: String
     @Option(help: "Staff role (nurse, clinician, pharmacist, admin).") var role: String?
     @Option(help: "Enrolling staff number (patients).") var staff: String?
-    @Option(help: "Enrolling staff PIN (patients).") var pin: String?
+    @Option(help: "Enrolling staff PIN (patients); '-' reads it from stdin or the terminal (after --new-pin -).") var pin: String?
     @Option(help: "Second staff number (patients).") var witness: String?
-    @Option(name: .customLong("witness-pin")) var witnessPin: String?
+    @Option(name: .customLong("witness-pin"), help: "Second staff PIN; '-' as for --pin (read after it).") var witnessPin: String?
     func run() throws {
+        let pins = try PINInput.resolve([("the new \(kind) \(id)", newPin), (staff ?? "", pin), (witness ?? "", witnessPin)])
         var p: [String: JSONValue] = ["kind": .string(kind), "id": .string(id), "facility": .number(Double(facility)),
-                                      "card": .number(Double(card)), "format": .string(format), "new_pin": .string(newPin)]
+                                      "card": .number(Double(card)), "format": .string(format), "new_pin": .string(pins[0]!)]
         if let role { p["role"] = .string(role) }
         if let staff { p["staff"] = .string(staff) }
-        if let pin { p["pin"] = .string(pin) }
+        if let pin = pins[1] { p["pin"] = .string(pin) }
         if let witness { p["witness_staff"] = .string(witness) }
-        if let witnessPin { p["witness_pin"] = .string(witnessPin) }
+        if let witnessPin = pins[2] { p["witness_pin"] = .string(witnessPin) }
         try common.show("enroll", p)
     }
 }

@@ -209,29 +209,94 @@ import Testing
         }
     }
 
+    /// At the limit, a newcomer evicts the connection that has waited longest for a complete
+    /// request: that one is told `evicted` and closed, the newcomer is answered (soak finding
+    /// S1). Only when every connection is busy answering a request is the newcomer refused.
     @Test func connectionsBeyondTheLimitAreToldAndClosed() async throws {
+        let entered = Counter()
+        let release = Counter()
+        let handler: ControlServer.Handler = { request, caller in
+            if request.parameters["hold"] == true {
+                entered.increment()
+                let deadline = ContinuousClock.now + .seconds(10)
+                while release.value == 0, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(5)) }
+            }
+            return await echoHandler(request, caller)
+        }
         let limits = ControlServer.Limits(maxConnections: 2)
-        try await withServer(limits: limits) { server, path in
-            let (held, refused) = try await blocking { () throws -> ([RawConnection], ControlReply) in
+        try await withServer(limits: limits, handler: handler) { server, path in
+            // Two idle connections (each answered once), the first one waiting longest.
+            let held = try await blocking { () throws -> [RawConnection] in
                 let held = try (0..<2).map { _ in try RawConnection(path) }
                 for connection in held {
                     try connection.write(frame(#"{"method":"status"}"#))
                     _ = try connection.readReply()
+                    Thread.sleep(forTimeInterval: 0.02)
                 }
-                return (held, try ControlClient(socketPath: path).call("status"))
+                return held
             }
+            let (answered, toldOldest, oldestAfter) = try await blocking { () throws -> (ControlReply, ControlReply?, ControlReply?) in
+                let answered = try ControlClient(socketPath: path).call("status")
+                return (answered, try held[0].readReply(), try held[0].readReply())
+            }
+            #expect(answered.isSuccess, "\(answered)")
+            #expect(toldOldest?.errorCode == .evicted, "\(String(describing: toldOldest))")
+            #expect(oldestAfter == nil, "the evicted connection is closed")
+            let newerStillServed = try await blocking { () throws -> ControlReply? in
+                try held[1].write(frame(#"{"method":"status"}"#))
+                return try held[1].readReply()
+            }
+            #expect(newerStillServed?.isSuccess == true)
+
+            // Both slots busy answering a request: the newcomer is refused, nobody is evicted.
+            let busy = try await blocking { () throws -> RawConnection in
+                let busy = try RawConnection(path)
+                try busy.write(frame(#"{"method":"echo","parameters":{"hold":true}}"#))
+                try held[1].write(frame(#"{"method":"echo","parameters":{"hold":true}}"#))
+                return busy
+            }
+            #expect(try await eventually { entered.value == 2 })
+            let refused = try await blocking { try ControlClient(socketPath: path).call("status") }
             #expect(refused.errorCode == .tooManyConnections)
             #expect(server.connectionCount == 2)
-            _ = held.count
-            // Releasing one frees its slot.
-            let freed = try await blocking { () throws -> Bool in
-                Glibc.shutdown(held[0].fd, Int32(SHUT_RDWR))
-                return true
+            release.increment()
+            let finished = try await blocking { [busy] in (try busy.readReply(), try held[1].readReply()) }
+            #expect(finished.0?.isSuccess == true && finished.1?.isSuccess == true)
+        }
+    }
+
+    /// S1 (socket soak): clients that connect, send half a request and stall used to hold
+    /// every slot for the read timeout and lock `dosecabctl status` out. Now each newcomer
+    /// evicts the longest-stalled one, so a well-behaved client is answered at once, again and
+    /// again, while stalled clients keep arriving.
+    @Test func stalledClientsCannotLockOutAWellBehavedOne() async throws {
+        let limits = ControlServer.Limits(maxConnections: 4, readTimeout: .seconds(10))
+        try await withServer(limits: limits) { server, path in
+            let stalled = try await blocking { () throws -> [RawConnection] in
+                try (0..<4).map { _ in
+                    let c = try RawConnection(path)
+                    try c.write(#"{"method":"sta"#)
+                    return c
+                }
             }
-            #expect(freed)
-            #expect(try await eventually { server.connectionCount == 1 })
-            let reply = try await blocking { try ControlClient(socketPath: path).call("status") }
-            #expect(reply.isSuccess)
+            #expect(try await eventually { server.connectionCount == 4 })
+            let started = ContinuousClock.now
+            let replies = try await blocking { () throws -> [ControlReply] in
+                var replies: [ControlReply] = []
+                var more: [RawConnection] = []
+                for _ in 0..<8 {
+                    replies.append(try ControlClient(socketPath: path).call("status"))
+                    let c = try RawConnection(path)
+                    try c.write(#"{"method":"sta"#)
+                    more.append(c)
+                }
+                _ = more.count
+                return replies
+            }
+            #expect(replies.allSatisfy { $0.isSuccess }, "\(replies.filter { !$0.isSuccess })")
+            #expect(ContinuousClock.now - started < .seconds(5), "answered at once, not after the read timeout")
+            let told = try await blocking { try stalled[0].readReply() }
+            #expect(told?.errorCode == .evicted, "the longest-stalled client is told why")
         }
     }
 

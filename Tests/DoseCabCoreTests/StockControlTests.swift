@@ -190,6 +190,62 @@ import Testing
         #expect(DispensePolicy.decide(F.request(), ctx).refusals.map(\.reason) == [.noValidPrescription])
     }
 
+    /// The override replaces only the prescription's existence and validity: a titrating
+    /// patient stays within the titration step, and the prescription's interval and session cap
+    /// still bind (review of issue #11, finding 1).
+    @Test func overrideKeepsTitrationIntervalAndSessionsOfTheRealPrescription() throws {
+        let o = try override(dose: 200).get()
+        // Titrating, prescription expired yesterday (why the override was opened): 100 mg yesterday,
+        // so one dose may be at most 50 mg today; the override names 200.
+        let expired = F.prescription(dose: 100, titrating: true, from: "2026-11-01", until: "2026-11-24")
+        var ctx = F.context(prescriptions: [expired],
+                            history: PatientHistory(recentReleases: [F.past(1, dose: 100)], observationClearedAt: F.minutes(-1400)))
+        ctx.override = o
+        #expect(DispensePolicy.decide(F.request(), ctx).refusals.map(\.reason) == [.titrationLimit])
+        // No prescription at all: the strictest, titrating.
+        ctx.prescriptions = []
+        #expect(DispensePolicy.decide(F.request(), ctx).refusals.map(\.reason) == [.titrationLimit])
+        // Not titrating: released.
+        ctx.prescriptions = [F.prescription(dose: 100, until: "2026-11-24")]
+        if case .release = DispensePolicy.decide(F.request(), ctx) {} else { Issue.record("a non-titrating patient's override refused") }
+
+        // The prescription's own interval (5 h) and session cap (1) still apply: 13:00, last dose 09:00.
+        var rx = F.prescription(dose: 100, sessions: 1, until: "2026-11-24")
+        rx.minIntervalMinutes = 300
+        var later = F.context(now: F.minutes(300), prescriptions: [rx],
+                              history: PatientHistory(recentReleases: [F.past(0, hour: 9, dose: 100)], observationClearedAt: F.minutes(90)))
+        later.override = try OverrideRules.open(id: "O-2", patient: PatientID("P-1"), drug: .diacetylmorphine, route: .injectable,
+                                                doseMg: 200, minutes: 30, reason: "phone order", by: Self.admin, second: F.nurse,
+                                                at: F.minutes(300), policy: ClinicPolicy()).get()
+        #expect(DispensePolicy.decide(F.request(), later).refusals.map(\.reason) == [.sessionLimit, .tooSoon])
+        // With no prescription the clinic's interval (30 min) applies: a dose 10 min ago is too soon.
+        later.prescriptions = []
+        later.history = PatientHistory(recentReleases: [F.past(0, hour: 9, dose: 100)], lastReleaseAt: F.minutes(290),
+                                       observationClearedAt: F.minutes(295))
+        later.history.recentReleases = [PastRelease(id: ReleaseID("R-x"), drug: .diacetylmorphine, doseMg: 100, at: F.minutes(290))]
+        #expect(DispensePolicy.decide(F.request(), later).refusals.map(\.reason).contains(.tooSoon))
+
+        // Missed doses: the stand-in starts today, but it is not a re-titrated prescription.
+        var gap = F.context(prescriptions: [F.prescription(dose: 100, titrating: true, from: "2026-11-01", until: "2026-11-24")],
+                            history: PatientHistory(recentReleases: [], lastReleaseAt: F.past(7).at, reauthorisedAt: F.minutes(-10)))
+        gap.override = try override(dose: 100).get()
+        #expect(DispensePolicy.decide(F.request(), gap).refusals.map(\.reason) == [.missedDoseRetitration])
+        gap.prescriptions = []
+        #expect(DispensePolicy.decide(F.request(), gap).refusals.map(\.reason) == [.missedDoseRetitration])
+    }
+
+    /// No release while a blind count is open (review of #11, finding 4).
+    @Test func noReleaseWhileACountIsOpen() throws {
+        var ctx = F.context()
+        ctx.openCount = try BlindCount.start(id: "C-1", kinds: [Self.kind200], by: F.nurse, witness: F.clinician, at: F.morning).get()
+        #expect(DispensePolicy.decide(F.request(), ctx).refusals.map(\.reason) == [.countInProgress])
+        ctx.openCount = nil
+        if case .release = DispensePolicy.decide(F.request(), ctx) {} else { Issue.record("refused without a count") }
+        let sheet = try BlindCount.start(id: "C-1", kinds: [Self.kind200], by: F.nurse, witness: F.clinician, at: F.morning).get()
+        #expect(!BlindCount.abandoned(sheet, now: F.minutes(59), policy: ClinicPolicy()))
+        #expect(BlindCount.abandoned(sheet, now: F.minutes(60), policy: ClinicPolicy()))
+    }
+
     @Test func aSecondAdminWhoDidNotOpenItReviewsAClosedOverride() throws {
         var o = try override().get()
         #expect(OverrideRules.review(o, by: Self.admin2).map(\.reason) == [.overrideStillOpen])

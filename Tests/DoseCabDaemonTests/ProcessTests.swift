@@ -53,9 +53,18 @@ final class SimDaemon: @unchecked Sendable {
     }
 
     /// Journal mirror lines (`--simulate` without journald writes them readably to stderr).
-    func journalLines() -> [String] {
-        ((try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
-            .filter { $0.contains("DOSECAB_EVENT=") }
+    /// The daemon's journal entries (stderr without journald). The journal thread writes them
+    /// after the control answer, so `waitingFor` events are polled for (up to `timeout` s):
+    /// reading at once made a loaded machine miss the last one.
+    func journalLines(waitingFor events: [String] = [], timeout: Double = 15) -> [String] {
+        let deadline = Date().addingTimeInterval(timeout)
+        while true {
+            let lines = ((try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+                .filter { $0.contains("DOSECAB_EVENT=") }
+            let missing = events.filter { e in !lines.contains { $0.contains("DOSECAB_EVENT=\(e) ") } }
+            if missing.isEmpty || Date() > deadline { return lines }
+            usleep(50_000)
+        }
     }
 
     struct Result {
@@ -67,7 +76,7 @@ final class SimDaemon: @unchecked Sendable {
 
     /// Runs dosecabctl with `args` (JSON output), optionally as another user via setpriv.
     @discardableResult
-    func ctl(_ args: [String], asUID uid: Int? = nil) -> Result {
+    func ctl(_ args: [String], asUID uid: Int? = nil, stdin: String? = nil) -> Result {
         let p = Process()
         var argv = args + ["--socket", socket]
         if args.first != "--help" { argv.append("--json") }
@@ -81,7 +90,13 @@ final class SimDaemon: @unchecked Sendable {
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err
+        let input = Pipe()
+        p.standardInput = stdin == nil ? FileHandle.nullDevice : input
         try? p.run()
+        if let stdin {
+            input.fileHandleForWriting.write(Data(stdin.utf8))
+            try? input.fileHandleForWriting.close()
+        }
         let o = out.fileHandleForReading.readDataToEndOfFile()
         let e = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
@@ -133,7 +148,7 @@ final class SimDaemon: @unchecked Sendable {
         let verify = d.ctl(["audit", "verify"])
         #expect(verify.code == 0 && verify.json["intact"] as? Bool == true)
         // Every audit record of the dispense is mirrored to the journal with its fields.
-        let lines = d.journalLines()
+        let lines = d.journalLines(waitingFor: ["release", "issue", "release-completed", "return"])
         for event in ["release", "issue", "release-completed", "return"] {
             let line = lines.first { $0.contains("DOSECAB_EVENT=\(event) ") }
             #expect(line != nil, "no journal entry for \(event)")

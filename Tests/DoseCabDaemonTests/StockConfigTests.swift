@@ -1,4 +1,5 @@
 import DoseCabCore
+import Foundation
 @testable import DoseCabDaemon
 import Testing
 
@@ -28,6 +29,40 @@ import Testing
             #expect(throws: ConfigError.self) { try c.apply(toml: "[stock]\n" + toml, file: "t.toml") }
             do { try c.apply(toml: "[stock]\n" + toml, file: "t.toml") } catch { #expect(error.key == key, "\(toml)") }
             #expect(c == DaemonConfig())
+        }
+    }
+
+    /// With a grace as long as the gap between two count times the next due time always
+    /// replaced the missed one and no count was ever overdue: a one-line config error now
+    /// (review of #11, finding 6).
+    @Test func aGraceNotShorterThanTheGapBetweenCountsIsAConfigError() throws {
+        var p = ClinicPolicy()
+        p.countTimes = [7 * 60, 8 * 60]
+        p.countGraceMinutes = 60
+        // The bug, shown: the 07:00 count is never reported, at 08:00 or later.
+        for minute in [60, 90, 119, 180] {
+            let now = Moment(wallMillis: p.calendar.wallMillis(day: 20_000, minute: 7 * 60 + minute), bootMillis: 1)
+            let due = CountSchedule.overdue(now: now, lastCountWall: nil, policy: p)
+            #expect(due == nil || due == p.calendar.wallMillis(day: 20_000, minute: 8 * 60))
+        }
+        #expect(p.validationErrors() == ["count-grace-minutes (60) must be shorter than the shortest gap between count-times (60 min), or no count is ever overdue"])
+        p.countGraceMinutes = 59
+        #expect(p.validationErrors().isEmpty)
+        // Across midnight too: 23:30 and 00:15 are 45 minutes apart.
+        p.countTimes = [23 * 60 + 30, 15, 12 * 60]
+        p.countGraceMinutes = 45
+        #expect(p.shortestCountGapMinutes == 45 && p.validationErrors().count == 1)
+        #expect(ClinicPolicy().validationErrors().isEmpty)
+
+        // At load: one line naming the problem; the daemon does not start with it.
+        let path = NSTemporaryDirectory() + "dosecab-grace-\(UUID().uuidString.prefix(6)).toml"
+        try "[stock]\ncount-times = [\"07:00\", \"07:30\"]\ncount-grace-minutes = 60\n".write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        do {
+            _ = try DaemonConfig.load(path: path)
+            Issue.record("loaded a grace longer than the gap")
+        } catch {
+            #expect(error.key == "policy" && error.problem.contains("count-grace-minutes (60)") && !error.problem.contains("\n"))
         }
     }
 }

@@ -1,3 +1,4 @@
+import DoseCabControl
 import DoseCabCore
 import Foundation
 import Testing
@@ -14,8 +15,8 @@ extension SimDaemon {
     static func started() async throws -> SimDaemon { try await offPool { try SimDaemon() } }
 
     @discardableResult
-    func run(_ args: [String], asUID uid: Int? = nil) async -> Result {
-        (try? await offPool { self.ctl(args, asUID: uid) }) ?? Result(code: -1, out: "", err: "not run")
+    func run(_ args: [String], asUID uid: Int? = nil, stdin: String? = nil) async -> Result {
+        (try? await offPool { self.ctl(args, asUID: uid, stdin: stdin) }) ?? Result(code: -1, out: "", err: "not run")
     }
 
     func status() async -> [String: Any] { await run(["status"]).json }
@@ -104,6 +105,81 @@ extension ProcessTests {
         #expect(!text.contains("DOES NOT BALANCE"))
     }
 
+    /// One person cannot guess a second person's PIN over the socket: the counter's count and
+    /// lockout apply, each failure is an audit record and a journal event naming the staff member
+    /// and the action, never the PIN. PINs can come from stdin instead of argv (review of #11, 2).
+    @Test func wrongPINsOverTheSocketLockTheStaffMemberOut() async throws {
+        let d = try await SimDaemon.started()
+        defer { d.stop() }
+        let receive = ["stock", "receive", "--drug", "methadone", "--route", "oral", "--strength-mg", "20", "--batch", "LOT-9",
+                       "--expiry", ClinicCalendar().dateString(day: await today(d) + 100), "--serials", "990001"]
+        var replies: [SimDaemon.Result] = []
+        for guess in ["8642", "9753", "7531"] {
+            replies.append(await d.run(receive + Self.pharmacist + ["--witness", "S-01", "--witness-pin", guess]))
+        }
+        #expect(replies.allSatisfy { $0.code == 1 })
+        #expect(replies[0].err.contains("wrong-pin") && replies[2].err.contains("pin-lockout"), "\(replies.map(\.err))")
+        // Locked out: the right PIN is refused too, over the socket and at the counter.
+        let right = await d.run(receive + Self.pharmacist + Self.nurseWitness)
+        #expect(right.code == 1 && right.err.contains("pin-lockout"), "\(right.err)")
+        let feedback = await d.run(["sim", "card", "counter", "1001", "--facility", "10", "--pin", "1234"]).json["feedback"] as? [String] ?? []
+        #expect(feedback.joined().contains("pin-lockout"), "\(feedback)")
+        #expect(await level(d, 20, route: "oral") == 60, "nothing was loaded")
+        // Every failure is in the audit log and the journal, naming who and what, never the PIN.
+        let refusals = await events(d).filter { $0["event"] as? String == "refusal" }.compactMap { $0["fields"] as? [String: Any] }
+        let socket = refusals.filter { ($0["detail"] as? String ?? "").contains("control socket") }
+        #expect(socket.map { $0["reason"] as? String ?? "" } == ["wrong-pin", "wrong-pin", "pin-lockout", "pin-lockout"], "\(refusals)")
+        #expect(socket.allSatisfy { $0["staff"] as? String == "S-01" && ($0["detail"] as? String ?? "").contains("a stock receipt") })
+        let lines = journal(d, "refusal").filter { $0.contains("DOSECAB_STAFF=S-01") && $0.contains("control socket") }
+        #expect(lines.count == 4 && lines.allSatisfy { $0.contains("DOSECAB_REASON=") })
+        for text in socket.map(\.description) + lines { #expect(!["8642", "9753", "7531", "1234"].contains { text.contains($0) }) }
+
+        // A PIN from stdin (never on the command line) works like one given as a value.
+        let s5 = await d.run(["override", "open", "--patient", "P-0003", "--drug", "diacetylmorphine", "--route", "injectable",
+                              "--dose-mg", "100", "--minutes", "5", "--reason", "rx down", "--staff", "S-04", "--pin", "-",
+                              "--witness", "S-02", "--witness-pin", "-"], stdin: "4567\n2345\n")
+        #expect(s5.code == 0, "\(s5.err)")
+        let missing = await d.run(["override", "close", "x", "--reason", "r", "--staff", "S-04", "--pin", "-"], stdin: "")
+        #expect(missing.code == 64 && missing.err.contains("no PIN"), "\(missing.err)")
+    }
+
+    /// A list of serials with an entry that is not a string refuses the whole request: no
+    /// partial receipt, no partial write-off (review of #11, finding 5).
+    @Test func aBadSerialRefusesTheWholeRequest() async throws {
+        let d = try await SimDaemon.started()
+        defer { d.stop() }
+        let socket = d.socket
+        func call(_ method: String, _ p: [String: JSONValue]) async throws -> ControlReply {
+            try await offPool { try ControlClient(socketPath: socket).call(method, p) }
+        }
+        let people: [String: JSONValue] = ["staff": "S-03", "pin": "3456", "witness_staff": "S-01", "witness_pin": "1234"]
+        let expiry = ClinicCalendar().dateString(day: await today(d) + 100)
+        let receipt: [String: JSONValue] = ["drug": "methadone", "route": "oral", "strength_mg": 20, "batch": "LOT-5", "expiry": .string(expiry)]
+        for serials: JSONValue in [["990001", 990002, "990003"], ["990001", .null], "990001", .array([])] {
+            let reply = try await call("stock.receive", receipt.merging(people) { a, _ in a }.merging(["serials": serials]) { _, b in b })
+            #expect(reply.error?.contains("serials") == true, "\(serials): \(String(describing: reply.error))")
+        }
+        let reply = try await call("stock.receive", receipt.merging(people) { a, _ in a }.merging(["serials": ["990001", 990002]]) { _, b in b })
+        #expect(reply.error?.contains("entry 2 is not a string") == true, "\(String(describing: reply.error))")
+        #expect(await level(d, 20, route: "oral") == 60)
+        let units = await d.run(["stock", "list", "--units"]).json["units"] as? [[String: Any]] ?? []
+        #expect(!units.contains { ($0["serial"] as? String)?.hasPrefix("99000") == true })
+        #expect(!(await events(d)).contains { $0["event"] as? String == "receipt" && ($0["fields"] as? [String: Any])?["batch"] != nil
+                                               && "\($0)".contains("LOT-5") })
+
+        // The same for a write-off: refused whole, the discrepancy stays open.
+        let id = try #require(await d.run(["count", "start"] + Self.pharmacist + Self.nurseWitness).json["count"] as? String)
+        var figures = Self.fullCount
+        figures[figures.firstIndex(of: "diacetylmorphine/injectable/200=40")!] = "diacetylmorphine/injectable/200=38"
+        let discrepancy = try #require((await d.run(["count", "enter", id] + figures + Self.pharmacist + Self.nurseWitness)
+            .json["discrepancies"] as? [String])?.first)
+        let off = try await call("discrepancy.resolve", people.merging(["id": .string(discrepancy), "resolution": "loss", "note": "gone",
+                                                                         "serials": ["700040", 700039]]) { a, _ in a })
+        #expect(off.error?.contains("entry 2 is not a string") == true, "\(String(describing: off.error))")
+        #expect(await d.status()["discrepancies"] as? Int == 1)
+        #expect(await level(d, 200) == 40)
+    }
+
     @Test func blindCountThatMatches() async throws {
         let d = try await SimDaemon.started()
         defer { d.stop() }
@@ -128,6 +204,30 @@ extension ProcessTests {
         #expect((await d.run(["count", "status"]).json["last"] as? [String: Any])?["matched"] as? Bool == true)
         #expect(journal(d, "count").contains { $0.contains("DOSECAB_STATE=matched") && $0.contains("MESSAGE_ID=a4bc241b346e4e50ad36a5bf500fe691") })
         #expect(await report(d).contains("count-matched"))
+    }
+
+    /// An open count holds releases and stock movements; one left open shows as abandoned and two
+    /// people cancel it (review of #11, finding 4).
+    @Test func anAbandonedCountIsVisibleAndTwoPeopleCancelIt() async throws {
+        let d = try await SimDaemon.started()
+        defer { d.stop() }
+        let id = try #require(await d.run(["count", "start"] + Self.pharmacist + Self.nurseWitness).json["count"] as? String)
+        await d.unlockForPatient1Async()
+        #expect(await d.refusalReasons().last?.contains("count-in-progress") == true)
+        #expect(await d.status()["lock"] as? String == "locked")
+        await d.run(["sim", "advance", "61m"])
+        let s = await d.status()
+        let open = s["count_open"] as? [String: Any]
+        #expect(open?["count"] as? String == id && open?["abandoned"] as? Bool == true, "\(s)")
+        #expect((s["count"] as? String)?.hasPrefix("ABANDONED") == true)
+        let alone = await d.run(["count", "cancel", id, "--reason", "left"] + Self.pharmacist + ["--witness", "S-03", "--witness-pin", "3456"])
+        #expect(alone.code == 1 && alone.err.contains("same-person"))
+        let cancelled = await d.run(["count", "cancel", id, "--reason", "counters called away"] + ["--staff", "S-04", "--pin", "4567"] + Self.nurseWitness)
+        #expect(cancelled.code == 0 && cancelled.json["state"] as? String == "cancelled", "\(cancelled.err)")
+        #expect(await d.status()["count_open"] is NSNull)
+        #expect(journal(d, "count").contains { $0.contains("DOSECAB_STATE=cancelled") && $0.contains("DOSECAB_COUNT=\(id)") })
+        await d.unlockForPatient1Async()
+        #expect(await d.status()["lock"] as? String == "energised")
     }
 
     @Test func blindCountMismatchFreezesEscalatesAndTwoPeopleResolveIt() async throws {

@@ -109,6 +109,87 @@ import Testing
         #expect(try f.store.verifyAudit() == .intact(records: Int(try f.store.chainHead().lastSeq), head: try f.store.chainHead().lastHash))
     }
 
+    /// A kind with an open discrepancy is not counted again, so the same shortfall cannot open a
+    /// second discrepancy and be written off twice (review of #11, finding 3).
+    @Test func aShortfallCannotBeWrittenOffTwice() throws {
+        let f = try Fixture()
+        try f.seed()
+        let s = try staff(f)
+        func count(_ id: String, at minute: Int64, _ figures: [StockKind: Int]) throws -> [Discrepancy] {
+            let (sheet, _) = try f.store.startCount(id: id, by: s.nurse, witness: s.clinician, at: f.at(minutes: minute))
+            return try f.store.enterCount(id: id, entered: figures.filter { sheet.kinds.contains($0.key) }, by: s.nurse.id,
+                                          witness: s.clinician.id, at: f.at(minutes: minute + 1), policy: ClinicPolicy()) { "D-\(id)-\($0)" }.discrepancies
+        }
+        #expect(try count("C-1", at: 1, [Self.kind100: 9, Self.kind50: 5]).map(\.shortfall) == [1])
+        // The next count leaves the unresolved kind off its sheet: no second discrepancy.
+        let (sheet, _) = try f.store.startCount(id: "C-2", by: s.nurse, witness: s.clinician, at: f.at(minutes: 10))
+        #expect(sheet.kinds == [Self.kind50])
+        _ = try f.store.enterCount(id: "C-2", entered: [Self.kind50: 5], by: s.nurse.id, witness: s.clinician.id,
+                                   at: f.at(minutes: 11), policy: ClinicPolicy()) { "D-C-2-\($0)" }
+        #expect(try f.store.discrepancies().count == 1)
+        _ = try f.store.resolveDiscrepancy(id: "D-C-1-1", resolution: .loss, note: "gone", by: s.nurse, witness: s.clinician,
+                                           writeOff: [f.ampoule(10)], at: f.at(minutes: 20))
+        // Resolved: the kind is counted again, and now matches.
+        #expect(try count("C-3", at: 30, [Self.kind100: 9, Self.kind50: 5]).isEmpty)
+        #expect(try f.store.stockBalance()[Self.kind100] == StockBalance(loaded: 10, inCabinet: 9, issued: 0, returnedToStock: 0, wasted: 0, lost: 1))
+
+        // With every kind unresolved a count is refused with its reason, nothing written.
+        _ = try count("C-4", at: 40, [Self.kind100: 8, Self.kind50: 4])
+        let before = try f.snapshot()
+        let error = storeError { _ = try f.store.startCount(id: "C-5", by: s.nurse, witness: s.clinician, at: f.at(minutes: 50)) }
+        guard case .stockRefused(let refused) = error else { Issue.record("\(String(describing: error))"); return }
+        #expect(refused.refusals.map(\.reason) == [.discrepancyOpen])
+        #expect(try f.snapshot() == before)
+    }
+
+    /// Stock does not move while a count is open (its expected figures cannot change under the
+    /// counters' hands); a count does not start while a release is open; two people can cancel a
+    /// count nobody finishes (review of #11, finding 4).
+    @Test func stockDoesNotMoveDuringACountAndTwoPeopleCanCancelIt() throws {
+        let f = try Fixture()
+        try f.seed()
+        let s = try staff(f)
+        // A release still open: no count.
+        let r = ReleaseID("R-1")
+        try f.store.commit(.releaseIntent(r, f.plan(dose: 100, count: 1, at: f.at(minutes: 1))))
+        let busy = storeError { _ = try f.store.startCount(id: "C-0", by: s.nurse, witness: s.clinician, at: f.at(minutes: 2)) }
+        guard case .stockRefused(let whyBusy) = busy else { Issue.record("\(String(describing: busy))"); return }
+        #expect(whyBusy.refusals.map(\.reason) == [.releaseOpen])
+        try f.store.commit(.issue(f.unit(f.ampoule(1), release: r, at: f.at(minutes: 2))))
+        try f.store.commit(.releaseCompleted(r, patient: f.patient, unitsIssued: 1, unitsExpected: 1, outcome: "door closed", at: f.at(minutes: 3)))
+
+        _ = try f.store.startCount(id: "C-1", by: s.nurse, witness: s.clinician, at: f.at(minutes: 4))
+        let before = try f.snapshot()
+        let fresh = StockUnit(serial: UnitSerial("N-1"), drug: .diacetylmorphine, route: .injectable, strengthMg: 100, batch: "L", expiry: "2099-01-01")
+        for move in [LedgerWrite.stockReceived([fresh], by: f.nurse, witness: f.clinician, at: f.at(minutes: 5)),
+                     .waste(release: nil, serial: f.ampoule(2), mg: 100, by: f.nurse, witness: f.clinician, reason: "broken", at: f.at(minutes: 5))] {
+            let error = storeError { try f.store.commit(move) }
+            guard case .stockRefused(let why) = error else { Issue.record("moved during a count: \(String(describing: error))"); continue }
+            #expect(why.refusals.map(\.reason) == [.countInProgress])
+        }
+        #expect(try f.snapshot() == before)
+
+        // Cancelling: two different people, a reason, the open count's id.
+        func refusal(_ body: () throws -> Void) -> [StockRule] {
+            if case .stockRefused(let why) = storeError(body) { return why.refusals.map(\.reason) }
+            return []
+        }
+        #expect(refusal { _ = try f.store.cancelCount(id: "C-1", reason: "x", by: s.nurse, witness: s.nurse, at: f.at(minutes: 6)) } == [.samePerson])
+        #expect(refusal { _ = try f.store.cancelCount(id: "C-1", reason: "", by: s.nurse, witness: s.admin, at: f.at(minutes: 6)) } == [.noReason])
+        #expect(refusal { _ = try f.store.cancelCount(id: "C-9", reason: "x", by: s.nurse, witness: s.admin, at: f.at(minutes: 6)) } == [.countNotOpen])
+        #expect(try f.snapshot() == before)
+        let record = try f.store.cancelCount(id: "C-1", reason: "called to an emergency", by: s.admin, witness: s.clinician, at: f.at(minutes: 6))
+        #expect(record.event.kind == .count && record.event.fields["state"] == "cancelled" && record.event.fields["staff"] == "S-04")
+        #expect(try f.store.openCount() == nil)
+        #expect(storeError { _ = try f.store.enterCount(id: "C-1", entered: [Self.kind100: 9, Self.kind50: 5], by: s.nurse.id,
+                                                        witness: s.clinician.id, at: f.at(minutes: 7), policy: ClinicPolicy()) { "D-\($0)" } } != nil)
+        // Stock moves again, and a new count may start.
+        try f.store.commit(.stockReceived([fresh], by: f.nurse, witness: f.clinician, at: f.at(minutes: 8)))
+        _ = try f.store.startCount(id: "C-2", by: s.nurse, witness: s.clinician, at: f.at(minutes: 9))
+        #expect(try f.store.openCount()?.id == "C-2")
+        #expect(try f.store.verifyAudit() == .intact(records: Int(try f.store.chainHead().lastSeq), head: try f.store.chainHead().lastHash))
+    }
+
     @Test func theBalanceComesFromIndependentTablesSoATamperedStoreDoesNotBalance() throws {
         let f = try Fixture()
         try f.seed()

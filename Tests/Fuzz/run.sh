@@ -2,8 +2,8 @@
 # Builds the fuzz targets with libFuzzer + AddressSanitizer and runs each for a while.
 # Usage: Tests/Fuzz/run.sh [seconds-per-target]   (default 30)
 #   TARGETS="fuzz-wiegand fuzz-control"  run only these
-#   FUZZ_MUTE=id,id                       skip known, reported property failures (see
-#                                         docs/reliability.md); for campaigns only
+#   FUZZ_MUTE=id,id                       skip known, reported property failures (none open
+#                                         today; docs/reliability.md); for campaigns only
 #   FUZZ_ARGS="-runs=2000000"             more libFuzzer flags
 # Exits non-zero if any target crashes, leaks memory out of bounds, times out, or breaks a
 # property. Crashing inputs land in Tests/Fuzz/.build/artifacts/; the corpus each run grows

@@ -87,7 +87,7 @@ def thousand_connections():
         except OSError:
             refused += 1
     time.sleep(2)
-    replies = {"ok": 0, "too-many": 0, "other": 0, "closed": 0}
+    replies = {"ok": 0, "too-many": 0, "evicted": 0, "other": 0, "closed": 0}
     for s in conns:
         try:
             s.sendall(b'{"method":"status"}\0')
@@ -97,6 +97,7 @@ def thousand_connections():
         r = read_reply(s)
         if not r: replies["closed"] += 1
         elif b"too-many-connections" in r: replies["too-many"] += 1
+        elif b'"evicted"' in r: replies["evicted"] += 1
         elif b'"error"' not in r: replies["ok"] += 1
         else: replies["other"] += 1
         s.close()
@@ -116,7 +117,7 @@ def half_requests():
     closed = 0
     for s in conns:
         r = read_reply(s)
-        if r == b"" or b"timed-out" in r or b"too-many" in r:
+        if r == b"" or b"timed-out" in r or b"too-many" in r or b'"evicted"' in r:
             closed += 1
         s.close()
     return f"{len(conns)} stalled clients, {closed} closed by the server within {time.monotonic() - t:.1f}s"

@@ -502,13 +502,13 @@ _dosecabctl_count() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    start|enter|status)
+    start|enter|cancel|status)
         # Offer subcommand argument completions
         "_dosecabctl_count_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'start enter status' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'start enter cancel status' -- "${cur}"))
         ;;
     esac
 }
@@ -553,6 +553,36 @@ _dosecabctl_count_enter() {
         return
         ;;
     '--count')
+        return
+        ;;
+    '--staff')
+        return
+        ;;
+    '--pin')
+        return
+        ;;
+    '--witness')
+        return
+        ;;
+    '--witness-pin')
+        return
+        ;;
+    esac
+}
+
+_dosecabctl_count_cancel() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--socket --reason --staff --pin --witness --witness-pin)
+    __dosecabctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--socket')
+        return
+        ;;
+    '--reason')
         return
         ;;
     '--staff')

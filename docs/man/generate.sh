@@ -35,7 +35,7 @@ ROFF
 {
     page dosecabctl "$bin/dosecabctl"
     for verb in status outstanding releases holds "hold clear" confirm "rx import" "rx list" "stock receive" "stock waste" "stock list" \
-                "count start" "count enter" "count status" "discrepancy list" "discrepancy resolve" \
+                "count start" "count enter" "count cancel" "count status" "discrepancy list" "discrepancy resolve" \
                 "override open" "override close" "override review" "override list" \
                 enroll lockdown "audit verify" "audit list" "report daily" log people \
                 "sim card" "sim keys" "sim scan" "sim return" "sim door" "sim line" "sim advance"; do
@@ -46,6 +46,12 @@ ROFF
         echo ".fi"
     done
     cat <<'ROFF'
+.SH SECURITY
+A PIN given as a value (--pin 1234, --witness-pin, --new-pin) is in the command line, which every
+local user can read with ps(1): for the demo and tests only. Give --pin - instead: dosecabctl asks
+for the PIN on the terminal without echo, or reads PINs from stdin, one a line, in the order
+--new-pin, --pin, --witness-pin. Wrong PINs count towards the badge's lockout at the counter
+(3 wrong, then 15 min), and each is an audit record.
 .SH ENVIRONMENT
 DOSECAB_SOCKET chooses the daemon's control socket; NO_COLOR turns colour off.
 .SH EXIT STATUS

@@ -5,7 +5,9 @@
 //     line names, debounce 0…1000 ms and only on the slow mechanical inputs;
 //   - the same lines given to `PinMap(lines:)` make the same map (both paths check alike);
 //   - written back out as TOML and parsed again, it is the same map;
-//   - a refusal is one line (it is the daemon's startup error).
+//   - a refusal is one line (it is the daemon's startup error);
+//   - a text `TOMLGuard` refuses (text that would abort toml++, finding F1) is refused as that
+//     syntax error, and toml++ only ever sees the rest: a gap in the guard is a crash here.
 import DoseCabHardware
 import FuzzSupport
 
@@ -13,16 +15,20 @@ import FuzzSupport
 public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let bytes = data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? []
     let text = String(decoding: bytes, as: UTF8.self)
-    if muted("toml-header-assert"), tomlHeaderHazard(text) { return 0 }
+    let problem = TOMLGuard.check(text)
     let map: PinMap
     do {
         map = try PinMap.parse(text)
     } catch {
-        if !muted("pinmap-error-lines") {
-            check(!error.description.contains("\n"), "a pin map error is one line", error.description)
+        check(!error.description.contains("\n") && !error.description.contains("\r"), "a pin map error is one line", error.description)
+        if let problem {
+            guard case .syntax(problem.line, problem.column, problem.message) = error else {
+                violated("a text the guard refuses is that syntax error", "\(error) vs \(problem)")
+            }
         }
         return 0
     }
+    check(problem == nil, "parse accepts only what the guard accepts")
     var names: Set<String> = []
     for role in LineRole.allCases {
         guard let line = map.lines[role] else { violated("an accepted map has every role", role.rawValue) }
