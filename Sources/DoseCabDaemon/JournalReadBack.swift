@@ -74,7 +74,7 @@ extension CabinetDriver {
         for record in missing {
             // A full queue: keep the rest for the next attempt (what was sent is then found).
             guard journal.enqueue(Self.journalEvent(record).journalEntry()) else {
-                readBack?.window = plan.window.filter { $0.seq > record.seq || found[$0.seq] == $0.hash }
+                readBack?.window = plan.window.filter { $0.seq >= record.seq || found[$0.seq] == $0.hash }
                 logReadBack(sent)
                 return .notYet
             }
