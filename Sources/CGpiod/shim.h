@@ -13,4 +13,10 @@ int pipe2(int pipefd[2], int flags);
 static inline int dosecab_pipe_cloexec(int fds[2]) {
     return pipe2(fds, O_CLOEXEC);
 }
+
+/// The same, both ends non-blocking: the quiet-request pipe, written from the daemon's actor,
+/// which must never block on a full pipe (a full pipe already holds a request).
+static inline int dosecab_pipe_nonblocking_cloexec(int fds[2]) {
+    return pipe2(fds, O_CLOEXEC | O_NONBLOCK);
+}
 #endif

@@ -68,23 +68,34 @@ extension CabinetDriver {
         }
     }
 
-    /// One task sleeps until the earliest decoder, chute or debounce deadline (monotonic ns).
-    func armInputDeadline() {
+    /// One task sleeps until the earliest decoder, chute or debounce deadline (monotonic ns),
+    /// then asks the lines for a quiet answer; the deadline is judged when that answer comes
+    /// (`inputDeadlinesPassed(quietThrough:)`), after every edge that happened before it.
+    /// Judging at the timer would cut a frame whose last bits are still on their way (in the
+    /// kernel queue, the event thread or the stream) when the machine is slow: it misread
+    /// keypad PINs under emulation (docs/system-tests.md, F6).
+    ///
+    /// `shortOf` is a quiet answer that came back before the deadline it was asked for (a
+    /// test's manual clock lags the real one): the next request waits at least the rest of
+    /// the gap as the source counts it, so a lagging source is not asked in a tight loop.
+    func armInputDeadline(shortOf answer: UInt64? = nil) {
         inputDeadlineTask?.cancel()
         let deadlines = [counterDecoder.nextDeadline, returnDecoder.nextDeadline, chute.nextDeadline]
             + debouncers.values.map(\.nextDeadline)
         guard let next = deadlines.compactMap({ $0 }).min() else { return }
         let now = MonotonicClock.now()
-        let wait = next > now ? next - now : 0
-        inputDeadlineTask = Task { [weak self] in
+        var wait = next > now ? next - now : 0
+        if let answer, answer < next { wait = max(wait, min(next - answer, 1_000_000_000)) }
+        inputDeadlineTask = Task { [lines] in
             try? await Task.sleep(for: .nanoseconds(Int64(wait) + 100_000))
             guard !Task.isCancelled else { return }
-            await self?.inputDeadlinesPassed()
+            lines.requestQuiet()
         }
     }
 
-    func inputDeadlinesPassed() {
-        let now = MonotonicClock.now()
+    /// Every edge up to `now` has been fed: frames, debounces and chute windows whose
+    /// deadline is at or before it end.
+    func inputDeadlinesPassed(quietThrough now: UInt64) {
         deliver(counterDecoder.frameEnd(now: now), from: .counter, at: now)
         deliver(returnDecoder.frameEnd(now: now), from: .returnScanner, at: now)
         chuteOutputs(chute.expire(now: now))
@@ -100,6 +111,6 @@ extension CabinetDriver {
         let order: [LineRole] = [.door, .tamper, .bolt, .returnBeam]
         settled.sort { ($0.timestampNanos, order.firstIndex(of: $0.role) ?? 9) < ($1.timestampNanos, order.firstIndex(of: $1.role) ?? 9) }
         for e in settled { physical(e) }
-        armInputDeadline()
+        armInputDeadline(shortOf: now)
     }
 }

@@ -105,10 +105,13 @@ public actor CabinetDriver {
         return report.summary
     }
 
-    /// Consumes line edges until the stream ends.
+    /// Consumes line edges, and the source's answers to quiet requests, until the stream ends.
     public func runInputs() async {
-        for await edge in lines.events {
-            input(edge)
+        for await item in lines.events {
+            switch item {
+            case .edge(let edge): input(edge)
+            case .quiet(let through): inputDeadlinesPassed(quietThrough: through)
+            }
         }
     }
 

@@ -6,8 +6,13 @@ public protocol CabinetLines: AnyObject, Sendable {
     func set(_ role: LineRole, active: Bool) throws(LineError)
     /// Reads any line's current logical level.
     func read(_ role: LineRole) throws(LineError) -> Bool
-    /// Edges of the input lines, oldest first. One consumer; it finishes on `close()`.
-    var events: AsyncStream<LineEvent> { get }
+    /// Edges of the input lines, oldest first, and the `quiet` answers to `requestQuiet()`.
+    /// One consumer; it finishes on `close()`.
+    var events: AsyncStream<LineInput> { get }
+    /// Asks the source to deliver every edge that has happened by now and then
+    /// `.quiet(throughNanos: now)` on `events`. Returns at once; safe from any thread.
+    /// Requests made before the answer arrives may share it.
+    func requestQuiet()
     /// Drives every output to its safe value (lock de-energised) now. Never throws and
     /// waits for nothing but the set-value call itself: the lock goes safe before any record.
     func makeSafe()

@@ -35,8 +35,9 @@ public final class GpiodLines: CabinetLines {
     public let pinMap: PinMap
     private let owned: Mutex<Owned>
     private let reader: EventThread
-    /// Edges of the input lines with kernel timestamps (CLOCK_MONOTONIC). One consumer.
-    public let events: AsyncStream<LineEvent>
+    /// Edges of the input lines with kernel timestamps (CLOCK_MONOTONIC), and `quiet`
+    /// answers. One consumer.
+    public let events: AsyncStream<LineInput>
 
     /// Opens the chips and requests every line. Throws (and holds nothing) when a chip cannot
     /// be opened, a line is not on its chip, or the kernel refuses a request (busy, no
@@ -101,6 +102,11 @@ public final class GpiodLines: CabinetLines {
         close()
     }
 
+    /// Wakes the event thread, which reads every line's kernel queue and answers `quiet`.
+    public func requestQuiet() {
+        reader.requestQuiet()
+    }
+
     /// The error that stopped the event thread, if it stopped by itself.
     public var eventThreadError: LineError? { reader.failure }
 
@@ -158,8 +164,13 @@ public final class GpiodLines: CabinetLines {
     }
 }
 
-/// The one thread that reads GPIO events. It holds only event fds (plain integers) and a
-/// stop pipe; it never touches a line handle.
+/// The one thread that reads GPIO events. It holds only event fds (plain integers), a stop
+/// pipe and a quiet-request pipe; it never touches a line handle.
+///
+/// A quiet request (`requestQuiet()`) is answered in order on `events`: the thread takes the
+/// time, reads every line's kernel queue (so every edge stamped before that time is read: the
+/// kernel stamps an edge as it queues it), delivers those edges, then `.quiet(throughNanos:)`
+/// with the time taken.
 final class EventThread: Sendable {
     private struct Source: Sendable {
         let role: LineRole
@@ -171,8 +182,10 @@ final class EventThread: Sendable {
     private let sources: [Source]
     private let stopRead: Int32
     private let stopWrite: Int32
-    private let continuation: AsyncStream<LineEvent>.Continuation
-    let events: AsyncStream<LineEvent>
+    private let quietRead: Int32
+    private let quietWrite: Int32
+    private let continuation: AsyncStream<LineInput>.Continuation
+    let events: AsyncStream<LineInput>
     private let state = Mutex<(thread: pthread_t?, failure: LineError?, stopped: Bool)>((nil, nil, false))
 
     /// Kernel queue depth of the v1 uAPI: one read takes everything a line can hold.
@@ -186,9 +199,18 @@ final class EventThread: Sendable {
         }
         stopRead = fds[0]
         stopWrite = fds[1]
+        var quiet: [Int32] = [-1, -1]
+        guard dosecab_pipe_nonblocking_cloexec(&quiet) == 0 else {
+            let e = errno
+            Glibc.close(fds[0])
+            Glibc.close(fds[1])
+            throw LineError(role: nil, line: "event thread", function: "pipe2", errno: e)
+        }
+        quietRead = quiet[0]
+        quietWrite = quiet[1]
         // Bounded: a line flapping faster than the daemon reads must not exhaust memory. Newest
         // edges are kept, since they carry the current level.
-        (events, continuation) = AsyncStream.makeStream(of: LineEvent.self, bufferingPolicy: .bufferingNewest(4096))
+        (events, continuation) = AsyncStream.makeStream(of: LineInput.self, bufferingPolicy: .bufferingNewest(4096))
         let box = Unmanaged.passRetained(self)
         var thread = pthread_t()
         let rc = pthread_create(&thread, nil, { arg in
@@ -199,14 +221,23 @@ final class EventThread: Sendable {
         }, box.toOpaque())
         guard rc == 0 else {
             box.release()
-            Glibc.close(stopRead)
-            Glibc.close(stopWrite)
+            for fd in [stopRead, stopWrite, quietRead, quietWrite] { Glibc.close(fd) }
             throw LineError(role: nil, line: "event thread", function: "pthread_create", errno: rc)
         }
         state.withLock { $0.thread = thread }
     }
 
     var failure: LineError? { state.withLock { $0.failure } }
+
+    /// Asks for a `quiet` answer. Never blocks: when the pipe is full a request is pending
+    /// already, and its answer serves this one too. After `stop()` it does nothing.
+    func requestQuiet() {
+        state.withLock { s in
+            guard !s.stopped else { return }
+            var one: UInt8 = 1
+            _ = Glibc.write(quietWrite, &one, 1)
+        }
+    }
 
     /// Wakes the thread through the pipe and waits for it to end. Idempotent.
     func stop() {
@@ -219,17 +250,19 @@ final class EventThread: Sendable {
         var one: UInt8 = 1
         _ = Glibc.write(stopWrite, &one, 1)
         pthread_join(thread, nil)
-        Glibc.close(stopRead)
-        Glibc.close(stopWrite)
+        for fd in [stopRead, stopWrite, quietRead, quietWrite] { Glibc.close(fd) }
     }
 
     private func run() {
         var pfds = sources.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
+        let stopIndex = sources.count, quietIndex = sources.count + 1
         pfds.append(pollfd(fd: stopRead, events: Int16(POLLIN), revents: 0))
+        pfds.append(pollfd(fd: quietRead, events: Int16(POLLIN), revents: 0))
         let buffer = UnsafeMutablePointer<gpiod_line_event>.allocate(capacity: Self.batch)
         defer { buffer.deallocate() }
         var pending: [LineEvent] = []
         pending.reserveCapacity(Self.batch * max(sources.count, 1))
+        var drain = [UInt8](repeating: 0, count: 64)
         loop: while true {
             let rc = poll(&pfds, nfds_t(pfds.count), -1)
             if rc < 0 {
@@ -237,7 +270,15 @@ final class EventThread: Sendable {
                 fail(LineError(role: nil, line: "event thread", function: "poll", errno: errno))
                 break
             }
-            if pfds[sources.count].revents != 0 { break }
+            if pfds[stopIndex].revents != 0 { break }
+            var quietThrough: UInt64?
+            if pfds[quietIndex].revents != 0 {
+                while Glibc.read(quietRead, &drain, drain.count) > 0 {}
+                // The time first, then a fresh look at every queue: an edge stamped before
+                // this time is queued by now, so this round reads it.
+                quietThrough = MonotonicClock.now()
+                while poll(&pfds, nfds_t(sources.count), 0) < 0 && errno == EINTR {}
+            }
             for (i, source) in sources.enumerated() where pfds[i].revents != 0 {
                 let site = Gpiod.Site(role: source.role, line: source.line, chip: source.chip)
                 guard pfds[i].revents & Int16(POLLIN) != 0 else {
@@ -259,8 +300,9 @@ final class EventThread: Sendable {
                 }
             }
             pending.sort { $0.timestampNanos < $1.timestampNanos }
-            for e in pending { continuation.yield(e) }
+            for e in pending { continuation.yield(.edge(e)) }
             pending.removeAll(keepingCapacity: true)
+            if let quietThrough { continuation.yield(.quiet(throughNanos: quietThrough)) }
         }
         continuation.finish()
     }

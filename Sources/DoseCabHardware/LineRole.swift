@@ -71,6 +71,27 @@ public enum LineRole: String, CaseIterable, Sendable, Hashable, Codable, CustomS
     public var description: String { rawValue }
 }
 
+/// What an input source delivers, in order: edges, and now and then the news that every edge
+/// up to a time has been delivered.
+public enum LineInput: Sendable, Hashable, CustomStringConvertible {
+    /// One edge.
+    case edge(LineEvent)
+    /// Every edge stamped at or before `throughNanos` (CLOCK_MONOTONIC) came before this: the
+    /// source's answer to `CabinetLines.requestQuiet()`. Deadlines that ask "did no edge come
+    /// for 25 ms" (a Wiegand frame's end, a debounce, the chute's window) are judged against
+    /// this time, never against the consumer's clock: an edge can sit in the kernel queue, the
+    /// event thread or the stream for longer than a frame gap when the machine is busy, and
+    /// judging by the clock would cut its frame in two.
+    case quiet(throughNanos: UInt64)
+
+    public var description: String {
+        switch self {
+        case .edge(let e): e.description
+        case .quiet(let t): "quiet@\(t)"
+        }
+    }
+}
+
 /// One edge on an input line, as the backend saw it.
 public struct LineEvent: Sendable, Hashable, CustomStringConvertible {
     /// The line that changed.

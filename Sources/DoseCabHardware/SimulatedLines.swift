@@ -22,9 +22,9 @@ public final class SimulatedLines: CabinetLines {
     public let pinMap: PinMap
     private let clock: @Sendable () -> UInt64
     private let state: Mutex<State>
-    private let continuation: AsyncStream<LineEvent>.Continuation
-    /// Edges of the input lines; one consumer; finishes on `close()`.
-    public let events: AsyncStream<LineEvent>
+    private let continuation: AsyncStream<LineInput>.Continuation
+    /// Edges of the input lines and `quiet` answers; one consumer; finishes on `close()`.
+    public let events: AsyncStream<LineInput>
 
     /// - Parameters:
     ///   - pinMap: names the lines (defaults to the reference names on a chip "dosecab-sim").
@@ -41,7 +41,7 @@ public final class SimulatedLines: CabinetLines {
             levels[role] = true
         }
         state = Mutex(State(levels: levels))
-        (events, continuation) = AsyncStream.makeStream(of: LineEvent.self, bufferingPolicy: .unbounded)
+        (events, continuation) = AsyncStream.makeStream(of: LineInput.self, bufferingPolicy: .unbounded)
     }
 
     deinit {
@@ -70,6 +70,15 @@ public final class SimulatedLines: CabinetLines {
         state.withLock { s in
             for role in LineRole.allCases where role.isOutput { s.levels[role] = role.safeValue }
             followBolt(&s, at: clock())
+        }
+    }
+
+    /// Every edge is delivered the moment it is driven, so the answer is the clock's now
+    /// (under the lock, so no edge driven at the same time can overtake it).
+    public func requestQuiet() {
+        state.withLock { s in
+            guard !s.closed else { return }
+            continuation.yield(.quiet(throughNanos: clock()))
         }
     }
 
@@ -140,7 +149,7 @@ public final class SimulatedLines: CabinetLines {
     private func change(_ s: inout State, _ role: LineRole, to level: Bool, at t: UInt64) {
         guard s.levels[role] != level else { return }
         s.levels[role] = level
-        continuation.yield(LineEvent(role: role, level: level, timestampNanos: t))
+        continuation.yield(.edge(LineEvent(role: role, level: level, timestampNanos: t)))
     }
 
     private func followBolt(_ s: inout State, at t: UInt64) {

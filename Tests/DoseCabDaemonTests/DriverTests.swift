@@ -13,7 +13,7 @@ import Testing
     final class Rig: @unchecked Sendable {
         let dir: String
         var store: Store
-        let lines = SimulatedLines()
+        let lines: SimulatedLines
         let journal: JournalWriter
         let driver: CabinetDriver
         let clock = DaemonClock()
@@ -21,7 +21,8 @@ import Testing
         static let nurse = CardID(format: .h10301, facility: 10, number: 1001)
         static let patient = CardID(format: .h10301, facility: 20, number: 2001)
 
-        init(journalSink: JournalWriter.Sink, fullDisk: Bool = false) throws {
+        init(journalSink: JournalWriter.Sink, fullDisk: Bool = false, lines: SimulatedLines = SimulatedLines()) throws {
+            self.lines = lines
             dir = NSTemporaryDirectory() + "dosecab-driver-\(UUID().uuidString.prefix(8))"
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             var config = DaemonConfig.simulated(stateDirectory: dir)
@@ -92,6 +93,50 @@ import Testing
         try await Task.sleep(for: .milliseconds(10))
         await rig.driver.handle(.door(open: true, at: rig.clock.now()))
         #expect(rig.lines.output(.lock) == false)
+    }
+
+    /// F6: a frame's last bits reach the daemon more than a frame gap after its first ones
+    /// (the event thread was not scheduled in time), stamped by the kernel when they happened.
+    /// The frame must still decode whole: its end is judged on the lines' quiet answer, not on
+    /// the daemon's clock. The source's clock (a manual one) stands still while the bits are
+    /// "in flight", as the kernel's queue would hold them; every key and card arrives this way.
+    @Test func aFrameWhoseLastBitsArriveLateIsNotCutInTwo() async throws {
+        let source = ManualClock(startNanos: MonotonicClock.now())
+        let lines = SimulatedLines(clock: { source.now() })
+        let devnull = open("/dev/null", O_WRONLY)
+        defer { close(devnull) }
+        let rig = try Rig(journalSink: .fileDescriptor(devnull), lines: lines)
+        _ = try await rig.driver.start()
+        let inputs = Task { await rig.driver.runInputs() }
+        defer { inputs.cancel() }
+        let gap = UInt64(await rig.driver.config.wiegandFrameGapMillis) * 1_000_000
+        func playLate(_ bits: [Bool]) async throws {
+            let half = bits.count / 2
+            let start = source.now()
+            try lines.playWiegand(reader: .counter, bits: Array(bits[..<half]), startNanos: start)
+            // The daemon's timer for this frame's end comes and goes while the rest is held up.
+            try await Task.sleep(for: .nanoseconds(Int64(3 * gap)))
+            try lines.playWiegand(reader: .counter, bits: Array(bits[half...]), startNanos: start + UInt64(half) * 2_000_000)
+            source.advance(by: UInt64(bits.count) * 2_000_000 + gap + 1_000_000)
+            try await Task.sleep(for: .nanoseconds(Int64(3 * gap)))
+            source.advance(by: 80_000_000)   // the pause before the next frame
+        }
+        func keys(_ text: String) async throws {
+            for key in text { try await playLate(WiegandDecoder.encodeKey(key)!) }
+        }
+        try await playLate(WiegandDecoder.encode(Rig.nurse))
+        try await keys("1234#")
+        try await playLate(WiegandDecoder.encode(Rig.patient))
+        try await keys("1111#")
+        try await keys("1#")
+        var waited = 0
+        while !rig.lines.output(.lock), waited < 200 {
+            try await Task.sleep(for: .milliseconds(10))
+            waited += 1
+        }
+        #expect(await rig.driver.rejectedFrames == 0, "a frame was cut where its bits were late")
+        #expect(rig.lines.output(.lock) == true, "the release keyed with late bits went through")
+        #expect(try rig.auditKinds().contains(.release))
     }
 
     @Test func aStoreThatCannotCommitMeansNoRelease() async throws {

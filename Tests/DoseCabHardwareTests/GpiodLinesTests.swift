@@ -78,7 +78,8 @@ import CGpiod
         var decoder = WiegandDecoder(reader: .counter)
         var got = 0
         var out: [WiegandOutput] = []
-        for await e in thread.events {
+        for await item in thread.events {
+            guard case .edge(let e) = item else { Issue.record("unasked quiet answer \(item)"); continue }
             #expect(e.level == false)
             out += decoder.feed(e)
             got += 1
@@ -97,11 +98,42 @@ import CGpiod
         writeEvent(p.write, nanos: 5_000_000_123, rising: true)
         writeEvent(p.write, nanos: 5_000_000_456, rising: false)
         var it = thread.events.makeAsyncIterator()
-        #expect(await it.next() == LineEvent(role: .door, level: true, timestampNanos: 5_000_000_123))
-        #expect(await it.next() == LineEvent(role: .door, level: false, timestampNanos: 5_000_000_456))
+        #expect(await it.next() == .edge(LineEvent(role: .door, level: true, timestampNanos: 5_000_000_123)))
+        #expect(await it.next() == .edge(LineEvent(role: .door, level: false, timestampNanos: 5_000_000_456)))
         thread.stop()
         #expect(await it.next() == nil)   // the stream finishes when the thread stops
         Glibc.close(p.read); Glibc.close(p.write)
+    }
+
+    /// Edges already in a kernel queue when the daemon asks for a quiet answer come before the
+    /// answer, and the answer's time is taken after they were queued.
+    @Test func aQuietAnswerFollowsEveryEdgeQueuedBeforeTheRequest() async throws {
+        let d0 = pipePair(), d1 = pipePair()
+        let thread = try EventThread(lines: [
+            (.counterD0, d0.read, Gpiod.Site(role: .counterD0, line: "counter-d0", chip: "pipe")),
+            (.counterD1, d1.read, Gpiod.Site(role: .counterD1, line: "counter-d1", chip: "pipe")),
+        ])
+        var it = thread.events.makeAsyncIterator()
+        for round in 0..<50 {
+            let queued = MonotonicClock.now()
+            writeEvent(d0.write, nanos: queued, rising: false)
+            writeEvent(d1.write, nanos: queued + 1, rising: false)
+            thread.requestQuiet()
+            var edges: [LineEvent] = []
+            var answer: UInt64?
+            while answer == nil, let item = await it.next() {
+                switch item {
+                case .edge(let e): edges.append(e)
+                case .quiet(let t): answer = t
+                }
+            }
+            #expect(edges.map(\.role) == [.counterD0, .counterD1], "round \(round)")
+            #expect((answer ?? 0) >= queued, "round \(round)")
+        }
+        thread.stop()
+        thread.requestQuiet()   // after stop: nothing, and no crash
+        #expect(await it.next() == nil)
+        for fd in [d0.read, d0.write, d1.read, d1.write] { Glibc.close(fd) }
     }
 
     @Test func aBrokenEventFdEndsTheStreamWithAnError() async throws {

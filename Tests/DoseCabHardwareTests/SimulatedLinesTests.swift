@@ -2,11 +2,13 @@ import DoseCabCore
 import Testing
 @testable import DoseCabHardware
 
-/// Collects what is already buffered on the stream (SimulatedLines yields synchronously).
+/// Collects the edges already buffered on the stream (SimulatedLines yields synchronously).
 func drain(_ lines: SimulatedLines, count: Int) async -> [LineEvent] {
     var out: [LineEvent] = []
     var it = lines.events.makeAsyncIterator()
-    while out.count < count, let e = await it.next() { out.append(e) }
+    while out.count < count, let item = await it.next() {
+        if case .edge(let e) = item { out.append(e) }
+    }
     return out
 }
 
@@ -37,7 +39,23 @@ func drain(_ lines: SimulatedLines, count: Int) async -> [LineEvent] {
         #expect(events.map(\.role) == [.bolt, .door, .door])
         #expect(events.map(\.timestampNanos) == [100, 110, 130])
         var it = lines.events.makeAsyncIterator()
-        #expect(await it.next() == LineEvent(role: .bolt, level: true, timestampNanos: 130))
+        #expect(await it.next() == .edge(LineEvent(role: .bolt, level: true, timestampNanos: 130)))
+    }
+
+    @Test func aQuietAnswerComesAfterTheEdgesBeforeItAtTheSourcesTime() async throws {
+        let clock = ManualClock(startNanos: 500)
+        let lines = SimulatedLines(clock: { clock.now() })
+        try lines.drive(.tamper, active: true)
+        clock.advance(by: 20)
+        lines.requestQuiet()
+        try lines.drive(.tamper, active: false)
+        var it = lines.events.makeAsyncIterator()
+        #expect(await it.next() == .edge(LineEvent(role: .tamper, level: true, timestampNanos: 500)))
+        #expect(await it.next() == .quiet(throughNanos: 520))
+        #expect(await it.next() == .edge(LineEvent(role: .tamper, level: false, timestampNanos: 520)))
+        lines.close()
+        lines.requestQuiet()   // after close: nothing, and no crash
+        #expect(await it.next() == nil)
     }
 
     @Test func injectedBoltFaultPinsTheSensor() throws {

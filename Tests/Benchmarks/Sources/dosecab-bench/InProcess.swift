@@ -23,7 +23,8 @@ final class RecordingLines: CabinetLines {
         }
     }
     func read(_ role: LineRole) throws(LineError) -> Bool { try sim.read(role) }
-    var events: AsyncStream<LineEvent> { sim.events }
+    var events: AsyncStream<LineInput> { sim.events }
+    func requestQuiet() { sim.requestQuiet() }
     func makeSafe() { sim.makeSafe() }
     func close() { sim.close() }
 }
