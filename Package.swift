@@ -82,7 +82,7 @@ let package = Package(
         .target(
             name: "DoseCabDaemon",
             dependencies: [
-                "DoseCabCore", "DoseCabHardware", "DoseCabSystemd", "DoseCabStore", "DoseCabControl",
+                "DoseCabCore", "DoseCabHardware", "DoseCabSystemd", "DoseCabStore", "DoseCabControl", "CSystemd",
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

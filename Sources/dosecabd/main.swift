@@ -26,6 +26,13 @@ struct DoseCabD: AsyncParsableCommand {
     @Option(name: .customLong("check-toml"), help: .hidden)
     var checkTOML: String?
 
+    /// Installs the daemon's own executor before any job reaches libdispatch's global queues,
+    /// whose pool monitor would otherwise wake the process every second (DaemonExecutor.swift).
+    static func main() async {
+        Daemon.installExecutor()
+        await main(nil)
+    }
+
     func run() async throws {
         if let checkTOML { throw ExitCode(ParserSandbox.probe(path: checkTOML)) }
         if safeState { throw ExitCode(Daemon.safeState(configPath: config, simulate: simulate)) }

@@ -8,8 +8,9 @@ import Glibc
 
 // dosecab-bench [--json PATH] [--daemon PATH] [--only 1,2,...] [--releases N] [--large-rows N]
 //               [--year-records N] [--idle-seconds N] [--frames N] [--memory-patients N]
-//               [--wiegand-case N]
-// In-process figures (1, 2, 5) run the driver on Swift's default executor, as the daemon does.
+//               [--executor daemon|dispatch] [--wiegand-case N]
+// In-process figures (1, 2, 5) run the driver on dosecabd's own executor, as the daemon does,
+// unless `--executor dispatch` (Swift's default, for comparison).
 let options: [String: String] = {
     var o: [String: String] = [:]
     var args = CommandLine.arguments.dropFirst()
@@ -20,6 +21,7 @@ let options: [String: String] = {
     return o
 }()
 @MainActor func int(_ k: String, _ d: Int) -> Int { options[k].flatMap { Int($0) } ?? d }
+if options["executor"] ?? "daemon" != "dispatch" { Daemon.installExecutor() }
 let only = Set((options["only"] ?? "1,2,3,4,5,6,7").split(separator: ",").compactMap { Int($0) })
 let jsonPath = options["json"] ?? NSTemporaryDirectory() + "bench-results.json"
 let daemon = options["daemon"]
@@ -69,7 +71,7 @@ report.set("machine", ["arch": machine, "cpu": cpu, "cores": ProcessInfo.process
                        "memoryMiB": ProcessInfo.processInfo.physicalMemory / 1_048_576])
 report.set("date", ISO8601DateFormatter().string(from: started))
 report.set("options", options)
-report.set("executor", "dispatch")
+report.set("executor", options["executor"] ?? "daemon")
 print("\n" + report.table())
 let data = try JSONSerialization.data(withJSONObject: report.json, options: [.prettyPrinted, .sortedKeys])
 try data.write(to: URL(fileURLWithPath: jsonPath))
