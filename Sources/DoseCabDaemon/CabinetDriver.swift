@@ -25,6 +25,8 @@ public actor CabinetDriver {
     /// Armed cabinet timers: boot-clock deadlines.
     var timers: [TimerID: Int64] = [:]
     var timerTask: Task<Void, Never>?
+    /// The boot-clock deadline `timerTask` sleeps for; nil once it ran or was never armed.
+    var timerArmedFor: Int64?
     var inputTask: Task<Void, Never>?
     var storeProblem: String?
     /// Set when the journal queue refused a record: later records wait for the replay, so the
@@ -333,8 +335,16 @@ public actor CabinetDriver {
     // MARK: Timers
 
     func rearmTimers() {
+        let next = (Array(timers.values) + [stockDeadlineBoot].compactMap { $0 }).min()
+        // The stock tick calls this at every watchdog tick, nearly always for the deadline that
+        // is armed already: the sleeping task is left alone then, since cancelling it and
+        // starting another costs thread hand-overs for nothing (an idle daemon's wake-ups,
+        // docs/performance.md). Within 1 ms: the stock deadline is derived from the wall clock
+        // afresh each tick and may round either way.
+        if let next, let armed = timerArmedFor, abs(next - armed) <= 1 { return }
         timerTask?.cancel()
-        guard let next = (Array(timers.values) + [stockDeadlineBoot].compactMap { $0 }).min() else { return }
+        timerArmedFor = next
+        guard let next else { return }
         let wait = max(0, next - clock.now().bootMillis)
         timerTask = Task { [weak self] in
             try? await Task.sleep(for: .milliseconds(wait))
@@ -345,6 +355,9 @@ public actor CabinetDriver {
 
     /// Fires every timer whose deadline has passed (also after `sim advance`).
     public func fireDueTimers() {
+        // The task that slept for the armed deadline has run, or the clock moved (`sim
+        // advance`): whatever is next is armed afresh.
+        timerArmedFor = nil
         let now = clock.now()
         let due = timers.filter { $0.value <= now.bootMillis }.sorted { $0.value < $1.value }
         for (id, _) in due {

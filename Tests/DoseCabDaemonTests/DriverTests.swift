@@ -139,6 +139,30 @@ import Testing
         #expect(try rig.auditKinds().contains(.release))
     }
 
+    /// The stock tick runs at every watchdog tick; with nothing new it must leave the sleeping
+    /// timer task alone (a new task per tick was 2.5x an idle tick's wake-ups), while a new
+    /// cabinet deadline still re-arms it and moving the clock still fires what is due.
+    @Test func aTickWithNothingNewLeavesTheTimerTaskAlone() async throws {
+        let devnull = open("/dev/null", O_WRONLY)
+        defer { close(devnull) }
+        let rig = try Rig(journalSink: .fileDescriptor(devnull))
+        _ = try await rig.driver.start()
+        let armed = await rig.driver.timerTask
+        #expect(armed != nil, "the demo clinic has a count schedule, so a stock deadline is armed")
+        for _ in 0..<5 { await rig.driver.stockTick() }
+        #expect(await rig.driver.timerTask == armed, "a tick with the same deadline started a new timer task")
+        // A staff session opens: its timeout is a nearer deadline and gets a task of its own.
+        await rig.driver.handle(.card(Rig.nurse, at: rig.clock.now()))
+        let dialogue = await rig.driver.timerTask
+        #expect(dialogue != armed)
+        #expect(await rig.driver.armedTimers[.pinEntry] != nil)
+        // Moving the clock past the PIN timeout fires it at once, as before.
+        await rig.driver.advance(millis: 10 * 60_000)
+        #expect(await rig.driver.armedTimers[.pinEntry] == nil)
+        let feedback = await rig.driver.feedback
+        #expect(feedback.last?.contains("PIN") == true, "\(feedback)")
+    }
+
     @Test func aStoreThatCannotCommitMeansNoRelease() async throws {
         let devnull = open("/dev/null", O_WRONLY)
         defer { close(devnull) }
