@@ -201,27 +201,41 @@ struct CabinetService: Service {
         // With a watchdog the loop wakes at half its interval and nothing else wakes it; without
         // one (simulate, tests) only to keep STATUS and the journal replay going.
         let tick: Duration = interval.map { $0 / 2 } ?? .seconds(60)
-        await withGracefulShutdownHandler {
-            while !Task.isCancelled && !Task.isShuttingDownGracefully {
-                // One hop onto the driver: the health check, then the journal replay and the stock tick.
-                let healthy = await healthCheck()
-                if healthy.ok { _ = try? notifier.watchdog() }
-                _ = try? notifier.status(healthy.status)
-                // SIGTERM must not wait out the tick (up to a minute without a watchdog).
-                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: tick) }
+        // The loop is one task on the driver's actor, cancelled on SIGTERM (it must not wait
+        // out the tick: up to a minute without a watchdog) or when the service is cancelled.
+        // Not `cancelWhenGracefulShutdown` around each sleep: that starts two child tasks per
+        // tick, and each is a thread hand-over in an idle daemon (docs/performance.md).
+        let loop = Task { [self] in await tickLoop(on: driver, every: tick) }
+        await withTaskCancellationHandler {
+            await withGracefulShutdownHandler {
+                await loop.value
+            } onGracefulShutdown: {
+                _ = try? notifier.stopping()
+                loop.cancel()
             }
-        } onGracefulShutdown: {
-            _ = try? notifier.stopping()
+        } onCancel: {
+            loop.cancel()
         }
         inputs.cancel()
         await driver.shutdown()
         server.stop()
     }
 
+    /// Runs on the driver's actor, so a tick is one wake-up of one thread: the health check,
+    /// the journal replay and the stock tick, the watchdog ping and STATUS, then sleep.
+    func tickLoop(on driver: isolated CabinetDriver, every tick: Duration) async {
+        while !Task.isCancelled {
+            let healthy = healthCheck(on: driver)
+            if healthy.ok { _ = try? notifier.watchdog() }
+            _ = try? notifier.status(healthy.status)
+            try? await Task.sleep(for: tick)
+        }
+    }
+
     /// Health of lines, store and journal for the watchdog and STATUS; the driver replays the
-    /// journal and runs the stock tick in the same hop.
-    func healthCheck() async -> (ok: Bool, status: String) {
-        let (cab, storeProblem, linesOK) = await driver.tick()
+    /// journal and runs the stock tick in the same turn.
+    func healthCheck(on driver: isolated CabinetDriver) -> (ok: Bool, status: String) {
+        let (cab, storeProblem, linesOK) = driver.tick()
         let storeOK = (try? store.chainHead()) != nil && storeProblem == nil
         let journalHealth = journal.health()
         var parts = [cab.lockEnergised ? "UNLOCKED" : "locked", cab.doorOpen ? "door open" : "door closed",
