@@ -25,6 +25,8 @@ public actor CabinetDriver {
     /// Armed cabinet timers: boot-clock deadlines.
     var timers: [TimerID: Int64] = [:]
     var timerTask: Task<Void, Never>?
+    /// The pending step of a journal catch-up (`continueCatchUp`).
+    var catchUpTask: Task<Void, Never>?
     /// The boot-clock deadline `timerTask` sleeps for; nil once it ran or was never armed.
     var timerArmedFor: Int64?
     var inputTask: Task<Void, Never>?
@@ -121,6 +123,7 @@ public actor CabinetDriver {
         lines.makeSafe()
         timerTask?.cancel()
         inputDeadlineTask?.cancel()
+        catchUpTask?.cancel()
     }
 
     // MARK: Events
@@ -277,6 +280,7 @@ public actor CabinetDriver {
 
     /// Re-sends what the journal has not confirmed, from the store's audit log.
     public func replayJournal() {
+        defer { continueCatchUp() }
         let confirmed = journal.stats.lastWrittenAuditSeq.map(Int64.init) ?? 0
         // Only when the journal confirmed more: an idle tick must not write (and fsync) the store.
         if confirmed > markedMirrored, (try? store.markMirrored(upTo: confirmed)) != nil { markedMirrored = confirmed }
@@ -292,6 +296,24 @@ public actor CabinetDriver {
             mirrorBehind = false
             logger.notice("journal mirror caught up: \(sent) audit record(s) replayed from the store")
         }
+    }
+
+    /// While the mirror is behind and journald takes entries, the replay goes on as soon as the
+    /// queue has drained, not at the next main-loop tick: 256 records a tick held releases back
+    /// ("journal queue full") for ~80 s after a long outage (docs/performance.md). Checks every
+    /// 20 ms only while catching up; a degraded journal leaves it to the ticks.
+    func continueCatchUp() {
+        guard mirrorBehind, catchUpTask == nil, journal.health().isHealthy else { return }
+        catchUpTask = Task { [weak self] in
+            try? await Task.sleep(for: .milliseconds(20))
+            guard !Task.isCancelled else { return }
+            await self?.catchUpStep()
+        }
+    }
+
+    func catchUpStep() {
+        catchUpTask = nil
+        replayJournal()
     }
 
     /// Whether every audit record so far has been handed to the journal (tests, status).

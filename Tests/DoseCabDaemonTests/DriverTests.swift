@@ -163,6 +163,31 @@ import Testing
         #expect(feedback.last?.contains("PIN") == true, "\(feedback)")
     }
 
+    /// After an outage the store holds thousands of records the journal never got. They are
+    /// replayed as fast as the journal takes them, not 256 per main-loop tick (there is no main
+    /// loop here at all), and releases work again as soon as the mirror has caught up.
+    @Test func aLongBacklogCatchesUpWithoutWaitingForTicks() async throws {
+        let devnull = open("/dev/null", O_WRONLY)
+        defer { close(devnull) }
+        let rig = try Rig(journalSink: .fileDescriptor(devnull))
+        let now = rig.clock.now()
+        let backlog = (0..<3000).map { LedgerWrite.admin(action: "backlog", detail: "record \($0)", actor: "test", at: now) }
+        for batch in stride(from: 0, to: backlog.count, by: 500) {
+            _ = try rig.store.commitAll(Array(backlog[batch..<min(batch + 500, backlog.count)]))
+        }
+        #expect(try rig.store.unmirrored(limit: 10_000).count >= 3000)
+        _ = try await rig.driver.start()
+        #expect(await rig.driver.journalMirrorBehind, "start replays only the first 256")
+        var waited = 0
+        while await rig.driver.journalMirrorBehind, waited < 500 {
+            try await Task.sleep(for: .milliseconds(20))
+            waited += 1
+        }
+        #expect(await !rig.driver.journalMirrorBehind, "still behind after 10 s")
+        await rig.ask()
+        #expect(rig.lines.output(.lock) == true, "a release after the catch-up")
+    }
+
     @Test func aStoreThatCannotCommitMeansNoRelease() async throws {
         let devnull = open("/dev/null", O_WRONLY)
         defer { close(devnull) }
