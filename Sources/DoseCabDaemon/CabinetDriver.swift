@@ -25,6 +25,8 @@ public actor CabinetDriver {
     /// Armed cabinet timers: boot-clock deadlines.
     var timers: [TimerID: Int64] = [:]
     var timerTask: Task<Void, Never>?
+    /// The line events stopped without a shutdown (`runInputs`): the lines are not healthy.
+    var inputsLost = false
     /// The pending step of a journal catch-up (`continueCatchUp`).
     var catchUpTask: Task<Void, Never>?
     /// The boot-clock deadline `timerTask` sleeps for; nil once it ran or was never armed.
@@ -117,6 +119,16 @@ public actor CabinetDriver {
             case .quiet(let through): inputDeadlinesPassed(quietThrough: through)
             }
         }
+        // The stream ends when shutdown cancels this task, or by itself when the GPIO event
+        // thread failed: then the daemon is blind to door, bolt, tamper and both readers. That
+        // is a hardware fault: the lock goes safe, an alarm and a lockdown are recorded, and the
+        // health check fails from now on, so the watchdog is no longer fed and systemd restarts
+        // the daemon, which requests the lines anew.
+        guard !Task.isCancelled else { return }
+        inputsLost = true
+        let why = (lines as? GpiodLines)?.eventThreadError?.description ?? "the stream of line events ended"
+        logger.critical("GPIO inputs lost: \(why)")
+        handle(.fault("GPIO inputs lost: \(why)", at: clock.now()))
     }
 
     public func shutdown() {
@@ -423,6 +435,7 @@ public actor CabinetDriver {
     /// The lines answer and the lock line reads what was commanded (part of the watchdog's
     /// health check: a ping must prove the hardware side works, not only that a loop spins).
     public func linesHealthy() -> Bool {
+        guard !inputsLost else { return false }
         guard let lock = try? lines.read(.lock), (try? lines.read(.door)) != nil else { return false }
         return lock == cabinet.lockEnergised
     }

@@ -21,7 +21,8 @@ import Testing
         static let nurse = CardID(format: .h10301, facility: 10, number: 1001)
         static let patient = CardID(format: .h10301, facility: 20, number: 2001)
 
-        init(journalSink: JournalWriter.Sink, fullDisk: Bool = false, lines: SimulatedLines = SimulatedLines()) throws {
+        init(journalSink: JournalWriter.Sink, fullDisk: Bool = false, lines: SimulatedLines = SimulatedLines(),
+             driverLines: (any CabinetLines)? = nil) throws {
             self.lines = lines
             dir = NSTemporaryDirectory() + "dosecab-driver-\(UUID().uuidString.prefix(8))"
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -43,7 +44,7 @@ import Testing
                     catch { size /= 2 }
                 }
             }
-            driver = try CabinetDriver(config: config, store: store, journal: journal, lines: lines, clock: clock, pins: pins,
+            driver = try CabinetDriver(config: config, store: store, journal: journal, lines: driverLines ?? lines, clock: clock, pins: pins,
                                        logger: Logger(label: "test"), simulate: true, version: "test", pinMap: lines.pinMap)
         }
 
@@ -186,6 +187,56 @@ import Testing
         #expect(await !rig.driver.journalMirrorBehind, "still behind after 10 s")
         await rig.ask()
         #expect(rig.lines.output(.lock) == true, "a release after the catch-up")
+    }
+
+    /// Simulated lines whose event stream the test can end, as a failed GPIO event thread ends it.
+    final class SeverableLines: CabinetLines {
+        let sim: SimulatedLines
+        let events: AsyncStream<LineInput>
+        private let continuation: AsyncStream<LineInput>.Continuation
+        init(_ sim: SimulatedLines) {
+            self.sim = sim
+            (events, continuation) = AsyncStream.makeStream(of: LineInput.self)
+        }
+        func set(_ role: LineRole, active: Bool) throws(LineError) { try sim.set(role, active: active) }
+        func read(_ role: LineRole) throws(LineError) -> Bool { try sim.read(role) }
+        func requestQuiet() { continuation.yield(.quiet(throughNanos: MonotonicClock.now())) }
+        func makeSafe() { sim.makeSafe() }
+        func close() { sim.close() }
+        func sever() { continuation.finish() }
+    }
+
+    /// The GPIO event thread dies: door, bolt, tamper and readers go unseen. The lock must go
+    /// safe at once, the fault be recorded with a lockdown, and the health check (which feeds
+    /// the watchdog) fail from then on. Shutdown's cancellation of the inputs is no fault.
+    @Test func lostLineEventsAreAHardwareFaultThatStopsTheWatchdog() async throws {
+        let devnull = open("/dev/null", O_WRONLY)
+        defer { close(devnull) }
+        let sim = SimulatedLines()
+        let severable = SeverableLines(sim)
+        let rig = try Rig(journalSink: .fileDescriptor(devnull), lines: sim, driverLines: severable)
+        _ = try await rig.driver.start()
+        let inputs = Task { await rig.driver.runInputs() }
+        await rig.ask()
+        #expect(sim.output(.lock) == true, "a release is under way")
+        #expect(await rig.driver.linesHealthy())
+        severable.sever()
+        await inputs.value
+        #expect(sim.output(.lock) == false, "the lock went safe")
+        #expect(await !rig.driver.linesHealthy(), "the watchdog must not be fed any more")
+        #expect(await rig.driver.snapshot.lockdown?.contains("GPIO inputs lost") == true)
+        let alarm = try rig.store.auditRecords(fromSeq: 1, limit: 1000).last { $0.event.kind == .alarm }
+        #expect(alarm?.event.message.contains("GPIO inputs lost") == true, "\(String(describing: alarm))")
+
+        // Cancelled, as at shutdown: no fault.
+        let calm = try Rig(journalSink: .fileDescriptor(devnull))
+        _ = try await calm.driver.start()
+        let calmInputs = Task { await calm.driver.runInputs() }
+        try await Task.sleep(for: .milliseconds(20))
+        calmInputs.cancel()
+        await calmInputs.value
+        #expect(await calm.driver.linesHealthy())
+        #expect(await calm.driver.snapshot.lockdown == nil)
     }
 
     @Test func aStoreThatCannotCommitMeansNoRelease() async throws {
