@@ -75,10 +75,15 @@ public actor CabinetDriver {
                           holds: holds, lockdown: lockdown.on ? lockdown.reason : nil)
         var wc = WiegandDecoder.Configuration()
         wc.frameGapNanos = UInt64(config.wiegandFrameGapMillis) * 1_000_000
+        wc.cardFormats = Set(config.counterCardFormats)
+        if config.counterCardFormats.contains(.h10302) { wc.thirtySevenBit = .h10302 }
         counterDecoder = WiegandDecoder(reader: .counter, configuration: wc)
         // Ampoule tags are 37-bit H10302 numbers: the whole 35-bit number is the unit serial.
+        // Nothing else is taken there: a badge held to the return scanner would otherwise be
+        // read as the serial of the same number, and could book a unit as returned.
         var rc = wc
         rc.thirtySevenBit = .h10302
+        rc.cardFormats = [.h10302]
         returnDecoder = WiegandDecoder(reader: .returnScanner, configuration: rc)
         chute = ReturnChute(windowNanos: UInt64(config.returnWindowMillis) * 1_000_000)
         for role in [LineRole.door, .bolt, .tamper, .returnBeam] {

@@ -17,6 +17,10 @@ public struct DaemonConfig: Sendable, Hashable {
     public var requireClockSync = true
     public var policy = ClinicPolicy()
     public var wiegandFrameGapMillis = 25
+    /// The card formats the counter reader takes (`[hardware] counter-card-formats`); the
+    /// 37-bit one among them says how 37-bit frames are read. The return scanner takes only
+    /// H10302 ampoule tags, whatever this says.
+    public var counterCardFormats: [CardFormat] = [.h10301, .h10306, .c1000, .h10304]
     public var returnWindowMillis = 2000
     public var journalMaxUnsentSeconds = 10
     public var journalCapacity = 4096
@@ -198,6 +202,23 @@ public struct DaemonConfig: Sendable, Hashable {
             switch key {
             case "wiegand-frame-gap-ms": wiegandFrameGapMillis = try int(v, file, k, 5...200)
             case "return-window-ms": returnWindowMillis = try int(v, file, k, 100...30_000)
+            case "counter-card-formats":
+                let names = CardFormat.allCases.map(\.rawValue).joined(separator: ", ")
+                guard let array = v.array, !array.isEmpty else {
+                    throw ConfigError(file: file, key: k, problem: "must be a non-empty list like [\"h10301\"] of \(names)")
+                }
+                var formats: [CardFormat] = []
+                for (i, item) in array.enumerated() {
+                    guard let s = item.string, let f = CardFormat(rawValue: s) else {
+                        throw ConfigError(file: file, key: k, problem: "entry \(i + 1) must be one of \(names)")
+                    }
+                    if !formats.contains(f) { formats.append(f) }
+                }
+                // Both are 37 bits with the same parity bits: a frame cannot say which it is.
+                if formats.contains(.h10302) && formats.contains(.h10304) {
+                    throw ConfigError(file: file, key: k, problem: "h10302 and h10304 are both 37-bit frames that cannot be told apart: list one")
+                }
+                counterCardFormats = formats
             default: throw ConfigError(file: file, key: k, problem: "unknown key")
             }
         }

@@ -65,6 +65,9 @@ public struct WiegandRejection: Sendable, Hashable, CustomStringConvertible {
         /// Fewer bits than the shortest card frame and not a keypad frame: a frame cut short or
         /// with lost bits.
         case truncatedFrame = "truncated-frame"
+        /// A card format this reader does not take: on the return scanner anything but an
+        /// ampoule tag, at the counter a format the site did not enable.
+        case formatNotEnabled = "format-not-enabled"
         /// A well-formed keypad frame carrying a code that is no key.
         case invalidKey = "invalid-key"
 
@@ -78,6 +81,7 @@ public struct WiegandRejection: Sendable, Hashable, CustomStringConvertible {
             case .noiseBurst: "noise burst"
             case .truncatedFrame: "truncated frame"
             case .invalidKey: "invalid keypad code"
+            case .formatNotEnabled: "card format not enabled on this reader"
             }
         }
     }
@@ -133,17 +137,25 @@ public struct WiegandDecoder: Sendable {
         /// H10302 and H10304 are both 37 bits with the same parity bits: the site says which
         /// its cards use.
         public var thirtySevenBit: CardFormat
+        /// The card formats this reader takes; a frame of any other is rejected
+        /// (`format-not-enabled`) even when its parity holds. A site lists only the formats its
+        /// cards use: a 35-bit C1000 card that loses a bit on the wire is a 34-bit frame whose
+        /// H10306 parity holds one time in four, and would read as another number. Keypad frames
+        /// are not cards and are always taken.
+        public var cardFormats: Set<CardFormat>
 
         public init(
             frameGapNanos: UInt64 = 25_000_000,
             minPulseNanos: UInt64 = 10_000,
             maxPulseNanos: UInt64 = 5_000_000,
-            thirtySevenBit: CardFormat = .h10304
+            thirtySevenBit: CardFormat = .h10304,
+            cardFormats: Set<CardFormat> = Set(CardFormat.allCases)
         ) {
             self.frameGapNanos = frameGapNanos
             self.minPulseNanos = minPulseNanos
             self.maxPulseNanos = maxPulseNanos
             self.thirtySevenBit = thirtySevenBit == .h10302 ? .h10302 : .h10304
+            self.cardFormats = cardFormats
         }
     }
 
@@ -285,7 +297,7 @@ public struct WiegandDecoder: Sendable {
             var value: UInt64 = 0
             for b in values.prefix(64) { value = (value << 1) | (b ? 1 : 0) }
             output = Self.decodeFrame(value: value, count: n, reader: reader,
-                                      thirtySevenBit: configuration.thirtySevenBit)
+                                      thirtySevenBit: configuration.thirtySevenBit, cardFormats: configuration.cardFormats)
         }
         if let first = stamps.first, let last = stamps.last { lastFrame = (first, last) }
         stamps.removeAll(keepingCapacity: true)
@@ -305,13 +317,15 @@ public struct WiegandDecoder: Sendable {
 
     /// Decodes a complete frame by its length and bits alone (no timing).
     public static func decodeFrame(
-        _ bits: [Bool], reader: Reader, thirtySevenBit: CardFormat = .h10304
+        _ bits: [Bool], reader: Reader, thirtySevenBit: CardFormat = .h10304,
+        cardFormats: Set<CardFormat> = Set(CardFormat.allCases)
     ) -> WiegandOutput {
         decodeFrame(value: bits.count <= 64 ? WiegandBits.value(of: bits) : 0, count: bits.count,
-                    reader: reader, thirtySevenBit: thirtySevenBit)
+                    reader: reader, thirtySevenBit: thirtySevenBit, cardFormats: cardFormats)
     }
 
-    static func decodeFrame(value: UInt64, count n: Int, reader: Reader, thirtySevenBit: CardFormat) -> WiegandOutput {
+    static func decodeFrame(value: UInt64, count n: Int, reader: Reader, thirtySevenBit: CardFormat,
+                            cardFormats: Set<CardFormat>) -> WiegandOutput {
         func reject(_ reason: WiegandRejection.Reason, _ detail: String) -> WiegandOutput {
             .rejected(WiegandRejection(reason: reason, reader: reader, bitCount: n, detail: detail))
         }
@@ -337,6 +351,9 @@ public struct WiegandDecoder: Sendable {
             return reject(.truncatedFrame, "shorter than the shortest card format (26) and no keypad frame (4 or 8)")
         default:
             return reject(.unknownLength, "no supported format has \(n) bits")
+        }
+        guard cardFormats.contains(format) else {
+            return reject(.formatNotEnabled, "\(format.displayName) is not among this reader's card formats")
         }
         let layout = WiegandLayout.of(format)
         guard layout.parityHolds(value) else {

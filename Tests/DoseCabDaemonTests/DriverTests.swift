@@ -131,7 +131,7 @@ import Testing
         try await keys("1111#")
         try await keys("1#")
         var waited = 0
-        while !rig.lines.output(.lock), waited < 200 {
+        while !rig.lines.output(.lock), waited < 1000 {
             try await Task.sleep(for: .milliseconds(10))
             waited += 1
         }
@@ -237,6 +237,37 @@ import Testing
         await calmInputs.value
         #expect(await calm.driver.linesHealthy())
         #expect(await calm.driver.snapshot.lockdown == nil)
+    }
+
+    /// The return scanner takes only H10302 ampoule tags: a badge held to it is a rejected
+    /// frame, never the serial of the same number (which could book that unit as returned).
+    @Test func theReturnScannerTakesOnlyAmpouleTags() async throws {
+        let devnull = open("/dev/null", O_WRONLY)
+        defer { close(devnull) }
+        let rig = try Rig(journalSink: .fileDescriptor(devnull))
+        _ = try await rig.driver.start()
+        let inputs = Task { await rig.driver.runInputs() }
+        defer { inputs.cancel() }
+        // Waits (up to 10 s, the whole suite may be running) until the frame that started at
+        // `start` has been decoded, accepted or not.
+        func play(_ reader: Reader, _ card: CardID) async throws {
+            let start = MonotonicClock.now()
+            try rig.lines.playWiegand(reader: reader, bits: WiegandDecoder.encode(card), startNanos: start)
+            for _ in 0..<1000 {
+                let last = reader == .counter ? await rig.driver.counterDecoder.lastFrame : await rig.driver.returnDecoder.lastFrame
+                if last?.start == start { return }
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            Issue.record("the \(reader) frame was never decoded")
+        }
+        try await play(.returnScanner, Rig.patient)
+        #expect(await rig.driver.rejectedFrames == 1, "a 26-bit badge on the return scanner")
+        try await play(.returnScanner, CardID(format: .h10302, facility: 0, number: 2001))
+        #expect(await rig.driver.rejectedFrames == 1, "an ampoule tag is taken")
+        // The counter still takes badges.
+        try await play(.counter, Rig.nurse)
+        #expect(await rig.driver.rejectedFrames == 1)
+        #expect(await rig.driver.armedTimers[.pinEntry] != nil, "the nurse's badge opened PIN entry")
     }
 
     @Test func aStoreThatCannotCommitMeansNoRelease() async throws {

@@ -368,3 +368,28 @@ func decoderConfiguration(for format: CardFormat) -> WiegandDecoder.Configuratio
         }
     }
 }
+
+/// A reader takes only the card formats it is configured for; keypad frames always pass.
+@Suite struct WiegandCardFormatTests {
+    @Test func aFormatNotEnabledIsRejectedEvenWithGoodParity() {
+        var c1000Only = WiegandDecoder.Configuration()
+        c1000Only.cardFormats = [.c1000]
+        // A valid H10306 frame: the 34 bits a C1000 card that lost a bit could turn into.
+        let h10306 = CardID(format: .h10306, facility: 0x89D4, number: 0x1B81)
+        #expect(decode(edges(WiegandDecoder.encode(h10306)), configuration: c1000Only).map(\.rejection) == [.formatNotEnabled])
+        let c1000 = CardID(format: .c1000, facility: 1337, number: 2137)
+        #expect(decode(edges(WiegandDecoder.encode(c1000)), configuration: c1000Only).map(\.card) == [c1000])
+        #expect(decode(edges(WiegandDecoder.encodeKey("7")!), configuration: c1000Only) == [.keys("7")])
+        // By default every format is taken, as before.
+        #expect(decode(edges(WiegandDecoder.encode(h10306))).map(\.card) == [h10306])
+    }
+
+    @Test func theRejectionNamesTheFormatAndNoCardData() {
+        let card = CardID(format: .h10301, facility: 20, number: 2001)
+        let out = WiegandDecoder.decodeFrame(WiegandDecoder.encode(card), reader: .returnScanner, cardFormats: [.h10302])
+        guard case .rejected(let r) = out else { Issue.record("accepted \(out)"); return }
+        #expect(r.reason == .formatNotEnabled && r.bitCount == 26)
+        #expect(r.description.contains("H10301") || r.description.contains("26-bit"), "\(r)")
+        #expect(!r.description.contains("2001"), "a rejection must not carry card data: \(r)")
+    }
+}
