@@ -196,6 +196,8 @@ struct Transaction {
             if o.state == .open { throw .conflict("override \(id) is still open") }
             if let r = o.reviewedBy { throw .conflict("override \(id) was reviewed by \(r)") }
             if by == o.openedBy || by == o.secondBy { throw .conflict("\(by) opened override \(id); a second admin reviews it") }
+        case .residueOutstanding(let account, _, _):
+            _ = try releaseRow(account.release)
         case .anomaly, .refusal, .hold, .observationCleared, .reauthorised, .lockdown, .alarm, .admin, .startup, .recovery:
             break
         }
@@ -384,8 +386,8 @@ struct Transaction {
             try exec("""
                 INSERT INTO admin_action (action, detail, actor, wall, day, audit_seq) VALUES (?, ?, ?, ?, ?, ?)
                 """, [action, detail, actor, at.wallMillis, day(at), seq])
-        case .startup, .recovery:
-            break  // the audit record is the whole of it
+        case .startup, .recovery, .residueOutstanding:
+            break  // the audit record is the whole of it (the owed residue is computed, Store+Residue)
         case .countStarted(let c):
             try exec("""
                 INSERT INTO stock_count (id, state, kinds, started_by, witness, started_wall, started_boot, started_boot_id, start_seq)
