@@ -12,15 +12,18 @@ extension Store {
         (SELECT count(*) FROM issued_unit u WHERE u.release_id = dose_release.id) AS units_drawn
         """
 
+    /// The releases that may still owe residue: the partial index `dose_release_residue_open`
+    /// holds only those whose planned residue is not yet wasted in full.
+    static let residueOpenSQL = """
+        SELECT \(residueColumns) FROM dose_release WHERE residue_mg > residue_wasted_mg ORDER BY at_wall, id
+        """
+
     /// Every release that still owes residue, oldest first: the register lists them, and the
     /// cabinet starts with them so a witnessed close-out waits for the waste across a restart.
     public func residueOwed() throws(StoreError) -> [ResidueAccount] {
         try read { db in
-            // The partial index `dose_release_residue_open` holds only releases whose planned
-            // residue is not yet wasted in full; the core decides what each still owes.
-            try Row.fetchAll(db, sql: """
-                SELECT \(Store.residueColumns) FROM dose_release WHERE residue_mg > residue_wasted_mg ORDER BY at_wall, id
-                """).map { try $0.residueAccount() }.filter { $0.owedMg > 0 }
+            // The core decides what each still owes (a release that ended short drew less).
+            try Row.fetchAll(db, sql: Store.residueOpenSQL).map { try $0.residueAccount() }.filter { $0.owedMg > 0 }
         }
     }
 
