@@ -49,4 +49,7 @@ public enum AuditEventKind: String, Sendable, Codable, CaseIterable, Hashable {
     case overrideClosed = "override-closed"
     /// A second admin reviewed and signed off a break-glass override.
     case overrideReviewed = "override-reviewed"
+    /// Every unit of a release was closed out (returned, or an incident) while residue of it was
+    /// still not wasted with a witness: the staff's duty, visible until the waste is recorded.
+    case residueOutstanding = "residue-outstanding"
 }

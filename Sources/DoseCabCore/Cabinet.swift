@@ -56,6 +56,9 @@ public enum CabinetEvent: Hashable, Sendable {
     case returned(UnitSerial, at: Moment)
     /// A witness (already identified by badge + PIN) confirms a unit was consumed.
     case confirmConsumed(UnitSerial, witness: StaffID, at: Moment)
+    /// The store recorded a witnessed `residue` waste of `mg` on `release`, having checked it
+    /// against what the release owes (`ResidueAccount.wasteProblems`) in the same transaction.
+    case residueWasted(ReleaseID, mg: Int, at: Moment)
     case timer(TimerID, at: Moment)
     /// A hardware fault (a line could not be read or written).
     case fault(String, at: Moment)
@@ -122,18 +125,22 @@ public struct Cabinet: Sendable {
     public private(set) var release: OpenRelease?
     public private(set) var ledger: UnitLedger
     public private(set) var holds: [PatientID: String]
+    /// Residue per release (§4a): every release that still owes residue, and the open release
+    /// (its residue grows with each unit issued). A witnessed close-out waits until it is wasted.
+    public private(set) var residue: [ReleaseID: ResidueAccount] = [:]
     /// Failed PIN entries per card, and the boot time until which the card is locked out.
     public private(set) var pinFailures: [CardID: (count: Int, lockedUntil: Int64?)] = [:]
     var keyBuffer = ""
 
     public init(policy: ClinicPolicy, roster: Roster, pins: any PINVerifier, ledger: UnitLedger? = nil,
-                holds: [PatientID: String] = [:], lockdown: String? = nil) {
+                holds: [PatientID: String] = [:], lockdown: String? = nil, residueOwed: [ResidueAccount] = []) {
         self.policy = policy
         self.roster = roster
         self.pins = pins
         self.ledger = ledger ?? UnitLedger(calendar: policy.calendar)
         self.holds = holds
         self.lockdown = lockdown
+        for account in residueOwed where account.owedMg > 0 { residue[account.release] = account }
     }
 
     /// Start (and restart after a crash): the lock goes safe before anything else (I2); open
@@ -174,6 +181,7 @@ public struct Cabinet: Sendable {
         case .issueScan(let serial, let stock, let at): return onIssueScan(serial, stock, at)
         case .returned(let serial, let at): return onReturn(serial, at)
         case .confirmConsumed(let serial, let witness, let at): return onConsumed(serial, witness, at)
+        case .residueWasted(let id, let mg, _): return onResidueWasted(id, mg)
         case .timer(let timer, let at): return onTimer(timer, at)
         case .fault(let what, let at): return raiseAlarm(.hardwareFault, what, at: at)
         case .lockdown(let on, let reason, let by, let at): return setLockdown(on, reason: reason, by: by, at: at)
@@ -442,9 +450,10 @@ public struct Cabinet: Sendable {
         } else {
             fx.append(.feedback(.accepted("release \(r.id) complete")))
         }
-        if r.plan.residueMg > 0 {
-            fx.append(.feedback(.prompt("release \(r.id): \(r.plan.residueMg) mg residue must be wasted with a witness")))
+        if let account = residue[r.id], account.owedMg > 0 {
+            fx.append(.feedback(.prompt("release \(r.id): \(account.owedMg) mg residue must be wasted with a witness before close-out: \(account.instruction)")))
         }
+        settleResidue(r.id)
         return fx
     }
 
@@ -520,6 +529,9 @@ public struct Cabinet: Sendable {
         }
         r.issued.append(serial)
         release = r
+        var account = residue[r.id] ?? ResidueAccount(r.id, plan: plan)
+        account.unitsIssued = r.issued.count
+        residue[r.id] = account
         return [.commit(.issue(unit)), .startTimer(.closeOut(serial), atBootMillis: deadline.bootMillis),
                 .feedback(.accepted("unit \(serial) issued (\(r.issued.count) of \(plan.unitCount))"))]
     }
@@ -543,7 +555,8 @@ public struct Cabinet: Sendable {
                 fx.insert(.commit(.anomaly(.anotherPatientsUnit, serial: serial, patient: present,
                                            detail: "returned while \(present) was at the counter; released to \(unit.patient)", at: at)), at: 1)
             }
-            return fx
+            // Never refused (I5): a unit that came back is booked whatever its release owes.
+            return fx + residueLeftOpen(by: unit, at: at)
         case .failure(let anomaly):
             let owner = ledger.unit(serial)?.patient
             return [.commit(.anomaly(anomaly, serial: serial, patient: owner, detail: "return not booked", at: at)),
@@ -555,6 +568,13 @@ public struct Cabinet: Sendable {
         if let unit = ledger.unit(serial), let staff = roster.staffByID[witness],
            staff.alsoPatient == unit.patient || roster.patients.values.contains(where: { $0.id == unit.patient && $0.alsoStaff == witness }) {
             return refuse([Refusal(.witnessIsPatient, "\(witness) cannot witness their own unit \(serial)")], patient: unit.patient, staff: witness, at: at)
+        }
+        // Residue before close-out (§4a). Only for a unit this close-out could book: a closed or
+        // returnable unit keeps its own anomaly.
+        if let unit = ledger.unit(serial), unit.state == .open, unit.rule == .witnessed,
+           let account = residue[unit.release], account.owedMg > 0 {
+            return refuse([Refusal(.residueNotWasted, "unit \(serial) not closed out: \(account.refusalText)")],
+                          patient: unit.patient, staff: witness, at: at)
         }
         switch ledger.bookConsumed(serial, at: at) {
         case .success(let unit):
@@ -571,6 +591,33 @@ public struct Cabinet: Sendable {
         guard holds[patient] == nil else { return [] }
         holds[patient] = reason
         return [.commit(.hold(patient, reason: reason, at: at)), .feedback(.refused("patient \(patient) on hold: \(reason)"))]
+    }
+
+    // MARK: Residue
+
+    private mutating func onResidueWasted(_ id: ReleaseID, _ mg: Int) -> [CabinetEffect] {
+        // The store is the authority (it refused more than was owed); an account the cabinet no
+        // longer holds owes nothing here.
+        guard var account = residue[id] else { return [] }
+        account.wastedMg += max(0, mg)
+        residue[id] = account
+        settleResidue(id)
+        return account.owedMg > 0 ? [.feedback(.prompt("release \(id): \(account.owedMg) mg residue still to be wasted"))]
+                                  : [.feedback(.accepted("release \(id): residue wasted, its units may be closed out"))]
+    }
+
+    /// Drops the account of a release that is not open and owes nothing.
+    private mutating func settleResidue(_ id: ReleaseID) {
+        if release?.id != id, let account = residue[id], account.owedMg == 0 { residue[id] = nil }
+    }
+
+    /// When `unit` closed out the last open unit of a release that still owes residue: the
+    /// record that makes it visible. The patient is not held: the waste is the staff's duty.
+    private func residueLeftOpen(by unit: IssuedUnit, at: Moment) -> [CabinetEffect] {
+        guard release?.id != unit.release, let account = residue[unit.release], account.owedMg > 0,
+              !ledger.hasOpenUnits(of: unit.release) else { return [] }
+        return [.commit(.residueOutstanding(account, lastUnit: unit.serial, at: at)),
+                .feedback(.prompt("release \(unit.release): \(account.owedMg) mg residue still to be wasted with a witness: \(account.instruction)"))]
     }
 
     private mutating func onClearHold(_ patient: PatientID, _ by: StaffID, _ reason: String, _ at: Moment) -> [CabinetEffect] {
@@ -618,16 +665,23 @@ public struct Cabinet: Sendable {
             var fx = raiseAlarm(.lockFault, "bolt did not engage after the door closed", at: at)
             if let r = release, r.phase == .closing {
                 release = nil
+                settleResidue(r.id)
                 fx.append(.commit(.releaseCompleted(r.id, patient: r.plan.patient, unitsIssued: r.issued.count,
                                                     unitsExpected: r.plan.unitCount, outcome: "lock fault", at: at)))
             }
             return fx
         case .closeOut:
             var fx: [CabinetEffect] = []
-            for unit in ledger.expire(now: at) {
+            let expired = ledger.expire(now: at)
+            for unit in expired {
                 let reason = unit.rule == .return ? "not returned by its deadline" : "consumption not confirmed by its deadline"
                 fx.append(.commit(.unitIncident(unit.serial, release: unit.release, patient: unit.patient, reason: reason, at: at)))
                 fx += placeHold(unit.patient, "unit \(unit.serial) \(reason)", at: at)
+            }
+            // Once per release, after all of its units that expired together are incidents.
+            var seen = Set<ReleaseID>()
+            for unit in expired.reversed() where seen.insert(unit.release).inserted {
+                fx += residueLeftOpen(by: unit, at: at)
             }
             return fx
         }

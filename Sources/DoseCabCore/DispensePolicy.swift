@@ -29,6 +29,9 @@ public enum RefusalReason: String, Hashable, Sendable, Codable, CaseIterable {
     case discrepancyFreeze = "discrepancy-freeze"
     /// A blind count is open: stock does not move until it is entered or cancelled.
     case countInProgress = "count-in-progress"
+    /// A witnessed close-out of a unit whose release still owes residue: the residue is wasted
+    /// with a witness first (ARCHITECTURE §4a), so the register shows where every milligram went.
+    case residueNotWasted = "residue-not-wasted"
 }
 
 /// One failed rule and the figures behind it, for the counter and the register.

@@ -23,6 +23,10 @@ public enum LedgerWrite: Hashable, Sendable {
     case reauthorised(PatientID, by: StaffID, at: Moment)
     case lockdown(on: Bool, reason: String, by: String, at: Moment)
     case alarm(AlarmKind, detail: String, at: Moment)
+    /// The last open unit of a release was closed out (returned, or an incident) while the
+    /// release still owes residue. Nothing is refused (a return is physical reality, I5) and the
+    /// patient is not held (the waste is the staff's duty): the record makes it visible.
+    case residueOutstanding(ResidueAccount, lastUnit: UnitSerial, at: Moment)
     /// Residue or a unit destroyed, with a witness.
     case waste(release: ReleaseID?, serial: UnitSerial?, mg: Int, by: StaffID, witness: StaffID, reason: String, at: Moment)
     case stockReceived([StockUnit], by: StaffID, witness: StaffID, at: Moment)
@@ -60,7 +64,8 @@ public enum LedgerWrite: Hashable, Sendable {
              .alarm(_, _, let at), .waste(_, _, _, _, _, _, let at), .stockReceived(_, _, _, let at),
              .admin(_, _, _, let at), .startup(_, let at), .recovery(_, let at),
              .countEntered(_, _, _, _, let at), .countOverdue(_, let at), .countCancelled(_, _, _, _, let at), .discrepancyResolved(_, _, _, _, _, _, let at),
-             .discrepancyEscalated(_, _, let at), .overrideClosed(_, _, _, let at), .overrideReviewed(_, _, _, let at): at
+             .discrepancyEscalated(_, _, let at), .overrideClosed(_, _, _, let at), .overrideReviewed(_, _, _, let at),
+             .residueOutstanding(_, _, let at): at
         case .issue(let u): u.issuedAt
         case .countStarted(let sheet): sheet.startedAt
         case .discrepancyOpened(let d): d.openedAt
@@ -139,6 +144,12 @@ public enum LedgerWrite: Hashable, Sendable {
             if let r { f["release"] = r.rawValue }
             if let s { f["unit"] = s.rawValue }
             return AuditEvent(kind: .waste, wallMillis: t, message: "\(mg) mg wasted by \(by), witness \(w): \(reason)", fields: f)
+        case .residueOutstanding(let a, let last, _):
+            return AuditEvent(kind: .residueOutstanding, wallMillis: t,
+                message: "release \(a.release) closed out (last unit \(last)) with \(a.owedMg) mg \(a.drug.rawValue) residue not wasted with a witness (patient \(a.patient)): "
+                    + "dosecabctl stock waste --release \(a.release) --mg \(a.owedMg) --reason residue",
+                fields: ["release": a.release.rawValue, "patient": a.patient.rawValue, "drug": a.drug.rawValue, "unit": last.rawValue,
+                         "residue_mg": String(a.owedMg), "reason": RefusalReason.residueNotWasted.rawValue])
         case .stockReceived(let units, let by, let w, _):
             let kinds = Set(units.map(\.kind)).sorted().map(\.key).joined(separator: ",")
             let batches = Set(units.map { "\($0.batch ?? "?") exp \($0.expiry ?? "?")" }).sorted().joined(separator: ", ")

@@ -152,6 +152,11 @@ public enum WasteReason: String, Hashable, Sendable, Codable, CaseIterable {
 
     /// Whether this waste belongs to a release (the unit already left stock on it).
     public var needsRelease: Bool { self == .notGiven || self == .residue }
+
+    /// The category of a register reason (`WasteRequest.reasonText`, "category: note").
+    public init?(reasonText: String) {
+        self.init(rawValue: String(reasonText.prefix { $0 != ":" }))
+    }
 }
 
 /// A witnessed waste before it is written: who, witness, what, how much and why.

@@ -129,6 +129,11 @@ public struct UnitLedger: Hashable, Sendable, Codable {
 
     public func openUnits(of patient: PatientID) -> [IssuedUnit] { openUnits.filter { $0.patient == patient } }
 
+    /// Whether any unit of `release` is still open.
+    public func hasOpenUnits(of release: ReleaseID) -> Bool {
+        units.values.contains { $0.release == release && $0.state == .open }
+    }
+
     /// Books an issue scan. A serial seen before is an anomaly (ARCHITECTURE §4a).
     public mutating func issue(_ unit: IssuedUnit) -> LedgerAnomaly? {
         if units[unit.serial] != nil { return .alreadyIssued }

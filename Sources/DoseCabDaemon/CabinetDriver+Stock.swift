@@ -15,6 +15,21 @@ extension CabinetDriver {
         return value
     }
 
+    /// Records a witnessed waste for the control socket. The store refuses a `residue` waste
+    /// above what the release owes; one it accepts settles the cabinet's account of the release
+    /// in the same turn of this actor, so the close-outs it was holding back may follow at once.
+    public func recordWaste(_ request: WasteRequest) throws(StoreError) -> AuditRecord {
+        let now = clock.now()
+        let record = try store.commit(.waste(release: request.release, serial: request.serial, mg: request.mg, by: request.by,
+                                             witness: request.witness, reason: request.reasonText, at: now))
+        mirror(record)
+        if request.reason == .residue, let release = request.release {
+            handle(.residueWasted(release, mg: request.mg, at: now))
+        }
+        stockTick()
+        return record
+    }
+
     /// Ends overrides whose window is over, escalates discrepancies unresolved at the end of the
     /// next business day, warns once per count that is overdue, then sets the alarm output and
     /// arms the next of these deadlines. Rules from the core; idempotent.

@@ -72,7 +72,7 @@ public actor CabinetDriver {
         let now = clock.now()
         startedAt = now
         cabinet = Cabinet(policy: config.policy, roster: roster, pins: pins, ledger: try store.unitLedger(now: now),
-                          holds: holds, lockdown: lockdown.on ? lockdown.reason : nil)
+                          holds: holds, lockdown: lockdown.on ? lockdown.reason : nil, residueOwed: try store.residueOwed())
         var wc = WiegandDecoder.Configuration()
         wc.frameGapNanos = UInt64(config.wiegandFrameGapMillis) * 1_000_000
         wc.cardFormats = Set(config.counterCardFormats)

@@ -91,10 +91,9 @@ extension ControlMethods {
                                        note: p["note"]?.stringValue ?? "", by: by.id, witness: witness.id)
             let problems = request.problems()
             guard problems.isEmpty else { throw refused(problems) }
-            let seq = try await write { store, now in
-                let r = try store.commit(.waste(release: request.release, serial: request.serial, mg: request.mg, by: request.by,
-                                                witness: request.witness, reason: request.reasonText, at: now))
-                return (r.seq, [r])
+            let seq: Int64
+            do { seq = try await driver.recordWaste(request).seq } catch {
+                throw MethodError(message: error.description)
             }
             return .ok(["wasted_mg": .number(Double(request.mg)), "serial": serial.map { .string($0.rawValue) } ?? .null,
                         "release": release.map { .string($0.rawValue) } ?? .null, "reason": .string(request.reasonText),

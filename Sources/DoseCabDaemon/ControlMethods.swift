@@ -360,7 +360,7 @@ public struct ControlMethods: Sendable {
     }
 
     /// Stock control in `status`: the count due or overdue, open discrepancies and what they
-    /// freeze, open overrides, and the alarm output.
+    /// freeze, open overrides, the alarm output, and the releases that owe residue.
     func stockStatus(_ now: Moment) async throws -> [String: JSONValue] {
         let policy = driver.config.policy
         let open = try store.discrepancies()
@@ -387,10 +387,13 @@ public struct ControlMethods: Sendable {
         if !open.isEmpty {
             frozen = policy.freezeScope == .cabinet ? "cabinet" : .array(Set(open.map(\.kind.drug.rawValue)).sorted().map { .string($0) })
         }
+        // Releases whose residue is still to be wasted with a witness (their witnessed close-outs
+        // wait for it); the daily register names them. From the cabinet: no store query per status.
+        let residueOwed = await driver.snapshot.residue.values.filter { $0.owedMg > 0 }.count
         return ["count": .string(count), "count_open": countOpen,
                 "discrepancies": .number(Double(open.count)), "escalated": .number(Double(open.filter { $0.escalatedAtWall != nil }.count)),
                 "frozen": frozen, "overrides": .number(Double(overrides.count)),
-                "alarm_output": .bool(await driver.alarmOutputOn)]
+                "alarm_output": .bool(await driver.alarmOutputOn), "residue_owed": .number(Double(residueOwed))]
     }
 
     static func brief(_ v: JSONValue) -> String {

@@ -111,6 +111,9 @@ public struct DailyRegister: Hashable, Sendable, Codable {
     public var stockBalance: [StockBalanceLine]
     public var openDiscrepancies: [Discrepancy]
     public var overridesAwaitingReview: [Override]
+    /// Releases whose residue (units drawn beyond the dose) is still to be wasted with a witness,
+    /// as of printing, whatever day they were made: an open residue is never silent (§4a).
+    public var openResidue: [ResidueAccount]
 
     /// Every kind's stock balances.
     public var stockBalances: Bool { stockBalance.allSatisfy(\.balances) }
@@ -139,6 +142,10 @@ public struct DailyRegister: Hashable, Sendable, Codable {
                 rows.append([date, "", d.escalatedAtWall == nil ? "discrepancy-open" : "discrepancy-ESCALATED", "", "", d.kind.drug.rawValue,
                              d.kind.route.rawValue, "", "", String(d.kind.strengthMg), "", "",
                              "\(d.id): expected \(d.expected), counted \(d.counted)", ""])
+            }
+            for a in openResidue {
+                rows.append([date, "", "residue-owed", a.release.rawValue, a.patient.rawValue, a.drug.rawValue, "", String(a.owedMg),
+                             "", String(a.unitStrengthMg), "", "", "residue \(a.residueMg) mg, wasted \(a.wastedMg) mg: \(a.instruction)", ""])
             }
             for o in overridesAwaitingReview {
                 rows.append([date, "", "override-unreviewed", "", o.patient.rawValue, o.drug.rawValue, o.route.rawValue, String(o.doseMg),
@@ -175,6 +182,12 @@ public struct DailyRegister: Hashable, Sendable, Codable {
                 for o in overridesAwaitingReview {
                     out += "  \(o.id)  \(o.state.rawValue)  \(o.patient)  \(o.doseMg) mg \(o.drug.rawValue) (\(o.route.rawValue))  by \(o.openedBy)+\(o.secondBy)"
                     out += (o.usedBy.map { "  used by release \($0)" } ?? "  not used") + ": \(o.reason)\n"
+                }
+            }
+            if !openResidue.isEmpty {
+                out += "RESIDUE NOT YET WASTED (witnessed close-outs of these releases wait for it):\n"
+                for a in openResidue {
+                    out += "  release \(a.release)  \(a.patient)  \(a.drug.rawValue)  \(a.owedMg) mg owed (residue \(a.residueMg) mg, wasted \(a.wastedMg) mg): \(a.instruction)\n"
                 }
             }
             if let h = chainHeadAtEndOfDay {
@@ -371,6 +384,6 @@ extension Store {
         return DailyRegister(day: day, date: cal.dateString(day: day), entries: entries,
                              reconciliation: try reconciliationReport(day: day), chainHeadAtEndOfDay: headAtEnd, chainHead: head,
                              stockBalance: balance, openDiscrepancies: try discrepancies(),
-                             overridesAwaitingReview: try overrides())
+                             overridesAwaitingReview: try overrides(), openResidue: try residueOwed())
     }
 }

@@ -20,8 +20,29 @@ enum Schema {
         migrator.registerMigration("v3") { db in
             try db.execute(sql: v3)
         }
+        // Residue is wasted with a witness before close-out (ARCHITECTURE §4a).
+        migrator.registerMigration("v4") { db in
+            try db.execute(sql: v4)
+        }
         return migrator
     }
+
+    /// Each release keeps the residue wasted against it, updated in the transaction of each
+    /// `residue` waste, so the releases that may still owe residue come from a partial index
+    /// rather than a walk through every release ever made. Existing wastes are carried over (the
+    /// waste's reason text starts with its category, `WasteRequest.reasonText`).
+    static let v4 = """
+    ALTER TABLE dose_release ADD COLUMN residue_wasted_mg INTEGER NOT NULL DEFAULT 0;
+    \(v4CarryOver)
+    CREATE INDEX dose_release_residue_open ON dose_release(at_wall) WHERE residue_mg > residue_wasted_mg;
+    """
+
+    /// Residue wasted before v4, from the waste register (`not-given` waste is not residue).
+    static let v4CarryOver = """
+    UPDATE dose_release SET residue_wasted_mg = (
+        SELECT coalesce(sum(w.mg), 0) FROM waste w
+        WHERE w.release_id = dose_release.id AND (w.reason = 'residue' OR w.reason LIKE 'residue:%'));
+    """
 
     static let v3 = """
     CREATE TABLE stock_count_v3 (

@@ -106,9 +106,17 @@ struct Transaction {
             }
         case .unitIncident(let serial, let release, let patient, _, _):
             _ = try openUnit(serial, release: release, patient: patient)
-        case .waste(let release, let serial, let mg, _, _, _, _):
+        case .waste(let release, let serial, let mg, _, _, let reason, _):
             if mg < 0 { throw .invalidInput("waste must not be negative") }
             if let release { _ = try releaseRow(release) }
+            if WasteReason(reasonText: reason) == .residue {
+                // Never more than the release owes (§4a), checked against the figures in this
+                // transaction; `not-given` waste is not residue and is not counted here.
+                guard let release else { throw .invalidInput("residue waste names the release the dose was drawn for") }
+                guard let account = try residueAccount(release) else { throw .conflict("unknown release \(release)") }
+                let problems = account.wasteProblems(mg: mg)
+                if !problems.isEmpty { throw .stockRefused(StockRefused(problems)) }
+            }
             if let serial {
                 if let release {
                     guard let unit = try row("SELECT release_id FROM issued_unit WHERE serial = ?", [serial.rawValue]),
@@ -196,6 +204,8 @@ struct Transaction {
             if o.state == .open { throw .conflict("override \(id) is still open") }
             if let r = o.reviewedBy { throw .conflict("override \(id) was reviewed by \(r)") }
             if by == o.openedBy || by == o.secondBy { throw .conflict("\(by) opened override \(id); a second admin reviews it") }
+        case .residueOutstanding(let account, _, _):
+            _ = try releaseRow(account.release)
         case .anomaly, .refusal, .hold, .observationCleared, .reauthorised, .lockdown, .alarm, .admin, .startup, .recovery:
             break
         }
@@ -224,6 +234,12 @@ struct Transaction {
         var route: String
         var unitStrengthMg: Int
         var unitCount: Int
+    }
+
+    /// The residue account of release `id` as this transaction sees it (nil: no such release).
+    func residueAccount(_ id: ReleaseID) throws(StoreError) -> ResidueAccount? {
+        guard let r = try row("SELECT \(Store.residueColumns) FROM dose_release WHERE id = ?", [id.rawValue]) else { return nil }
+        do { return try r.residueAccount() } catch { throw .corrupt("release \(id): \(error)") }
     }
 
     func releaseRow(_ id: ReleaseID) throws(StoreError) -> ReleaseRef {
@@ -371,6 +387,9 @@ struct Transaction {
             if let serial, release == nil {
                 try exec("UPDATE stock_unit SET state = 'wasted', state_wall = ? WHERE serial = ?", [at.wallMillis, serial.rawValue])
             }
+            if let release, WasteReason(reasonText: reason) == .residue {
+                try exec("UPDATE dose_release SET residue_wasted_mg = residue_wasted_mg + ? WHERE id = ?", [mg, release.rawValue])
+            }
         case .stockReceived(let units, let by, let witness, let at):
             for u in units {
                 try exec("""
@@ -384,8 +403,8 @@ struct Transaction {
             try exec("""
                 INSERT INTO admin_action (action, detail, actor, wall, day, audit_seq) VALUES (?, ?, ?, ?, ?, ?)
                 """, [action, detail, actor, at.wallMillis, day(at), seq])
-        case .startup, .recovery:
-            break  // the audit record is the whole of it
+        case .startup, .recovery, .residueOutstanding:
+            break  // the audit record is the whole of it (the owed residue is computed, Store+Residue)
         case .countStarted(let c):
             try exec("""
                 INSERT INTO stock_count (id, state, kinds, started_by, witness, started_wall, started_boot, started_boot_id, start_seq)

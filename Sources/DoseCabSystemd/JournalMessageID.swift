@@ -31,6 +31,7 @@ public enum JournalMessageID {
         case .override: "034ac2b66a6c4006a1e0715b0ff67607"
         case .overrideClosed: "4d7e9ebd17c14ec08d546eab092f462a"
         case .overrideReviewed: "24e1331c71e14def8826c46134727d18"
+        case .residueOutstanding: "2dee52d961144a7f9adceee1cd0c9664"
         }
     }
 
@@ -56,6 +57,9 @@ extension AuditEventKind {
         case .hold, .incident: .error
         case .alarm: .alert
         case .lockdown, .recovery, .countOverdue: .warning
+        // Residue not wasted when a release's units are all closed out: the staff's duty left
+        // undone, a register gap rather than a unit outside the clinic.
+        case .residueOutstanding: .warning
         // Stock control (issue #11): a discrepancy is err like an incident; an escalation (a
         // possible theft to report within one business day) and a break-glass override are alert.
         case .receipt, .count, .discrepancyResolved, .overrideClosed, .overrideReviewed: .notice

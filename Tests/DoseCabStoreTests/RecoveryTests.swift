@@ -53,6 +53,7 @@ import Testing
             ("SELECT * FROM dose_release WHERE day = ?", [1]),
             ("SELECT * FROM audit WHERE seq > (SELECT upto_seq FROM audit_mirror WHERE id = 1) ORDER BY seq LIMIT 10", []),
             ("SELECT drug, route, strength_mg, count(*) FROM stock_unit WHERE state = 'in-stock' GROUP BY drug, route, strength_mg", []),
+            (Store.residueOpenSQL, []),
         ]
         for (sql, arguments) in queries {
             let plan = try f.store.pool.read { db in

@@ -30,6 +30,7 @@ import Testing
         .override: "034ac2b66a6c4006a1e0715b0ff67607",
         .overrideClosed: "4d7e9ebd17c14ec08d546eab092f462a",
         .overrideReviewed: "24e1331c71e14def8826c46134727d18",
+        .residueOutstanding: "2dee52d961144a7f9adceee1cd0c9664",
     ]
 
     @Test func messageIDsAreFixedUniqueAndWellFormed() {
@@ -58,7 +59,7 @@ import Testing
             .refusal: .notice, .hold: .error, .holdCleared: .notice, .incident: .error, .alarm: .alert,
             .lockdown: .warning, .admin: .notice, .waste: .notice, .startup: .notice, .recovery: .warning,
             .receipt: .notice, .count: .notice, .countOverdue: .warning, .discrepancy: .error, .discrepancyResolved: .notice,
-            .escalation: .alert, .override: .alert, .overrideClosed: .notice, .overrideReviewed: .notice,
+            .escalation: .alert, .override: .alert, .overrideClosed: .notice, .overrideReviewed: .notice, .residueOutstanding: .warning,
         ]
         for kind in AuditEventKind.allCases {
             #expect(kind.journalPriority == expected[kind], "\(kind)")
