@@ -38,6 +38,15 @@ extension ControlMethods {
         return serials
     }
 
+    /// A blind count is blind: while one is open, nothing that shows what the ledger expects is
+    /// answered to anyone (the counters could look the figure up instead of counting). The
+    /// audit list stays readable: it is the auditor's, and computing a level from it is work a
+    /// two-person count would notice.
+    func hiddenDuringABlindCount(_ what: String) throws {
+        let refusals = BlindCount.frozenByCount(try store.openCount(), action: "reading \(what)")
+        guard refusals.isEmpty else { throw refused(refusals) }
+    }
+
     func refused(_ problems: [StockRefusal]) -> MethodError {
         MethodError(message: "refused: " + problems.map(\.description).joined(separator: "; "))
     }

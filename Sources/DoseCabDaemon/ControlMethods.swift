@@ -99,6 +99,7 @@ public struct ControlMethods: Sendable {
             }
             return .ok(["prescriptions": .array(items)])
         case "stock.list":
+            try hiddenDuringABlindCount("stock levels")
             let today = driver.config.policy.calendar.day(of: await driver.now())
             let releasable = try store.stockLevels(releasableOn: today)
             let levels = try store.stockLevels().map { l -> JSONValue in
@@ -153,6 +154,8 @@ public struct ControlMethods: Sendable {
             } else { day = calendar.day(of: now) }
             let format = p["format"]?.stringValue ?? "text"
             guard let fmt = ReportFormat(rawValue: format) else { throw MethodError(message: "format must be text, json or csv") }
+            // The register's stock balance is the figure a blind count must not see.
+            try hiddenDuringABlindCount("the daily register (it shows the stock balance)")
             let register = try store.dailyRegister(day: day)
             return .ok(["date": .string(calendar.dateString(day: day)), "format": .string(format), "report": .string(register.render(format: fmt))])
 

@@ -191,6 +191,12 @@ extension ProcessTests {
         let status = await d.run(["count", "status"])
         for out in [start.out, status.out] { #expect(!out.contains("expected") && !out.contains("\"40\"") && !out.contains(": 40")) }
         #expect((status.json["open"] as? [String: Any])?["count"] as? String == id)
+        // Blind for everyone while it is open: the levels and the register's balance are refused.
+        for verb in [["stock", "list"], ["stock", "list", "--units"], ["report", "daily"], ["report", "daily", "--format", "csv"]] {
+            let hidden = await d.run(verb)
+            #expect(hidden.code == 1 && hidden.err.contains("count-in-progress") && hidden.err.contains(id), "\(verb): \(hidden.err)")
+            #expect(!hidden.out.contains("40"), "\(verb) showed a figure: \(hidden.out)")
+        }
         // Entered by someone who did not count, or incomplete: refused, the count stays open.
         let other = await d.run(["count", "enter", id] + Self.fullCount + ["--staff", "S-02", "--pin", "2345"] + Self.nurseWitness)
         #expect(other.code == 1 && other.err.contains("not-the-counters"), "\(other.err)")
@@ -199,6 +205,7 @@ extension ProcessTests {
         let entered = await d.run(["count", "enter", id] + Self.fullCount + ["--staff", "S-01", "--pin", "1234", "--witness", "S-03", "--witness-pin", "3456"])
         #expect(entered.code == 0 && entered.json["matched"] as? Bool == true, "\(entered.err)")
         #expect((entered.json["discrepancies"] as? [Any])?.isEmpty == true)
+        #expect(await level(d, 200) == 40, "levels are shown again once the count is entered")
         let s = await d.status()
         #expect(s["count"] as? String == "ok" && s["discrepancies"] as? Int == 0 && s["frozen"] is NSNull)
         #expect((await d.run(["count", "status"]).json["last"] as? [String: Any])?["matched"] as? Bool == true)
