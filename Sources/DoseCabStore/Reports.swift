@@ -323,6 +323,16 @@ extension Store {
                 e.staff = r["started_by"]; e.witness = r["witness"]
                 out.append(e)
             }
+            // A cancelled count is on the register of the day it was cancelled: an auditor sees
+            // who gave up which count and why (no figures: none were entered).
+            for r in try Row.fetchAll(db, sql: """
+                SELECT * FROM stock_count WHERE state = 'cancelled' AND cancelled_wall >= ? AND cancelled_wall < ?
+                """, arguments: [dayStart, dayStart + 86_400_000]) {
+                var e = entry(r["cancelled_wall"], "count-cancelled", r["cancel_seq"],
+                              detail: "\(r["id"] as String): \(r["cancel_reason"] as String? ?? "") (started \(time(r["started_wall"])) by \(r["started_by"] as String) and \(r["witness"] as String))")
+                e.staff = r["cancelled_by"]; e.witness = r["cancel_witness"]
+                out.append(e)
+            }
             for r in try Row.fetchAll(db, sql: "SELECT * FROM count_overdue WHERE day = ?", arguments: [day]) {
                 out.append(entry(r["wall"], "count-overdue", r["audit_seq"],
                                  detail: "count due at \(time(r["due_wall"])) not done"))

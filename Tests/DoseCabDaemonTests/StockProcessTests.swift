@@ -233,6 +233,8 @@ extension ProcessTests {
         #expect(cancelled.code == 0 && cancelled.json["state"] as? String == "cancelled", "\(cancelled.err)")
         #expect(await d.status()["count_open"] is NSNull)
         #expect(journal(d, "count").contains { $0.contains("DOSECAB_STATE=cancelled") && $0.contains("DOSECAB_COUNT=\(id)") })
+        let register = await report(d)
+        #expect(register.contains("count-cancelled") && register.contains(id) && register.contains("counters called away"), "\(register)")
         await d.unlockForPatient1Async()
         #expect(await d.status()["lock"] as? String == "energised")
     }
