@@ -44,7 +44,8 @@ extension CabinetDriver {
             for d in DiscrepancyRules.dueForEscalation(try store.discrepancies(), now: now) {
                 commit(.discrepancyEscalated(id: d.id, kind: d.kind, at: now))
             }
-            if let due = CountSchedule.overdue(now: now, lastCountWall: try store.lastCount()?.enteredWall, policy: policy),
+            if let since = try store.countsOwedSinceWall(),
+               let due = CountSchedule.overdue(now: now, lastCountWall: since, policy: policy),
                !(try store.countOverdueReported(dueWall: due)) {
                 commit(.countOverdue(dueWall: due, at: now))
             }

@@ -368,11 +368,12 @@ public struct ControlMethods: Sendable {
         let policy = driver.config.policy
         let open = try store.discrepancies()
         let overrides = try store.overrides().filter { $0.state == .open }
-        let last = try store.lastCount()
+        // Nothing ever received: nothing to count, nothing owed.
+        let since = try store.countsOwedSinceWall()
         var count = "ok"
-        if let due = CountSchedule.overdue(now: now, lastCountWall: last?.enteredWall, policy: policy) {
+        if let since, let due = CountSchedule.overdue(now: now, lastCountWall: since, policy: policy) {
             count = "OVERDUE: the count due at \(CivilTime(wallMillis: due, utcOffsetMinutes: policy.calendar.utcOffsetMinutes).iso8601.prefix(16)) (local) was not done"
-        } else if let due = CountSchedule.lastDue(now: now, policy: policy), (last?.enteredWall ?? 0) < due {
+        } else if let since, let due = CountSchedule.lastDue(now: now, policy: policy), since < due {
             count = "due (since \(CivilTime(wallMillis: due, utcOffsetMinutes: policy.calendar.utcOffsetMinutes).iso8601.prefix(16)) local)"
         }
         // A count left open blocks releases and stock movements: say so, loudest once abandoned.

@@ -147,6 +147,14 @@ extension Store {
         }
     }
 
+    /// Since when scheduled counts are owed: the last count entered or, before the first count,
+    /// the first receipt (the cabinet held nothing to count before it was loaded, so a count
+    /// time before that is not missed). `nil` while nothing was ever received: no count is owed.
+    public func countsOwedSinceWall() throws(StoreError) -> Int64? {
+        if let last = try lastCount() { return last.enteredWall }
+        return try read { db in try Int64.fetchOne(db, sql: "SELECT min(received_wall) FROM stock_unit") }
+    }
+
     /// Whether the count due at `dueWall` was already reported overdue.
     public func countOverdueReported(dueWall: Int64) throws(StoreError) -> Bool {
         try read { db in try Row.fetchOne(db, sql: "SELECT 1 FROM count_overdue WHERE due_wall = ?", arguments: [dueWall]) != nil }

@@ -270,6 +270,22 @@ import Testing
         #expect(await rig.driver.armedTimers[.pinEntry] != nil, "the nurse's badge opened PIN entry")
     }
 
+    /// A cabinet loaded after a count time owes no count for that time: counts are owed from
+    /// the first receipt (before the first count). The demo clinic is seeded now, so at start
+    /// no count is overdue; without the rule one was, whenever the start came more than the
+    /// grace after a count time (21 hours of the day). The schedule still runs from there.
+    @Test func noCountIsOwedForATimeBeforeTheCabinetWasLoaded() async throws {
+        let devnull = open("/dev/null", O_WRONLY)
+        defer { close(devnull) }
+        let rig = try Rig(journalSink: .fileDescriptor(devnull))
+        _ = try await rig.driver.start()
+        #expect(try !rig.auditKinds().contains(.countOverdue), "a count time before the first receipt was reported overdue")
+        // A full day later every count time has passed with no count: overdue now.
+        await rig.driver.advance(millis: 24 * 3_600_000)
+        await rig.driver.stockTick()
+        #expect(try rig.auditKinds().contains(.countOverdue))
+    }
+
     @Test func aStoreThatCannotCommitMeansNoRelease() async throws {
         let devnull = open("/dev/null", O_WRONLY)
         defer { close(devnull) }

@@ -36,6 +36,23 @@ import Testing
         #expect(record.event.kind == .receipt && record.event.fields["batch"] == "L-9 exp 2027-01-01" && record.event.fields["witness"] == "S-02")
     }
 
+    @Test func countsAreOwedFromTheFirstReceiptThenFromTheLastCount() throws {
+        let f = try Fixture()
+        #expect(try f.store.countsOwedSinceWall() == nil, "nothing received, nothing to count")
+        try f.seed()
+        let firstReceipt = try #require(try f.store.read { db in try Int64.fetchOne(db, sql: "SELECT min(received_wall) FROM stock_unit") })
+        #expect(try f.store.countsOwedSinceWall() == firstReceipt)
+        try f.store.commit(.stockReceived([StockUnit(serial: UnitSerial("L-1"), drug: .methadone, route: .oral, strengthMg: 50,
+                                                     batch: "L", expiry: "2099-01-01")], by: f.nurse, witness: f.clinician, at: f.at(minutes: 30)))
+        #expect(try f.store.countsOwedSinceWall() == firstReceipt, "a later receipt does not move it")
+        let s = try staff(f)
+        let kinds = try f.store.startCount(id: "C-1", by: s.nurse, witness: s.clinician, at: f.at(minutes: 40)).0.kinds
+        let levels = Dictionary(uniqueKeysWithValues: try f.store.stockLevels().map { (StockKind(drug: $0.drug, route: $0.route, strengthMg: $0.strengthMg), $0.count) })
+        _ = try f.store.enterCount(id: "C-1", entered: Dictionary(uniqueKeysWithValues: kinds.map { ($0, levels[$0] ?? 0) }),
+                                   by: s.nurse.id, witness: s.clinician.id, at: f.at(minutes: 45), policy: ClinicPolicy()) { "D-\($0)" }
+        #expect(try f.store.countsOwedSinceWall() == f.at(minutes: 45).wallMillis)
+    }
+
     @Test func expiredStockIsNotReleasableAndItsIssueIsRefused() throws {
         let f = try Fixture()
         try f.seed()
