@@ -535,20 +535,31 @@ final class ServerCore: @unchecked Sendable {
         closeGracefully(fd)
     }
 
-    /// Called with the lock held and every slot taken: marks the connection that has waited
-    /// longest for a complete request as evicted and shuts its read side. Its thread then
-    /// answers any complete request it already received (shut-down Unix sockets still deliver
-    /// what was queued), tells the client `evicted` and ends. Busy connections are left alone.
+    /// Called with the lock held and every slot taken: marks a connection waiting for a
+    /// complete request as evicted and shuts its read side. Its thread then answers any
+    /// complete request it already received (shut-down Unix sockets still deliver what was
+    /// queued), tells the client `evicted` and ends. Busy connections are left alone.
+    ///
+    /// The victim is the longest-waiting connection of the uid holding the most slots. Waiting
+    /// time alone is not enough under the per-uid cap: a user at the cap can close and reopen
+    /// connections so theirs are always the freshest, and each newcomer would then evict
+    /// another user's idle connection. Counting slots first makes the heaviest user pay; with
+    /// equal holdings it is the S1 rule unchanged.
     private func evictLongestWaiting(_ state: inout State) {
+        var holdings: [uid_t: Int] = [:]
+        for connection in state.connections.values where !connection.evicted { holdings[connection.uid, default: 0] += 1 }
         let candidates = state.connections.filter { !$0.value.busy && !$0.value.evicted }
-        guard let victim = candidates.min(by: { $0.value.waitingSince < $1.value.waitingSince }) else { return }
+        guard let victim = candidates.min(by: { a, b in
+            let (heldA, heldB) = (holdings[a.value.uid] ?? 0, holdings[b.value.uid] ?? 0)
+            return heldA != heldB ? heldA > heldB : a.value.waitingSince < b.value.waitingSince
+        }) else { return }
         state.connections[victim.key]?.evicted = true
         Sys.shutdown(victim.value.fd, Int32(SHUT_RD))
         state.evictedUnlogged += 1
         let t = now()
         if state.lastEvictionLog.map({ t - $0 >= .seconds(1) }) ?? true {
-            logger.notice("control connection evicted to make room: \(limits.maxConnections) open, it had waited longest for a request",
-                          metadata: ["evicted": "\(state.evictedUnlogged)"])
+            logger.notice("control connection evicted to make room: \(limits.maxConnections) open, it had waited longest for a request among those of the uid holding the most",
+                          metadata: ["evicted": "\(state.evictedUnlogged)", "uid": "\(victim.value.uid)"])
             state.evictedUnlogged = 0
             state.lastEvictionLog = t
         }
@@ -656,7 +667,7 @@ final class ServerCore: @unchecked Sendable {
                     log.debug("control connection evicted")
                     let reply = ControlReply.failure(.evicted, """
                         connection closed to make room for a new one: it had waited longest for a complete request \
-                        (at most \(limits.maxConnections) connections)
+                        among the connections of the uid holding the most (at most \(limits.maxConnections) connections)
                         """)
                     try? Sys.sendAll(fd, (try? reply.framed()) ?? [], flags: Int32(MSG_DONTWAIT))
                     return

@@ -377,6 +377,35 @@ import Testing
         }
     }
 
+    /// At the global limit, a newcomer under its cap evicts an idle connection of the uid
+    /// holding the most slots, even when another user's idle connection has waited longer.
+    @Test func evictionAtTheLimitPrefersTheUIDHoldingTheMost() async throws {
+        let (alice, bob, carol): (uid_t, uid_t, uid_t) = (5001, 5002, 5003)
+        let limits = ControlServer.Limits(maxConnections: 3, maxConnectionsPerUID: 2)
+        try await withServer(limits: limits, capUID: capUIDs([0: bob, 1: alice, 2: alice, 3: carol])) { _, path in
+            let ask: @Sendable (RawConnection) throws -> ControlReply? = { connection in
+                try connection.write(frame(#"{"method":"status"}"#))
+                return try connection.readReply()
+            }
+            // bob's connection has waited longest; alice holds two.
+            let held = try await blocking { () throws -> [RawConnection] in
+                let held = try (0..<3).map { _ in try RawConnection(path) }
+                for connection in held {
+                    _ = try ask(connection)
+                    Thread.sleep(forTimeInterval: 0.02)
+                }
+                return held
+            }
+            let (carols, alicesOldest) = try await blocking { () throws -> (ControlReply, [ControlReply]) in
+                (try ControlClient(socketPath: path).call("status"), try held[1].readAllReplies())
+            }
+            #expect(carols.isSuccess, "\(carols)")
+            #expect(alicesOldest.map(\.errorCode) == [.evicted], "\(alicesOldest)")
+            let others = try await blocking { [held] in try [held[0], held[2]].map { try ask($0)?.isSuccess } }
+            #expect(others == [true, true], "bob's and alice's newer connection are kept")
+        }
+    }
+
     @Test func clientVanishingMidRequestHarmsNoOne() async throws {
         let calls = Counter()
         let handler: ControlServer.Handler = { request, caller in
