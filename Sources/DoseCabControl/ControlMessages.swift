@@ -140,9 +140,12 @@ public enum ControlErrorCode: String, Sendable, Hashable, CaseIterable {
     /// The server already serves its maximum of connections, each answering a request; this
     /// one is closed.
     case tooManyConnections = "too-many-connections"
+    /// The caller's uid already holds its maximum of connections; this one is closed and
+    /// nobody is evicted for it. Closing one of the uid's own connections makes room.
+    case tooManyConnectionsForUID = "too-many-connections-for-uid"
     /// Every slot was taken when a new client arrived, and this connection had waited longest
-    /// for a complete request: it is closed to make room (a request it had sent whole is
-    /// answered first).
+    /// for a complete request among those of the uid holding the most slots: it is closed to
+    /// make room (a request it had sent whole is answered first).
     case evicted = "evicted"
     /// The method's reply could not be encoded.
     case internalError = "internal-error"

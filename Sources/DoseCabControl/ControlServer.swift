@@ -21,6 +21,11 @@ import SystemPackage
 /// whose request is being answered) is told `evicted` and closed to make room, so clients that
 /// connect and stall cannot lock out one that sends its request at once (soak finding S1).
 /// Only when every connection is in the middle of a request is the newcomer refused.
+///
+/// No uid may hold more than ``Limits/maxConnectionsPerUID`` of those connections: one more
+/// from the same uid is told `too-many-connections-for-uid` and closed without evicting
+/// anyone, so one local user cannot take every slot, neither with stalled connections nor
+/// with requests that are being answered, and cannot push other users out.
 public final class ControlServer: Sendable {
     /// Answers one request. `caller` is who the kernel says connected; journal it for
     /// admin methods. Must return: ``stop()`` waits for handlers that are running.
@@ -41,6 +46,10 @@ public final class ControlServer: Sendable {
         /// Connections served at once. One more evicts the connection waiting longest for a
         /// request, or is refused when all are busy answering one. Default 16.
         public var maxConnections: Int
+        /// Connections one uid (as SO_PEERCRED reports it) may hold at once, 1 to
+        /// ``maxConnections``. One more from that uid is refused and evicts nobody. Root is
+        /// not exempt. Default 4, or ``maxConnections`` when that is smaller.
+        public var maxConnectionsPerUID: Int
         /// Largest request in bytes, excluding the NUL. Default 64 KiB.
         public var maxRequestSize: Int
         /// Time allowed for each complete request to arrive, counted from the accept or
@@ -56,6 +65,7 @@ public final class ControlServer: Sendable {
         /// Limits with the given values; every default suits the CLI's one call per connection.
         public init(
             maxConnections: Int = 16,
+            maxConnectionsPerUID: Int? = nil,
             maxRequestSize: Int = FrameReader.defaultMaxFrameSize,
             readTimeout: Duration = .seconds(10),
             writeTimeout: Duration = .seconds(5),
@@ -63,6 +73,9 @@ public final class ControlServer: Sendable {
             requestsPerSecond: Double = 16
         ) {
             self.maxConnections = maxConnections
+            // The default follows a smaller global limit, so a caller that lowers only
+            // maxConnections still gets valid limits; a value given explicitly is never changed.
+            self.maxConnectionsPerUID = maxConnectionsPerUID ?? min(4, maxConnections)
             self.maxRequestSize = maxRequestSize
             self.readTimeout = readTimeout
             self.writeTimeout = writeTimeout
@@ -83,7 +96,7 @@ public final class ControlServer: Sendable {
     ///   - limits: connection, size, time and rate bounds.
     ///   - logger: refusals are logged here, with the caller.
     ///   - handler: answers requests that passed every check.
-    public init(
+    public convenience init(
         listener: Listener,
         methods: [String: Access],
         policy: AccessPolicy = AccessPolicy(),
@@ -91,14 +104,33 @@ public final class ControlServer: Sendable {
         logger: Logger,
         handler: @escaping Handler
     ) throws(ControlServerError) {
+        try self.init(listener: listener, methods: methods, policy: policy, limits: limits,
+                      logger: logger, capUIDForTesting: nil, handler: handler)
+    }
+
+    /// TESTS ONLY: the public initialiser passes `nil`. Tests run every client as one uid, so
+    /// `capUIDForTesting` says which uid the per-uid cap counts a connection under, given its
+    /// accept order (from 0) and the uid the kernel reported. It changes nothing else: the
+    /// `Caller` a handler sees and every access check still use the kernel's credentials.
+    init(
+        listener: Listener,
+        methods: [String: Access],
+        policy: AccessPolicy,
+        limits: Limits,
+        logger: Logger,
+        capUIDForTesting: CapUIDForTesting?,
+        handler: @escaping Handler
+    ) throws(ControlServerError) {
         precondition(limits.maxConnections > 0 && limits.maxRequestSize > 0, "limits must be positive")
+        precondition(limits.maxConnectionsPerUID >= 1 && limits.maxConnectionsPerUID <= limits.maxConnections,
+                     "maxConnectionsPerUID must be between 1 and maxConnections")
         for name in methods.keys {
             precondition(MethodName.isValid(name), "invalid method name in table: \(name)")
         }
         let socket = try ListeningSocket.open(listener)
         do {
             core = try ServerCore(socket: socket, methods: methods, policy: policy, limits: limits,
-                                  logger: logger, handler: handler)
+                                  logger: logger, capUIDForTesting: capUIDForTesting, handler: handler)
         } catch {
             socket.close()
             throw .system(operation: "pipe", path: socket.path, errno: error)
@@ -114,6 +146,13 @@ public final class ControlServer: Sendable {
 
     /// Connections being served right now.
     public var connectionCount: Int { core.connectionCount }
+
+    /// Newcomers refused since start because their uid already held
+    /// ``Limits/maxConnectionsPerUID`` connections.
+    public var refusedOverUIDCap: Int { core.refusedOverUIDCap }
+
+    /// TESTS ONLY: see the internal initialiser.
+    typealias CapUIDForTesting = @Sendable (_ acceptIndex: Int, _ kernelUID: uid_t) -> uid_t
 
     /// Starts accepting. Calling it again does nothing.
     public func start() throws(ControlServerError) {
@@ -252,6 +291,7 @@ final class ServerCore: @unchecked Sendable {
     let limits: ControlServer.Limits
     let logger: Logger
     let handler: ControlServer.Handler
+    let capUIDForTesting: ControlServer.CapUIDForTesting?
     /// Written once by stop(); never read, so it stays readable and wakes every poll.
     private let wakeRead: Int32
     private let wakeWrite: Int32
@@ -272,11 +312,18 @@ final class ServerCore: @unchecked Sendable {
         /// Evictions since the last one logged (a storm logs once a second).
         var evictedUnlogged = 0
         var lastEvictionLog: Duration?
+        /// Newcomers refused over their uid's cap: in all, and since the last one logged (a
+        /// user hammering the socket logs once a second).
+        var refusedOverUIDCap = 0
+        var uidRefusalsUnlogged = 0
+        var lastUIDRefusalLog: Duration?
     }
 
     /// One open connection, as the accept thread sees it when it needs a slot.
     private struct Connection {
         let fd: Int32
+        /// Whose slot this is, for the per-uid cap (SO_PEERCRED, read at accept).
+        let uid: uid_t
         /// Since the accept or the last reply: how long it has waited for a complete request.
         var waitingSince: Duration
         /// A request of it is being answered: never evicted then.
@@ -292,6 +339,7 @@ final class ServerCore: @unchecked Sendable {
 
     init(socket: ListeningSocket, methods: [String: Access], policy: AccessPolicy,
          limits: ControlServer.Limits, logger: Logger,
+         capUIDForTesting: ControlServer.CapUIDForTesting?,
          handler: @escaping ControlServer.Handler) throws(Errno) {
         self.socket = socket
         self.methods = methods
@@ -299,6 +347,7 @@ final class ServerCore: @unchecked Sendable {
         self.limits = limits
         self.logger = logger
         self.handler = handler
+        self.capUIDForTesting = capUIDForTesting
         (wakeRead, wakeWrite) = try Sys.pipe()
     }
 
@@ -310,9 +359,16 @@ final class ServerCore: @unchecked Sendable {
 
     var connectionCount: Int { locked { $0.connections.count } }
 
+    var refusedOverUIDCap: Int { locked { $0.refusedOverUIDCap } }
+
     /// Connections that still hold a slot (not being evicted).
     private static func occupied(_ state: State) -> Int {
         state.connections.values.count(where: { !$0.evicted })
+    }
+
+    /// Slots held by `uid` (connections being evicted are on their way out and hold none).
+    private static func occupied(by uid: uid_t, _ state: State) -> Int {
+        state.connections.values.count(where: { !$0.evicted && $0.uid == uid })
     }
 
     func start() throws(ControlServerError) {
@@ -355,6 +411,8 @@ final class ServerCore: @unchecked Sendable {
     // MARK: Accepting
 
     private func acceptLoop() {
+        // Only for the test hook: the accept order of each connection.
+        var acceptIndex = 0
         while true {
             let ready: [Bool]
             do { ready = try Sys.pollReadable([socket.fd, wakeRead], timeout: nil) } catch {
@@ -377,7 +435,8 @@ final class ServerCore: @unchecked Sendable {
                 }
             }
             reapFinishedThreads()
-            admit(fd)
+            admit(fd, acceptIndex: acceptIndex)
+            acceptIndex += 1
         }
     }
 
@@ -390,11 +449,48 @@ final class ServerCore: @unchecked Sendable {
         for thread in done { thread.join() }
     }
 
-    private func admit(_ fd: Int32) {
+    private func admit(_ fd: Int32, acceptIndex: Int) {
+        // The per-uid cap needs the uid before a slot is given, so the credentials are read
+        // here, on the accept thread (one getsockopt on a connected socket: it does not block),
+        // and handed to the connection's thread: they are still read once per connection.
+        let credentials: Sys.PeerCredentials
+        do { credentials = try Sys.peerCredentials(fd) } catch {
+            logger.warning("control connection dropped: cannot read peer credentials: \(error)")
+            Sys.close(fd)
+            return
+        }
+        let uid = capUIDForTesting?(acceptIndex, credentials.uid) ?? credentials.uid
         lock.lock()
         guard state.phase == .running else {
             lock.unlock()
             Sys.close(fd)
+            return
+        }
+        // Checked before the global limit, and it never evicts: a user over their own cap
+        // must not push out anyone else's connection. Not even one of their own idle ones:
+        // the refusal is then the same whatever their other connections are doing, and its
+        // message says what to do (close one). Root is not exempt: dosecabctl makes one
+        // connection per call, so four are plenty even for root's scripts, and a runaway root
+        // job (a monitoring loop, a timer) could otherwise fill every slot and lock staff out;
+        // root can restart the daemon anyway, so an exemption would buy nothing.
+        let held = Self.occupied(by: uid, state)
+        if held >= limits.maxConnectionsPerUID {
+            state.refusedOverUIDCap += 1
+            state.uidRefusalsUnlogged += 1
+            let t = now()
+            var logCount: Int?
+            if state.lastUIDRefusalLog.map({ t - $0 >= .seconds(1) }) ?? true {
+                logCount = state.uidRefusalsUnlogged
+                state.uidRefusalsUnlogged = 0
+                state.lastUIDRefusalLog = t
+            }
+            lock.unlock()
+            if let logCount {
+                logger.warning("control connection refused: uid \(uid) already holds \(held) connections (limit \(limits.maxConnectionsPerUID) per uid)",
+                               metadata: ["uid": "\(uid)", "pid": "\(credentials.pid)", "refused": "\(logCount)"])
+            }
+            refuse(fd, .failure(.tooManyConnectionsForUID,
+                                "uid \(uid) already has \(held) control connections open (limit \(limits.maxConnectionsPerUID))"))
             return
         }
         if Self.occupied(state) >= limits.maxConnections { evictLongestWaiting(&state) }
@@ -405,22 +501,18 @@ final class ServerCore: @unchecked Sendable {
             if first {
                 logger.warning("control connections refused: \(limits.maxConnections) already open, each answering a request")
             }
-            let reply = ControlReply.failure(
-                .tooManyConnections, "too many connections (limit \(limits.maxConnections)); try again")
-            // The send buffer of a fresh socket is empty, so this cannot block.
-            try? Sys.sendAll(fd, (try? reply.framed()) ?? [], flags: Int32(MSG_DONTWAIT))
-            closeGracefully(fd)
+            refuse(fd, .failure(.tooManyConnections, "too many connections (limit \(limits.maxConnections)); try again"))
             return
         }
         state.refusing = false
         let id = state.nextID
         state.nextID += 1
-        state.connections[id] = Connection(fd: fd, waitingSince: now())
+        state.connections[id] = Connection(fd: fd, uid: uid, waitingSince: now())
         // Still holding the lock: the thread cannot report itself finished before its
         // handle is recorded.
         do {
             state.threads[id] = try JoinableThread(name: "dosecab-ctl-\(id % 10000)") { [self] in
-                serve(fd, id: id)
+                serve(fd, id: id, credentials: credentials)
                 locked { state in
                     state.connections[id] = nil
                     state.finished.insert(id)
@@ -436,20 +528,38 @@ final class ServerCore: @unchecked Sendable {
         }
     }
 
-    /// Called with the lock held and every slot taken: marks the connection that has waited
-    /// longest for a complete request as evicted and shuts its read side. Its thread then
-    /// answers any complete request it already received (shut-down Unix sockets still deliver
-    /// what was queued), tells the client `evicted` and ends. Busy connections are left alone.
+    /// Tells a newcomer why it gets no slot, and closes it.
+    private func refuse(_ fd: Int32, _ reply: ControlReply) {
+        // The send buffer of a fresh socket is empty, so this cannot block.
+        try? Sys.sendAll(fd, (try? reply.framed()) ?? [], flags: Int32(MSG_DONTWAIT))
+        closeGracefully(fd)
+    }
+
+    /// Called with the lock held and every slot taken: marks a connection waiting for a
+    /// complete request as evicted and shuts its read side. Its thread then answers any
+    /// complete request it already received (shut-down Unix sockets still deliver what was
+    /// queued), tells the client `evicted` and ends. Busy connections are left alone.
+    ///
+    /// The victim is the longest-waiting connection of the uid holding the most slots. Waiting
+    /// time alone is not enough under the per-uid cap: a user at the cap can close and reopen
+    /// connections so theirs are always the freshest, and each newcomer would then evict
+    /// another user's idle connection. Counting slots first makes the heaviest user pay; with
+    /// equal holdings it is the S1 rule unchanged.
     private func evictLongestWaiting(_ state: inout State) {
+        var holdings: [uid_t: Int] = [:]
+        for connection in state.connections.values where !connection.evicted { holdings[connection.uid, default: 0] += 1 }
         let candidates = state.connections.filter { !$0.value.busy && !$0.value.evicted }
-        guard let victim = candidates.min(by: { $0.value.waitingSince < $1.value.waitingSince }) else { return }
+        guard let victim = candidates.min(by: { a, b in
+            let (heldA, heldB) = (holdings[a.value.uid] ?? 0, holdings[b.value.uid] ?? 0)
+            return heldA != heldB ? heldA > heldB : a.value.waitingSince < b.value.waitingSince
+        }) else { return }
         state.connections[victim.key]?.evicted = true
         Sys.shutdown(victim.value.fd, Int32(SHUT_RD))
         state.evictedUnlogged += 1
         let t = now()
         if state.lastEvictionLog.map({ t - $0 >= .seconds(1) }) ?? true {
-            logger.notice("control connection evicted to make room: \(limits.maxConnections) open, it had waited longest for a request",
-                          metadata: ["evicted": "\(state.evictedUnlogged)"])
+            logger.notice("control connection evicted to make room: \(limits.maxConnections) open, it had waited longest for a request among those of the uid holding the most",
+                          metadata: ["evicted": "\(state.evictedUnlogged)", "uid": "\(victim.value.uid)"])
             state.evictedUnlogged = 0
             state.lastEvictionLog = t
         }
@@ -473,11 +583,10 @@ final class ServerCore: @unchecked Sendable {
 
     private func now() -> Duration { origin.duration(to: .now) }
 
-    private func serve(_ fd: Int32, id: Int) {
+    private func serve(_ fd: Int32, id: Int, credentials: Sys.PeerCredentials) {
         let caller: Caller
         do {
             try Sys.setTimeout(fd, option: SO_SNDTIMEO, limits.writeTimeout)
-            let credentials = try Sys.peerCredentials(fd)
             let supplementary: [gid_t]
             do {
                 supplementary = try Sys.peerGroups(fd)
@@ -489,7 +598,7 @@ final class ServerCore: @unchecked Sendable {
             caller = policy.caller(uid: credentials.uid, gid: credentials.gid, pid: credentials.pid,
                                    groups: supplementary)
         } catch {
-            logger.warning("control connection dropped: cannot read peer credentials: \(error)")
+            logger.warning("control connection dropped: cannot read peer groups or set the send timeout: \(error)")
             return
         }
         var log = logger
@@ -558,7 +667,7 @@ final class ServerCore: @unchecked Sendable {
                     log.debug("control connection evicted")
                     let reply = ControlReply.failure(.evicted, """
                         connection closed to make room for a new one: it had waited longest for a complete request \
-                        (at most \(limits.maxConnections) connections)
+                        among the connections of the uid holding the most (at most \(limits.maxConnections) connections)
                         """)
                     try? Sys.sendAll(fd, (try? reply.framed()) ?? [], flags: Int32(MSG_DONTWAIT))
                     return

@@ -139,8 +139,11 @@ enum Sys {
         return value
     }
 
+    /// The peer's pid, uid and gid, as `struct ucred` carries them.
+    typealias PeerCredentials = (pid: pid_t, uid: uid_t, gid: gid_t)
+
     /// `getsockopt(SO_PEERCRED)`: the peer's pid, uid and gid when it connected.
-    static func peerCredentials(_ fd: Int32) throws(Errno) -> (pid: pid_t, uid: uid_t, gid: gid_t) {
+    static func peerCredentials(_ fd: Int32) throws(Errno) -> PeerCredentials {
         // struct ucred is three 32-bit fields: pid, uid, gid.
         var raw: (Int32, UInt32, UInt32) = (0, 0, 0)
         var length = socklen_t(MemoryLayout<(Int32, UInt32, UInt32)>.size)

@@ -194,7 +194,7 @@ import Testing
             }
             return .ok(["together": .bool(arrived.value >= 20)])
         }
-        let limits = ControlServer.Limits(maxConnections: 20)
+        let limits = ControlServer.Limits(maxConnections: 20, maxConnectionsPerUID: 20)
         try await withServer(limits: limits, handler: handler) { _, path in
             let results = try await withThrowingTaskGroup(of: ControlReply.self) { group in
                 for index in 0..<20 {
@@ -224,7 +224,8 @@ import Testing
             return await echoHandler(request, caller)
         }
         let limits = ControlServer.Limits(maxConnections: 2)
-        try await withServer(limits: limits, handler: handler) { server, path in
+        // Several users: the per-uid cap (2 here, as the global limit) is not what is tested.
+        try await withServer(limits: limits, capUID: eachConnectionItsOwnUID, handler: handler) { server, path in
             // Two idle connections (each answered once), the first one waiting longest.
             let held = try await blocking { () throws -> [RawConnection] in
                 let held = try (0..<2).map { _ in try RawConnection(path) }
@@ -271,7 +272,8 @@ import Testing
     /// again, while stalled clients keep arriving.
     @Test func stalledClientsCannotLockOutAWellBehavedOne() async throws {
         let limits = ControlServer.Limits(maxConnections: 4, readTimeout: .seconds(10))
-        try await withServer(limits: limits) { server, path in
+        // The stalled clients are several users, each under the per-uid cap.
+        try await withServer(limits: limits, capUID: eachConnectionItsOwnUID) { server, path in
             let stalled = try await blocking { () throws -> [RawConnection] in
                 try (0..<4).map { _ in
                     let c = try RawConnection(path)
@@ -297,6 +299,110 @@ import Testing
             #expect(ContinuousClock.now - started < .seconds(5), "answered at once, not after the read timeout")
             let told = try await blocking { try stalled[0].readReply() }
             #expect(told?.errorCode == .evicted, "the longest-stalled client is told why")
+        }
+    }
+
+    @Test func perUIDLimitDefaultsToFourOrTheGlobalLimit() {
+        #expect(ControlServer.Limits().maxConnectionsPerUID == 4)
+        #expect(ControlServer.Limits(maxConnections: 2).maxConnectionsPerUID == 2)
+        #expect(ControlServer.Limits(maxConnections: 2, maxConnectionsPerUID: 1).maxConnectionsPerUID == 1)
+    }
+
+    /// The per-uid cap without any test hook: the uid the kernel reports is what counts.
+    @Test func theKernelsUIDIsCapped() async throws {
+        let limits = ControlServer.Limits(maxConnections: 4, maxConnectionsPerUID: 2)
+        try await withServer(limits: limits) { server, path in
+            let (held, refused) = try await blocking { () throws -> ([RawConnection], [ControlReply]) in
+                let held = try (0..<2).map { _ in try RawConnection(path) }
+                for connection in held {
+                    try connection.write(frame(#"{"method":"status"}"#))
+                    _ = try connection.readReply()
+                }
+                return (held, try RawConnection(path).readAllReplies())
+            }
+            #expect(refused.map(\.errorCode) == [.tooManyConnectionsForUID])
+            #expect(refused.first?.error == "uid \(getuid()) already has 2 control connections open (limit 2)")
+            #expect(server.refusedOverUIDCap == 1)
+            #expect(held.count == 2)
+        }
+    }
+
+    /// One user cannot hold every slot: at their cap, a newcomer of theirs is refused and
+    /// closed, evicts nobody (not even at the global limit), and their other connections and
+    /// other users are served as before. Closing one of their own makes room again.
+    @Test func aUIDAtItsCapIsRefusedAndEvictsNobody() async throws {
+        let (alice, bob): (uid_t, uid_t) = (5001, 5002)
+        // Accept order: 0, 1 alice; 2 alice (over); 3 bob (the global limit of 3 is reached);
+        // 4 alice (over, at the global limit); 5 alice after one of hers closed.
+        let uids: [Int: uid_t] = [0: alice, 1: alice, 2: alice, 3: bob, 4: alice, 5: alice]
+        let limits = ControlServer.Limits(maxConnections: 3, maxConnectionsPerUID: 2)
+        try await withServer(limits: limits, capUID: capUIDs(uids)) { server, path in
+            let ask: @Sendable (RawConnection) throws -> ControlReply? = { connection in
+                try connection.write(frame(#"{"method":"status"}"#))
+                return try connection.readReply()
+            }
+            let aliceHeld = try await blocking { () throws -> [RawConnection] in
+                let held = try (0..<2).map { _ in try RawConnection(path) }
+                for connection in held { _ = try ask(connection) }
+                return held
+            }
+            let over = try await blocking { try RawConnection(path).readAllReplies() }
+            #expect(over.map(\.errorCode) == [.tooManyConnectionsForUID], "\(over)")
+            #expect(over.first?.error == "uid 5001 already has 2 control connections open (limit 2)")
+            #expect(over.first?.parameters["code"] == .string("too-many-connections-for-uid"))
+
+            let bobs = try await blocking { () throws -> (RawConnection, ControlReply?) in
+                let connection = try RawConnection(path)
+                return (connection, try ask(connection))
+            }
+            #expect(bobs.1?.isSuccess == true, "another uid is served")
+            #expect(server.connectionCount == 3)
+
+            // Every slot taken and alice's connections idle: without the cap her newcomer would
+            // evict her oldest connection under S1. It is refused instead, and nobody is evicted.
+            let overAtTheLimit = try await blocking { try RawConnection(path).readAllReplies() }
+            #expect(overAtTheLimit.map(\.errorCode) == [.tooManyConnectionsForUID], "\(overAtTheLimit)")
+            let stillServed = try await blocking { [aliceHeld, bobs] in
+                try (aliceHeld + [bobs.0]).map { try ask($0)?.isSuccess }
+            }
+            #expect(stillServed == [true, true, true])
+            #expect(server.refusedOverUIDCap == 2)
+
+            // One of alice's closes: she may connect again.
+            Glibc.shutdown(aliceHeld[0].fd, Int32(SHUT_RDWR))
+            #expect(try await eventually { server.connectionCount == 2 })
+            let again = try await blocking { () throws -> ControlReply? in try ask(try RawConnection(path)) }
+            #expect(again?.isSuccess == true, "\(String(describing: again))")
+            #expect(server.refusedOverUIDCap == 2)
+        }
+    }
+
+    /// At the global limit, a newcomer under its cap evicts an idle connection of the uid
+    /// holding the most slots, even when another user's idle connection has waited longer.
+    @Test func evictionAtTheLimitPrefersTheUIDHoldingTheMost() async throws {
+        let (alice, bob, carol): (uid_t, uid_t, uid_t) = (5001, 5002, 5003)
+        let limits = ControlServer.Limits(maxConnections: 3, maxConnectionsPerUID: 2)
+        try await withServer(limits: limits, capUID: capUIDs([0: bob, 1: alice, 2: alice, 3: carol])) { _, path in
+            let ask: @Sendable (RawConnection) throws -> ControlReply? = { connection in
+                try connection.write(frame(#"{"method":"status"}"#))
+                return try connection.readReply()
+            }
+            // bob's connection has waited longest; alice holds two.
+            let held = try await blocking { () throws -> [RawConnection] in
+                let held = try (0..<3).map { _ in try RawConnection(path) }
+                for connection in held {
+                    _ = try ask(connection)
+                    Thread.sleep(forTimeInterval: 0.02)
+                }
+                return held
+            }
+            let (carols, alicesOldest) = try await blocking { () throws -> (ControlReply, [ControlReply]) in
+                (try ControlClient(socketPath: path).call("status"), try held[1].readAllReplies())
+            }
+            #expect(carols.isSuccess, "\(carols)")
+            #expect(alicesOldest.map(\.errorCode) == [.evicted], "\(alicesOldest)")
+            let others = try await blocking { [held] in try [held[0], held[2]].map { try ask($0)?.isSuccess } }
+            #expect(others == [true, true], "bob's and alice's newer connection are kept")
         }
     }
 

@@ -36,12 +36,14 @@ final class TempDirectory: Sendable {
     }
 }
 
-/// A server on a socket in a temp directory, stopped and removed when done.
+/// A server on a socket in a temp directory, stopped and removed when done. `capUID` fakes
+/// the uid the per-uid cap counts each connection under (every test client runs as one uid).
 func withServer<T>(
     methods: [String: Access] = ["status": .read, "echo": .read, "lockdown": .admin],
     policy: AccessPolicy = AccessPolicy(resolveGroup: { _ in nil }),
     limits: ControlServer.Limits = ControlServer.Limits(),
     group: gid_t? = nil,
+    capUID: ControlServer.CapUIDForTesting? = nil,
     handler: @escaping ControlServer.Handler = echoHandler,
     _ body: (ControlServer, String) async throws -> T
 ) async throws -> T {
@@ -49,7 +51,7 @@ func withServer<T>(
     let path = directory.file("control.sock")
     let server = try ControlServer(
         listener: .path(path, group: group), methods: methods, policy: policy, limits: limits,
-        logger: testLogger, handler: handler)
+        logger: testLogger, capUIDForTesting: capUID, handler: handler)
     try server.start()
     do {
         let result = try await body(server, path)
@@ -60,6 +62,15 @@ func withServer<T>(
         throw error
     }
 }
+
+/// For the per-uid cap: the connection accepted `n`-th (from 0) counts as `uids[n]`, any
+/// other as the test's own uid. Tests connect one after another, so accept order is known.
+func capUIDs(_ uids: [Int: uid_t]) -> ControlServer.CapUIDForTesting {
+    { index, kernelUID in uids[index] ?? kernelUID }
+}
+
+/// Every connection a uid of its own, so the per-uid cap never applies (the S1 tests).
+let eachConnectionItsOwnUID: ControlServer.CapUIDForTesting = { index, _ in uid_t(20_000 + index) }
 
 let testLogger: Logger = {
     var logger = Logger(label: "dosecab.control.test")
