@@ -31,9 +31,16 @@ def fd_targets():
 def fds():
     return len(fd_targets())
 
+# The hostile clients below are this process's uid; since the control server caps connections
+# per uid, a prober of the same uid would be refused by design whenever they hold its slots.
+# The prober is the technician at another account: as root, it runs as uid nobody with gid 0
+# (the demo daemon's own group, its admin group in --simulate; soak.sh opens the state folder
+# to that group).
+as_other_uid = ["setpriv", "--reuid=65534", "--regid=0", "--clear-groups"] if os.geteuid() == 0 else []
+
 def status_call():
     t = time.monotonic()
-    r = subprocess.run([ctl, "status", "--socket", sock_path], capture_output=True, text=True, timeout=30)
+    r = subprocess.run(as_other_uid + [ctl, "status", "--socket", sock_path], capture_output=True, text=True, timeout=30)
     return time.monotonic() - t, r
 
 def prober():

@@ -12,6 +12,7 @@ for b in dosecabd dosecabctl; do
     [[ -x "$bin/$b" ]] || { echo "soak: $bin/$b not found; run swift build first" >&2; exit 2; }
 done
 state="$(mktemp -d /tmp/dosecab-soak-XXXXXX)"
+chmod 0710 "$state"   # the prober runs as another uid in this group (soak.py: as_other_uid)
 log="$state/dosecabd.log"
 "$bin/dosecabd" --simulate --state-dir "$state" >"$log" 2>&1 &
 daemon=$!
