@@ -52,4 +52,7 @@ public enum AuditEventKind: String, Sendable, Codable, CaseIterable, Hashable {
     /// Every unit of a release was closed out (returned, or an incident) while residue of it was
     /// still not wasted with a witness: the staff's duty, visible until the waste is recorded.
     case residueOutstanding = "residue-outstanding"
+    /// A dose given during a mechanical-key downtime was entered late from the paper register by
+    /// two staff members (`state` entry), or the downtime's late entry was closed (`state` closed).
+    case lateEntry = "late-entry"
 }

@@ -59,6 +59,9 @@ public enum CabinetEvent: Hashable, Sendable {
     /// The store recorded a witnessed `residue` waste of `mg` on `release`, having checked it
     /// against what the release owes (`ResidueAccount.wasteProblems`) in the same transaction.
     case residueWasted(ReleaseID, mg: Int, at: Moment)
+    /// The store booked a downtime's late entry (its units, closed out as the paper says, and the
+    /// hold when units are missing): the cabinet's ledger and holds follow.
+    case lateEntryBooked(LateEntry)
     case timer(TimerID, at: Moment)
     /// A hardware fault (a line could not be read or written).
     case fault(String, at: Moment)
@@ -182,6 +185,7 @@ public struct Cabinet: Sendable {
         case .returned(let serial, let at): return onReturn(serial, at)
         case .confirmConsumed(let serial, let witness, let at): return onConsumed(serial, witness, at)
         case .residueWasted(let id, let mg, _): return onResidueWasted(id, mg)
+        case .lateEntryBooked(let entry): return onLateEntryBooked(entry)
         case .timer(let timer, let at): return onTimer(timer, at)
         case .fault(let what, let at): return raiseAlarm(.hardwareFault, what, at: at)
         case .lockdown(let on, let reason, let by, let at): return setLockdown(on, reason: reason, by: by, at: at)
@@ -486,6 +490,14 @@ public struct Cabinet: Sendable {
     }
 
     // MARK: Units
+
+    /// The units were booked by the store in the same transaction as the entry; nothing here is
+    /// refused (the store already checked), the cabinet only catches up with the record.
+    private mutating func onLateEntryBooked(_ entry: LateEntry) -> [CabinetEffect] {
+        for unit in entry.issuedUnits { _ = ledger.bookLate(unit) }
+        if let reason = entry.holdReason, holds[entry.patient] == nil { holds[entry.patient] = reason }
+        return []
+    }
 
     private mutating func onIssueScan(_ serial: UnitSerial, _ stock: StockUnit?, _ at: Moment) -> [CabinetEffect] {
         guard var r = release, r.phase != .closing || doorOpen else {

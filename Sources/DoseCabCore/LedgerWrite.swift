@@ -53,6 +53,11 @@ public enum LedgerWrite: Hashable, Sendable {
     /// Closed by `by`, or its window ended (`by` nil).
     case overrideClosed(id: String, reason: String, by: StaffID?, at: Moment)
     case overrideReviewed(id: String, by: StaffID, note: String, at: Moment)
+    /// A dose given during a mechanical-key downtime, entered late from the paper register by two
+    /// staff members: its release, units and their close-out booked at once (`Downtime.swift`).
+    case lateEntry(LateEntry)
+    /// Two staff members closed a downtime: everything taken has been entered.
+    case downtimeClosed(alarmSeq: Int64, note: String, by: StaffID, witness: StaffID, at: Moment)
 
     public var at: Moment {
         switch self {
@@ -65,7 +70,8 @@ public enum LedgerWrite: Hashable, Sendable {
              .admin(_, _, _, let at), .startup(_, let at), .recovery(_, let at),
              .countEntered(_, _, _, _, let at), .countOverdue(_, let at), .countCancelled(_, _, _, _, let at), .discrepancyResolved(_, _, _, _, _, _, let at),
              .discrepancyEscalated(_, _, let at), .overrideClosed(_, _, _, let at), .overrideReviewed(_, _, _, let at),
-             .residueOutstanding(_, _, let at): at
+             .residueOutstanding(_, _, let at), .downtimeClosed(_, _, _, _, let at): at
+        case .lateEntry(let e): e.enteredAt
         case .issue(let u): u.issuedAt
         case .countStarted(let sheet): sheet.startedAt
         case .discrepancyOpened(let d): d.openedAt
@@ -206,6 +212,21 @@ public enum LedgerWrite: Hashable, Sendable {
         case .overrideReviewed(let id, let by, let note, _):
             return AuditEvent(kind: .overrideReviewed, wallMillis: t, message: "override \(id) reviewed and signed off by \(by): \(note)",
                 fields: ["override": id, "staff": by.rawValue, "reason": note])
+        case .lateEntry(let e):
+            let given = CivilTime(wallMillis: e.givenAt.wallMillis, utcOffsetMinutes: 0).iso8601
+            return AuditEvent(kind: .lateEntry, wallMillis: t,
+                message: "LATE ENTRY for the mechanical-key downtime (alarm \(e.downtimeSeq)): \(e.doseMg) mg \(e.prescription.drug.rawValue) (\(e.prescription.route.rawValue)) given to \(e.patient) at \(given), \(e.units.count) unit(s) \(e.outcome.rawValue); entered by \(e.by), checked by \(e.witness): \(e.note)",
+                fields: ["state": "entry", "release": e.release.rawValue, "patient": e.patient.rawValue, "staff": e.by.rawValue,
+                         "witness": e.witness.rawValue, "drug": e.prescription.drug.rawValue, "route": e.prescription.route.rawValue,
+                         "dose_mg": String(e.doseMg), "units": e.units.map(\.serial.rawValue).joined(separator: ","),
+                         "unit_strength_mg": String(e.units.first?.strengthMg ?? 0), "outcome": e.outcome.rawValue,
+                         "given": String(e.givenAt.wallMillis), "downtime": String(e.downtimeSeq),
+                         "prescription": "\(e.prescription.id)@\(e.prescription.version)", "prescriber": e.prescription.prescriber,
+                         "close_out": e.closeOut.rule.rawValue, "reason": e.note])
+        case .downtimeClosed(let seq, let note, let by, let w, _):
+            return AuditEvent(kind: .lateEntry, wallMillis: t,
+                message: "late entry for the mechanical-key downtime (alarm \(seq)) closed by \(by), witness \(w): \(note)",
+                fields: ["state": "closed", "downtime": String(seq), "staff": by.rawValue, "witness": w.rawValue, "reason": note])
         case .admin(let action, let detail, let actor, _):
             return AuditEvent(kind: .admin, wallMillis: t, message: "\(action) by \(actor): \(detail)",
                 fields: ["action": action, "detail": detail, "actor": actor])

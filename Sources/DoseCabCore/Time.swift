@@ -102,6 +102,32 @@ public struct CivilTime: Sendable {
         return days * 86_400_000 + hour * 3_600_000 + minute * 60_000
     }
 
+    /// Epoch milliseconds of a clinic-local `YYYY-MM-DDTHH:MM` (or with a space), as staff copy
+    /// it from a paper register; nil for anything else, including dates that do not exist.
+    public static func wallMillis(local text: String, utcOffsetMinutes: Int) -> Int64? {
+        let chars = Array(text.utf8)
+        guard chars.count == 16, chars[4] == UInt8(ascii: "-"), chars[7] == UInt8(ascii: "-"),
+              chars[10] == UInt8(ascii: "T") || chars[10] == UInt8(ascii: " "), chars[13] == UInt8(ascii: ":") else { return nil }
+        func number(_ range: Range<Int>) -> Int64? {
+            var n: Int64 = 0
+            for i in range {
+                guard chars[i] >= UInt8(ascii: "0"), chars[i] <= UInt8(ascii: "9") else { return nil }
+                n = n * 10 + Int64(chars[i] - UInt8(ascii: "0"))
+            }
+            return n
+        }
+        guard let y = number(0..<4), let mo = number(5..<7), let d = number(8..<10), let h = number(11..<13),
+              let mi = number(14..<16), (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60 else { return nil }
+        let wall = wallMillis(year: y, month: mo, day: d, hour: h, minute: mi) - Int64(utcOffsetMinutes) * 60_000
+        // 2026-02-30 would roll over into March: refuse it rather than book a dose on another day.
+        let back = CivilTime(wallMillis: wall, utcOffsetMinutes: utcOffsetMinutes)
+        guard back.year == y, back.month == mo, back.day == d else { return nil }
+        return wall
+    }
+
+    /// `YYYY-MM-DD HH:MM` in the clinic's local time, for messages.
+    public var localMinute: String { "\(date) \(pad(hour, 2)):\(pad(minute, 2))" }
+
     private func pad(_ v: Int64, _ n: Int) -> String {
         let s = String(v)
         return String(repeating: "0", count: max(0, n - s.count)) + s

@@ -146,6 +146,16 @@ public struct UnitLedger: Hashable, Sendable, Codable {
         return nil
     }
 
+    /// Books a unit entered late (a downtime's late entry) in the state the paper register gives,
+    /// open or already closed. A serial seen before is an anomaly, as for an issue scan.
+    public mutating func bookLate(_ unit: IssuedUnit) -> LedgerAnomaly? {
+        if units[unit.serial] != nil { return .alreadyIssued }
+        units[unit.serial] = unit
+        counters[key(unit), default: Reconciliation()].issued += 1
+        bump(unit, unit.state, +1)
+        return nil
+    }
+
     /// Books a return through scanner and beam.
     public mutating func bookReturn(_ serial: UnitSerial, at: Moment) -> Result<IssuedUnit, LedgerAnomaly> {
         guard let unit = units[serial] else { return .failure(.unknownSerial) }

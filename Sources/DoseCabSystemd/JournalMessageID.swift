@@ -32,6 +32,7 @@ public enum JournalMessageID {
         case .overrideClosed: "4d7e9ebd17c14ec08d546eab092f462a"
         case .overrideReviewed: "24e1331c71e14def8826c46134727d18"
         case .residueOutstanding: "2dee52d961144a7f9adceee1cd0c9664"
+        case .lateEntry: "72de2aee713f40d883158b06dab50c3f"
         }
     }
 
@@ -60,6 +61,8 @@ extension AuditEventKind {
         // Residue not wasted when a release's units are all closed out: the staff's duty left
         // undone, a register gap rather than a unit outside the clinic.
         case .residueOutstanding: .warning
+        // A dose booked after the fact, from paper: an auditor looks at every one.
+        case .lateEntry: .warning
         // Stock control (issue #11): a discrepancy is err like an incident; an escalation (a
         // possible theft to report within one business day) and a break-glass override are alert.
         case .receipt, .count, .discrepancyResolved, .overrideClosed, .overrideReviewed: .notice

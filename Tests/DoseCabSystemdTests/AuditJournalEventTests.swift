@@ -31,6 +31,7 @@ import Testing
         .overrideClosed: "4d7e9ebd17c14ec08d546eab092f462a",
         .overrideReviewed: "24e1331c71e14def8826c46134727d18",
         .residueOutstanding: "2dee52d961144a7f9adceee1cd0c9664",
+        .lateEntry: "72de2aee713f40d883158b06dab50c3f",
     ]
 
     @Test func messageIDsAreFixedUniqueAndWellFormed() {
@@ -60,6 +61,7 @@ import Testing
             .lockdown: .warning, .admin: .notice, .waste: .notice, .startup: .notice, .recovery: .warning,
             .receipt: .notice, .count: .notice, .countOverdue: .warning, .discrepancy: .error, .discrepancyResolved: .notice,
             .escalation: .alert, .override: .alert, .overrideClosed: .notice, .overrideReviewed: .notice, .residueOutstanding: .warning,
+            .lateEntry: .warning,
         ]
         for kind in AuditEventKind.allCases {
             #expect(kind.journalPriority == expected[kind], "\(kind)")
