@@ -114,9 +114,17 @@ public struct DailyRegister: Hashable, Sendable, Codable {
     /// Releases whose residue (units drawn beyond the dose) is still to be wasted with a witness,
     /// as of printing, whatever day they were made: an open residue is never silent (§4a).
     public var openResidue: [ResidueAccount]
+    /// Mechanical-key openings whose witnessed late entry is still owed, as of printing (§4a).
+    public var openDowntimes: [Downtime]
 
     /// Every kind's stock balances.
     public var stockBalances: Bool { stockBalance.allSatisfy(\.balances) }
+
+    static func owedText(_ d: Downtime) -> String {
+        let since = d.sinceWall.map { CivilTime(wallMillis: $0, utcOffsetMinutes: 0).iso8601 } ?? "the first record"
+        return "door found open \(CivilTime(wallMillis: d.foundWall, utcOffsetMinutes: 0).iso8601), daemon last up \(since): "
+            + "dosecabctl late-entry add (each dose given), then late-entry close (two staff members)"
+    }
 
     public func render(format: ReportFormat) -> String {
         switch format {
@@ -146,6 +154,9 @@ public struct DailyRegister: Hashable, Sendable, Codable {
             for a in openResidue {
                 rows.append([date, "", "residue-owed", a.release.rawValue, a.patient.rawValue, a.drug.rawValue, "", String(a.owedMg),
                              "", String(a.unitStrengthMg), "", "", "residue \(a.residueMg) mg, wasted \(a.wastedMg) mg: \(a.instruction)", ""])
+            }
+            for d in openDowntimes {
+                rows.append([date, "", "late-entry-owed", "", "", "", "", "", "", "", "", "", Self.owedText(d), String(d.alarmSeq)])
             }
             for o in overridesAwaitingReview {
                 rows.append([date, "", "override-unreviewed", "", o.patient.rawValue, o.drug.rawValue, o.route.rawValue, String(o.doseMg),
@@ -189,6 +200,10 @@ public struct DailyRegister: Hashable, Sendable, Codable {
                 for a in openResidue {
                     out += "  release \(a.release)  \(a.patient)  \(a.drug.rawValue)  \(a.owedMg) mg owed (residue \(a.residueMg) mg, wasted \(a.wastedMg) mg): \(a.instruction)\n"
                 }
+            }
+            if !openDowntimes.isEmpty {
+                out += "LATE ENTRY OWED (the cabinet was opened with the mechanical key; lockdown stays until it is entered and closed):\n"
+                for d in openDowntimes { out += "  \(Self.owedText(d))  [audit \(d.alarmSeq)]\n" }
             }
             if let h = chainHeadAtEndOfDay {
                 out += "Audit chain at end of day: seq \(h.lastSeq) hash \(h.lastHash)\n"
@@ -394,6 +409,7 @@ extension Store {
         return DailyRegister(day: day, date: cal.dateString(day: day), entries: entries,
                              reconciliation: try reconciliationReport(day: day), chainHeadAtEndOfDay: headAtEnd, chainHead: head,
                              stockBalance: balance, openDiscrepancies: try discrepancies(),
-                             overridesAwaitingReview: try overrides(), openResidue: try residueOwed())
+                             overridesAwaitingReview: try overrides(), openResidue: try residueOwed(),
+                             openDowntimes: try openDowntimes())
     }
 }

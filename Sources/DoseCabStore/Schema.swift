@@ -24,8 +24,30 @@ enum Schema {
         migrator.registerMigration("v4") { db in
             try db.execute(sql: v4)
         }
+        // Downtime (ARCHITECTURE §4a): a mechanical-key opening owes a witnessed late entry.
+        migrator.registerMigration("v5") { db in
+            try db.execute(sql: v5)
+        }
         return migrator
     }
+
+    /// One row per mechanical-key alarm, open until two staff members close its late entry; the
+    /// releases a late entry booked carry the downtime they belong to. Alarms recorded before v5
+    /// owe nothing: the rule did not exist when they were raised.
+    static let v5 = """
+    CREATE TABLE downtime (
+        alarm_seq INTEGER PRIMARY KEY NOT NULL,
+        found_wall INTEGER NOT NULL,
+        since_wall INTEGER,
+        closed_wall INTEGER,
+        closed_by TEXT,
+        witness TEXT,
+        note TEXT,
+        close_seq INTEGER
+    );
+    ALTER TABLE dose_release ADD COLUMN downtime_seq INTEGER;
+    CREATE INDEX dose_release_late ON dose_release(downtime_seq) WHERE downtime_seq IS NOT NULL;
+    """
 
     /// Each release keeps the residue wasted against it, updated in the transaction of each
     /// `residue` waste, so the releases that may still owe residue come from a partial index

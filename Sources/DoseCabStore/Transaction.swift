@@ -206,6 +206,11 @@ struct Transaction {
             if by == o.openedBy || by == o.secondBy { throw .conflict("\(by) opened override \(id); a second admin reviews it") }
         case .residueOutstanding(let account, _, _):
             _ = try releaseRow(account.release)
+        case .lateEntry(let e):
+            try checkLateEntry(e)
+        case .downtimeClosed(let alarmSeq, _, let by, let witness, _):
+            guard let d = try downtime(alarmSeq), d.isOpen else { throw .conflict("no open downtime \(alarmSeq)") }
+            if by == witness { throw .invalidInput("closing a late entry needs two different staff members") }
         case .anomaly, .refusal, .hold, .observationCleared, .reauthorised, .lockdown, .alarm, .admin, .startup, .recovery:
             break
         }
@@ -355,6 +360,33 @@ struct Transaction {
                          detail: detail, at: at, seq: seq)
         case .alarm(let kind, let detail, let at):
             try incident("alarm", reason: kind.rawValue, serial: nil, patient: nil, detail: detail, at: at, seq: seq)
+            if kind == .mechanicalKey {
+                // The downtime began after the newest record of the run before this start (its
+                // recovery and startup records are this start's own).
+                let since = try row("""
+                    SELECT wall FROM audit WHERE seq < ? AND kind NOT IN ('startup', 'recovery') ORDER BY seq DESC LIMIT 1
+                    """, [seq])
+                try exec("INSERT INTO downtime (alarm_seq, found_wall, since_wall) VALUES (?, ?, ?)",
+                         [seq, at.wallMillis, since.map { $0["wall"] as Int64 }])
+            }
+        case .lateEntry(let e):
+            try effect(.releaseIntent(e.release, e.plan), seq: seq)
+            try exec("UPDATE dose_release SET downtime_seq = ? WHERE id = ?", [e.downtimeSeq, e.release.rawValue])
+            for unit in e.issuedUnits {
+                var issued = unit
+                issued.state = .open
+                try effect(.issue(issued), seq: seq)
+                try closeUnit(unit.serial, state: unit.state, by: unit.state == .incident ? nil : e.witness.rawValue,
+                              reason: unit.state == .incident ? "not returned during the downtime (late entry)" : nil,
+                              at: unit.closedAt ?? e.enteredAt, seq: seq)
+            }
+            try endRelease(e.release, state: "completed", unitsIssued: e.units.count, outcome: "late entry (\(e.outcome.rawValue))",
+                           at: e.enteredAt, seq: seq)
+        case .downtimeClosed(let alarmSeq, let note, let by, let witness, let at):
+            try exec("""
+                UPDATE downtime SET closed_wall = ?, closed_by = ?, witness = ?, note = ?, close_seq = ?
+                WHERE alarm_seq = ? AND closed_wall IS NULL
+                """, [at.wallMillis, by.rawValue, witness.rawValue, note, seq, alarmSeq])
         case .refusal(let patient, let staff, let refusals, let at):
             try exec("""
                 INSERT INTO refusal (patient, staff, reasons, detail, wall, day, audit_seq) VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -463,6 +495,41 @@ struct Transaction {
         case .overrideReviewed(let id, let by, let note, let at):
             try exec("UPDATE override SET reviewed_by = ?, reviewed_wall = ?, reviewed_day = ?, review_note = ?, review_seq = ? WHERE id = ?",
                      [by.rawValue, at.wallMillis, day(at), note, seq, id])
+        }
+    }
+
+    func downtime(_ alarmSeq: Int64) throws(StoreError) -> Downtime? {
+        try row("SELECT * FROM downtime WHERE alarm_seq = ?", [alarmSeq]).map(Store.downtime)
+    }
+
+    /// Everything `DowntimeRules.lateEntryProblems` checked, again against the rows of this
+    /// transaction: the downtime is open and holds the time given, the units are in stock and
+    /// are what the entry says, the release is new.
+    func checkLateEntry(_ e: LateEntry) throws(StoreError) {
+        guard let d = try downtime(e.downtimeSeq), d.isOpen else { throw .conflict("no open downtime \(e.downtimeSeq)") }
+        if !d.contains(wall: e.givenAt.wallMillis) {
+            throw .conflict("late entry: \(e.givenAt) is not inside downtime \(e.downtimeSeq)")
+        }
+        try notDuringCount("a late entry")
+        if e.units.isEmpty || Set(e.units.map(\.serial)).count != e.units.count {
+            throw .invalidInput("late entry: name each unit once")
+        }
+        if e.by == e.witness { throw .invalidInput("a late entry needs two different staff members") }
+        if try row("SELECT 1 FROM dose_release WHERE id = ?", [e.release.rawValue]) != nil {
+            throw .conflict("release \(e.release) already exists")
+        }
+        if try row("SELECT 1 FROM patient WHERE id = ?", [e.patient.rawValue]) == nil {
+            throw .conflict("late entry: patient \(e.patient) is not enrolled")
+        }
+        for u in e.units {
+            guard let stock = try row("SELECT drug, route, strength_mg, state FROM stock_unit WHERE serial = ?", [u.serial.rawValue]),
+                  (stock["state"] as String) == StockState.inStock.rawValue else {
+                throw .unitRefused(serial: u.serial, anomaly: .unknownSerial, detail: "not in stock")
+            }
+            if (stock["drug"] as String) != e.prescription.drug.rawValue || (stock["route"] as String) != e.prescription.route.rawValue
+                || (stock["strength_mg"] as Int) != u.strengthMg || u.strengthMg != e.units[0].strengthMg {
+                throw .unitRefused(serial: u.serial, anomaly: .unitMismatch, detail: "not a unit of the late entry's drug, route and strength")
+            }
         }
     }
 
