@@ -31,8 +31,8 @@ public struct ControlMethods: Sendable {
 
     public var table: [String: Access] {
         var t: [String: Access] = [:]
-        for m in Self.read + Self.stockRead { t[m] = .read }
-        for m in Self.admin + Self.stockAdmin { t[m] = .admin }
+        for m in Self.read + Self.stockRead + Self.downtimeRead { t[m] = .read }
+        for m in Self.admin + Self.stockAdmin + Self.downtimeAdmin { t[m] = .admin }
         if simLines != nil { for m in Self.sim { t[m] = .admin } }
         return t
     }
@@ -42,7 +42,8 @@ public struct ControlMethods: Sendable {
             let reply = try await dispatch(request, caller)
             // Every admin call is on the record with the caller's uid and pid (lockdown,
             // enrolment and imports carry the caller in their own record already).
-            if ["hold.clear", "confirm", "stock.add"].contains(request.method) || Self.stockAdmin.contains(request.method) {
+            if ["hold.clear", "confirm", "stock.add"].contains(request.method) || Self.stockAdmin.contains(request.method)
+                || Self.downtimeAdmin.contains(request.method) {
                 let detail = request.parameters.filter { !$0.key.hasSuffix("pin") }.keys.sorted()
                     .map { "\($0)=\(request.parameters[$0].map(Self.brief) ?? "")" }.joined(separator: " ")
                 await driver.recordAdmin(action: request.method, detail: detail, actor: caller.description)
@@ -191,6 +192,11 @@ public struct ControlMethods: Sendable {
         case "lockdown":
             let on = try string(p, "state") == "on"
             let reason = try string(p, "reason")
+            // The lockdown of a mechanical-key opening stays until its late entry is closed (§4a).
+            if !on {
+                let owed = try await driver.lockdownLiftProblems()
+                guard owed.isEmpty else { throw MethodError(message: "refused: " + owed.map(\.description).joined(separator: "; ")) }
+            }
             await driver.handle(.lockdown(on: on, reason: reason, by: caller.description, at: await driver.now()))
             return .ok(["lockdown": .bool(await driver.snapshot.lockdown != nil)])
 
@@ -252,6 +258,7 @@ public struct ControlMethods: Sendable {
             return .ok(["now": .string(await driver.now().description)])
         default:
             if let reply = try await stockMethod(request.method, p, caller) { return reply }
+            if let reply = try await downtimeMethod(request.method, p) { return reply }
             throw MethodError(message: "unknown method \(request.method)")
         }
     }
@@ -359,7 +366,7 @@ public struct ControlMethods: Sendable {
             "simulated": .bool(simLines != nil),
             "now": .string(now.description),
             "counter": .array(await driver.feedback.suffix(5).map { .string($0) }),
-        ].merging(try await stockStatus(now)) { a, _ in a })
+        ].merging(try await stockStatus(now)) { a, _ in a }.merging(try downtimeStatus()) { a, _ in a })
     }
 
     /// Stock control in `status`: the count due or overdue, open discrepancies and what they

@@ -13,12 +13,17 @@ public struct DaemonOptions: Sendable {
     public var simulate: Bool
     public var stateDirectory: String?
     public var version: String
+    /// With `simulate`: the simulated cabinet starts with its door open and the bolt out, as
+    /// after an opening with the mechanical key while the daemon was down (to rehearse the
+    /// downtime late entry, docs/operations.md).
+    public var simulateDoorOpen: Bool
 
-    public init(configPath: String?, simulate: Bool, stateDirectory: String?, version: String) {
+    public init(configPath: String?, simulate: Bool, stateDirectory: String?, version: String, simulateDoorOpen: Bool = false) {
         self.configPath = configPath
         self.simulate = simulate
         self.stateDirectory = stateDirectory
         self.version = version
+        self.simulateDoorOpen = simulateDoorOpen
     }
 }
 
@@ -66,6 +71,10 @@ public enum Daemon {
         if options.simulate {
             pinMap = .reference(chip: "dosecab-sim")
             let sim = SimulatedLines(pinMap: pinMap)
+            if options.simulateDoorOpen {
+                try sim.drive(.door, active: false)
+                try sim.drive(.bolt, active: false)
+            }
             simLines = sim
             lines = sim
         } else {

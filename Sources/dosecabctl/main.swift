@@ -13,7 +13,7 @@ struct DoseCabCtl: ParsableCommand {
         abstract: "Talk to dosecabd, the dose cabinet daemon.",
         version: "0.1.0",
         subcommands: [Status.self, Outstanding.self, Releases.self, Holds.self, Hold.self, Confirm.self, Rx.self, Stock.self,
-                      Count.self, Discrepancy.self, Override.self,
+                      Count.self, Discrepancy.self, Override.self, LateEntryVerb.self,
                       Enroll.self, Lockdown.self, Audit.self, Report.self, Log.self, People.self, Sim.self])
 
     static func main() {
@@ -305,6 +305,57 @@ struct Stock: ParsableCommand {
             if common.json { print(Render.json(.object(reply))); return }
             print(Render.table(reply["levels"]?.arrayValue ?? []))
             if units { print("\n" + Render.table(reply["units"]?.arrayValue ?? [])) }
+        }
+    }
+}
+
+/// After the cabinet was opened with the mechanical key while the daemon was down (ARCHITECTURE
+/// §4a "Downtime"): two staff members enter each dose given from the paper register, then close.
+struct LateEntryVerb: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "late-entry",
+        abstract: "Witnessed late entry of what was taken with the mechanical key while the daemon was down.",
+        subcommands: [Add.self, Close.self, List.self])
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Two-person entry of one dose given during the downtime, from the paper register.")
+        @OptionGroup var common: Common
+        @Option(help: "The patient the dose was given to (e.g. P-0001).") var patient: String
+        @Option(help: "diacetylmorphine or methadone.") var drug: String
+        @Option(help: "injectable, inhalable or oral.") var route: String
+        @Option(name: .customLong("given-at"), help: "When it was given, clinic local time: YYYY-MM-DDTHH:MM.") var givenAt: String
+        @Option(help: "returned (empties seen by both), consumed (witnessed; witnessed routes only) or missing (incident + hold).")
+        var outcome: String
+        @Option(help: "Where the paper record is, e.g. \"downtime sheet 3, line 2\".") var note: String
+        @Option(parsing: .upToNextOption, help: "Serials of the units taken.") var serials: [String]
+        @OptionGroup var auth: StaffAuth
+        @OptionGroup var second: WitnessAuth
+        func run() throws {
+            try common.show("late.entry", try auth.parameters(second).merging([
+                "patient": .string(patient), "drug": .string(drug), "route": .string(route), "given_at": .string(givenAt),
+                "outcome": .string(outcome), "note": .string(note), "serials": .array(serials.map { .string($0) })]) { a, _ in a })
+        }
+    }
+    struct Close: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Two-person close: everything taken during the downtime is entered (then lockdown off is allowed).")
+        @OptionGroup var common: Common
+        @Option(help: "What was checked, e.g. \"paper register checked, nothing more taken\".") var note: String
+        @OptionGroup var auth: StaffAuth
+        @OptionGroup var second: WitnessAuth
+        func run() throws {
+            try common.show("late.close", try auth.parameters(second).merging(["note": .string(note)]) { a, _ in a })
+        }
+    }
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Mechanical-key downtimes and the late entries made for them.")
+        @OptionGroup var common: Common
+        func run() throws {
+            let reply = try common.call("late.list")
+            if common.json { print(Render.json(.object(reply))); return }
+            print(Render.table(reply["downtimes"]?.arrayValue ?? []))
+            let entries = reply["entries"]?.arrayValue ?? []
+            if !entries.isEmpty { print("\n" + Render.table(entries)) }
         }
     }
 }

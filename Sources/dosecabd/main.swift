@@ -20,6 +20,10 @@ struct DoseCabD: AsyncParsableCommand {
     @Option(name: .customLong("state-dir"), help: "State folder (default with --simulate: ./.dosecab-sim).")
     var stateDir: String?
 
+    @Flag(name: .customLong("sim-door-open"),
+          help: "With --simulate: start with the cabinet door open, as after an opening with the mechanical key (rehearses the late entry).")
+    var simDoorOpen = false
+
     @Flag(name: .customLong("safe-state"), help: "De-energise every output and exit (systemd's ExecStopPost).")
     var safeState = false
 
@@ -36,8 +40,10 @@ struct DoseCabD: AsyncParsableCommand {
     func run() async throws {
         if let checkTOML { throw ExitCode(ParserSandbox.probe(path: checkTOML)) }
         if safeState { throw ExitCode(Daemon.safeState(configPath: config, simulate: simulate)) }
+        if simDoorOpen && !simulate { throw ValidationError("--sim-door-open needs --simulate") }
         do {
-            try await Daemon.run(DaemonOptions(configPath: config, simulate: simulate, stateDirectory: stateDir, version: Self.version))
+            try await Daemon.run(DaemonOptions(configPath: config, simulate: simulate, stateDirectory: stateDir, version: Self.version,
+                                               simulateDoorOpen: simDoorOpen))
         } catch {
             // One clear line and a non-zero exit: bad config, a missing line, an unwritable store.
             FileHandle.standardError.write(Data("dosecabd: \(error)\n".utf8))

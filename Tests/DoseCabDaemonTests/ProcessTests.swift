@@ -20,13 +20,13 @@ final class SimDaemon: @unchecked Sendable {
         return url.path
     }
 
-    init() throws {
+    init(extraArguments: [String] = []) throws {
         dir = NSTemporaryDirectory() + "dosecab-proc-\(UUID().uuidString.prefix(8))"
         socket = dir + "/control.sock"
         stderrPath = NSTemporaryDirectory() + "dosecab-proc-\(UUID().uuidString.prefix(8)).stderr"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         process.executableURL = URL(fileURLWithPath: Self.binDir + "/dosecabd")
-        process.arguments = ["--simulate", "--state-dir", dir]
+        process.arguments = ["--simulate", "--state-dir", dir] + extraArguments
         // A file, not a pipe: an unread pipe would fill and stall the journal thread.
         _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
         process.standardError = FileHandle(forWritingAtPath: stderrPath)

@@ -1,0 +1,65 @@
+import DoseCabCore
+import Foundation
+import Testing
+
+/// ARCHITECTURE §4a "Downtime" through the real socket: `dosecabd --simulate --sim-door-open`
+/// starts as after an opening with the mechanical key; two staff members enter the dose given
+/// meanwhile from the paper register with `dosecabctl late-entry`, close it, and only then may
+/// the lockdown be lifted. Part of `ProcessTests`, so it runs serialized with them.
+extension ProcessTests {
+    static let clinicianWitness = ["--witness", "S-02", "--witness-pin", "2345"]
+    static let nurse = ["--staff", "S-01", "--pin", "1234"]
+
+    @Test func aMechanicalKeyOpeningIsEnteredLateByTwoStaffBeforeTheLockdownLifts() async throws {
+        let d = try await offPool { try SimDaemon(extraArguments: ["--sim-door-open"]) }
+        defer { d.stop() }
+        let start = await d.status()
+        #expect((start["lockdown"] as? String)?.contains("mechanical-key") == true, "\(start)")
+        #expect((start["late_entry_owed"] as? String)?.contains("mechanical-key opening") == true, "\(start)")
+        await d.run(["sim", "door", "close"])
+        let off = await d.run(["lockdown", "off", "--reason", "door inspected"])
+        #expect(off.code == 1 && off.err.contains("late-entry-owed"), "\(off.err)")
+
+        // The downtime: from the daemon's last record (the demo's seeding) to the door found open.
+        let downtimes = await d.run(["late-entry", "list"]).json["downtimes"] as? [[String: Any]] ?? []
+        let found = try #require(downtimes.first?["found"] as? String)
+        #expect(downtimes.first?["state"] as? String == "late entry owed")
+        func add(_ given: String, _ serial: String, outcome: String = "returned") async -> SimDaemon.Result {
+            await d.run(["late-entry", "add", "--patient", "P-0001", "--drug", "diacetylmorphine", "--route", "injectable",
+                         "--given-at", given, "--outcome", outcome, "--note", "downtime sheet 1, line 1", "--serials", serial]
+                        + Self.nurse + Self.clinicianWitness)
+        }
+        // Refused with every failed rule, nothing written: before the daemon was last up, and a
+        // unit that is not in stock.
+        let before = await events(d).count
+        let early = await add("2020-01-01T08:00", "700001")
+        #expect(early.code == 1 && early.err.contains("outside-downtime") && early.err.contains("no-prescription"), "\(early.err)")
+        let unknown = await add(found, "999999")
+        #expect(unknown.code == 1 && unknown.err.contains("unit-not-in-stock"), "\(unknown.err)")
+        let onePerson = await d.run(["late-entry", "add", "--patient", "P-0001", "--drug", "diacetylmorphine", "--route", "injectable",
+                                     "--given-at", found, "--outcome", "returned", "--note", "x", "--serials", "700001"]
+                                    + Self.nurse + Self.nurseWitness)
+        #expect(onePerson.code == 1 && onePerson.err.contains("same-person"), "\(onePerson.err)")
+        #expect(await events(d).count == before, "a refused late entry wrote a record")
+
+        // The paper register's dose: booked, journaled, on the register.
+        let entry = await add(found, "700001")
+        #expect(entry.code == 0 && entry.json["dose_mg"] as? Int == 200, "\(entry.err)")
+        #expect(await level(d, 200) == 39)
+        #expect(journal(d, "late-entry").contains { $0.contains("DOSECAB_STATE=entry") && $0.contains("DOSECAB_OUTCOME=returned") })
+        #expect(await report(d).contains("late entry from the paper register"))
+        #expect((await d.run(["lockdown", "off", "--reason", "door inspected"])).code == 1)
+
+        // Closed by two: the lockdown may go, and the dose counts for the patient's interval.
+        let close = await d.run(["late-entry", "close", "--note", "paper register checked, nothing more taken"]
+                                + Self.nurse + Self.clinicianWitness)
+        #expect(close.code == 0 && close.json["closed"] as? Int == 1, "\(close.err)")
+        #expect(await d.status()["late_entry_owed"] is NSNull)
+        let lifted = await d.run(["lockdown", "off", "--reason", "downtime entered and closed"])
+        #expect(lifted.code == 0, "\(lifted.err)")
+        await d.unlockForPatient1Async()
+        #expect(await d.status()["lock"] as? String == "locked")
+        #expect(await d.refusalReasons().last?.contains(RefusalReason.tooSoon.rawValue) == true)
+        #expect(await d.run(["audit", "verify"]).json["intact"] as? Bool == true)
+    }
+}
