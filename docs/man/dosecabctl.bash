@@ -173,13 +173,13 @@ _dosecabctl() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    status|outstanding|releases|holds|hold|confirm|rx|stock|count|discrepancy|override|enroll|lockdown|audit|report|log|people|sim|help)
+    status|outstanding|releases|holds|hold|confirm|rx|stock|count|discrepancy|override|late-entry|enroll|lockdown|audit|report|log|people|sim|help)
         # Offer subcommand argument completions
         "_dosecabctl_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'status outstanding releases holds hold confirm rx stock count discrepancy override enroll lockdown audit report log people sim help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'status outstanding releases holds hold confirm rx stock count discrepancy override late-entry enroll lockdown audit report log people sim help' -- "${cur}"))
         ;;
     esac
 }
@@ -808,6 +808,122 @@ _dosecabctl_override_review() {
 _dosecabctl_override_list() {
     repeating_flags=()
     non_repeating_flags=(--json --all --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--socket)
+    __dosecabctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--socket')
+        return
+        ;;
+    esac
+}
+
+_dosecabctl_late-entry() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __dosecabctl_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    add|close|list)
+        # Offer subcommand argument completions
+        "_dosecabctl_late-entry_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'add close list' -- "${cur}"))
+        ;;
+    esac
+}
+
+_dosecabctl_late-entry_add() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=(--serials)
+    non_repeating_options=(--socket --patient --drug --route --given-at --outcome --note --staff --pin --witness --witness-pin)
+    __dosecabctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--socket')
+        return
+        ;;
+    '--patient')
+        return
+        ;;
+    '--drug')
+        return
+        ;;
+    '--route')
+        return
+        ;;
+    '--given-at')
+        return
+        ;;
+    '--outcome')
+        return
+        ;;
+    '--note')
+        return
+        ;;
+    '--serials')
+        return
+        ;;
+    '--staff')
+        return
+        ;;
+    '--pin')
+        return
+        ;;
+    '--witness')
+        return
+        ;;
+    '--witness-pin')
+        return
+        ;;
+    esac
+}
+
+_dosecabctl_late-entry_close() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--socket --note --staff --pin --witness --witness-pin)
+    __dosecabctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--socket')
+        return
+        ;;
+    '--note')
+        return
+        ;;
+    '--staff')
+        return
+        ;;
+    '--pin')
+        return
+        ;;
+    '--witness')
+        return
+        ;;
+    '--witness-pin')
+        return
+        ;;
+    esac
+}
+
+_dosecabctl_late-entry_list() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
     repeating_options=()
     non_repeating_options=(--socket)
     __dosecabctl_offer_flags_options 0
