@@ -19,7 +19,7 @@ declare -A MSGID=([release]=47686d4e4a2240219b94b7cb1daca31f [issue]=9dcfbdf9d9f
     [incident]=a593d65385df448db9f9cd7bbeea1e18 [alarm]=f0798ba04e914517ab0b3ad6c4250ce5
     [lockdown]=a754c0e824bb4189afa3085f4f547e87 [admin]=988b4b5196c8491ca18a78abb65e4cf7
     [release-completed]=0b910aa1368443aeb302269b81bee6da [startup]=5527b09df02747d3b7defb0e0ec658f2
-    [recovery]=6251d2c8ab5641eb9a76e7611d8627c4)
+    [recovery]=6251d2c8ab5641eb9a76e7611d8627c4 [late-entry]=72de2aee713f40d883158b06dab50c3f)
 
 # ctl ARGS...: dosecabctl with --json (as root: admin verbs allowed).
 ctl() { dosecabctl "$@" --json; }
