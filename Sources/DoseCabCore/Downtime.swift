@@ -17,8 +17,9 @@ public struct Downtime: Hashable, Sendable, Codable {
     public var alarmSeq: Int64
     /// When the door was found open (the alarm's wall time): the downtime ended before it.
     public var foundWall: Int64
-    /// Wall time of the newest record before the start that found the door open: the daemon
-    /// was last known up then, so nothing was taken with the key before it. Nil: no record.
+    /// Wall time of the last record of the run before the start that found the door open (the
+    /// store's last record when this run opened it): the daemon was last known up then, so
+    /// nothing was taken with the key before it. Nil: there was no earlier run.
     public var sinceWall: Int64?
     /// Set once two staff members closed the downtime.
     public var closedWall: Int64?

@@ -33,7 +33,9 @@ extension CabinetDriver {
         // The downtime whose window holds the time given; else the oldest, for the refusal.
         let downtime = open.last { $0.contains(wall: r.givenWall) } ?? open.first
         let inStock = try r.serials.compactMap { try store.stockUnit(serial: $0) }.filter { $0.state == .inStock }.map(\.unit)
-        let prescriptions = try store.activePrescriptions(for: r.patient)
+        // The prescription in force when the dose was given (one cancelled or replaced since counts).
+        // The paper gives a minute: anything imported by the end of that minute was in force.
+        let prescriptions = try store.prescriptionsInForce(for: r.patient, atWall: r.givenWall + 59_999)
         let problems = DowntimeRules.lateEntryProblems(
             downtime: downtime, patient: r.patient, serials: r.serials, inStock: inStock, drug: r.drug, route: r.route,
             givenWall: r.givenWall, outcome: r.outcome, prescriptions: prescriptions, policy: policy, by: r.by,
@@ -75,5 +77,15 @@ extension CabinetDriver {
     public func lockdownLiftProblems() throws -> [DowntimeRefusal] {
         DowntimeRules.lockdownLiftProblems(open: try store.openDowntimes().first,
                                            utcOffsetMinutes: config.policy.calendar.utcOffsetMinutes)
+    }
+
+    /// Switches lockdown on or off for the control socket; off is checked against an owed late
+    /// entry in the same turn of this actor that lifts it.
+    public func setLockdown(on: Bool, reason: String, by: String) throws {
+        if !on {
+            let owed = try lockdownLiftProblems()
+            guard owed.isEmpty else { throw DowntimeRefused(refusals: owed) }
+        }
+        handle(.lockdown(on: on, reason: reason, by: by, at: clock.now()))
     }
 }

@@ -193,11 +193,9 @@ public struct ControlMethods: Sendable {
             let on = try string(p, "state") == "on"
             let reason = try string(p, "reason")
             // The lockdown of a mechanical-key opening stays until its late entry is closed (§4a).
-            if !on {
-                let owed = try await driver.lockdownLiftProblems()
-                guard owed.isEmpty else { throw MethodError(message: "refused: " + owed.map(\.description).joined(separator: "; ")) }
+            do { try await driver.setLockdown(on: on, reason: reason, by: caller.description) } catch let refused as DowntimeRefused {
+                throw MethodError(message: refused.description)
             }
-            await driver.handle(.lockdown(on: on, reason: reason, by: caller.description, at: await driver.now()))
             return .ok(["lockdown": .bool(await driver.snapshot.lockdown != nil)])
 
         // Simulation.

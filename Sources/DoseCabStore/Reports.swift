@@ -116,13 +116,15 @@ public struct DailyRegister: Hashable, Sendable, Codable {
     public var openResidue: [ResidueAccount]
     /// Mechanical-key openings whose witnessed late entry is still owed, as of printing (§4a).
     public var openDowntimes: [Downtime]
+    /// The clinic's offset from UTC, for the times printed beside them.
+    public var utcOffsetMinutes: Int
 
     /// Every kind's stock balances.
     public var stockBalances: Bool { stockBalance.allSatisfy(\.balances) }
 
-    static func owedText(_ d: Downtime) -> String {
-        let since = d.sinceWall.map { CivilTime(wallMillis: $0, utcOffsetMinutes: 0).iso8601 } ?? "the first record"
-        return "door found open \(CivilTime(wallMillis: d.foundWall, utcOffsetMinutes: 0).iso8601), daemon last up \(since): "
+    func owedText(_ d: Downtime) -> String {
+        let since = d.sinceWall.map { CivilTime(wallMillis: $0, utcOffsetMinutes: utcOffsetMinutes).localMinute } ?? "the first record"
+        return "door found open \(CivilTime(wallMillis: d.foundWall, utcOffsetMinutes: utcOffsetMinutes).localMinute), daemon last up \(since) (local): "
             + "dosecabctl late-entry add (each dose given), then late-entry close (two staff members)"
     }
 
@@ -156,7 +158,7 @@ public struct DailyRegister: Hashable, Sendable, Codable {
                              "", String(a.unitStrengthMg), "", "", "residue \(a.residueMg) mg, wasted \(a.wastedMg) mg: \(a.instruction)", ""])
             }
             for d in openDowntimes {
-                rows.append([date, "", "late-entry-owed", "", "", "", "", "", "", "", "", "", Self.owedText(d), String(d.alarmSeq)])
+                rows.append([date, "", "late-entry-owed", "", "", "", "", "", "", "", "", "", owedText(d), String(d.alarmSeq)])
             }
             for o in overridesAwaitingReview {
                 rows.append([date, "", "override-unreviewed", "", o.patient.rawValue, o.drug.rawValue, o.route.rawValue, String(o.doseMg),
@@ -203,7 +205,7 @@ public struct DailyRegister: Hashable, Sendable, Codable {
             }
             if !openDowntimes.isEmpty {
                 out += "LATE ENTRY OWED (the cabinet was opened with the mechanical key; lockdown stays until it is entered and closed):\n"
-                for d in openDowntimes { out += "  \(Self.owedText(d))  [audit \(d.alarmSeq)]\n" }
+                for d in openDowntimes { out += "  \(owedText(d))  [audit \(d.alarmSeq)]\n" }
             }
             if let h = chainHeadAtEndOfDay {
                 out += "Audit chain at end of day: seq \(h.lastSeq) hash \(h.lastHash)\n"
@@ -410,6 +412,6 @@ extension Store {
                              reconciliation: try reconciliationReport(day: day), chainHeadAtEndOfDay: headAtEnd, chainHead: head,
                              stockBalance: balance, openDiscrepancies: try discrepancies(),
                              overridesAwaitingReview: try overrides(), openResidue: try residueOwed(),
-                             openDowntimes: try openDowntimes())
+                             openDowntimes: try openDowntimes(), utcOffsetMinutes: cal.utcOffsetMinutes)
     }
 }

@@ -241,6 +241,36 @@ extension Store {
         }
     }
 
+    /// The patient's prescriptions as they were in force at `wall`: for each id, the newest
+    /// version imported by then, unless that was a cancellation (a late entry is judged by the
+    /// prescription of the time the dose was given, not by one imported or cancelled since).
+    /// Signatures are checked again as for `activePrescriptions`.
+    public func prescriptionsInForce(for patient: PatientID, atWall wall: Int64) throws(StoreError) -> [Prescription] {
+        try read { db in
+            let keys = Dictionary(try Store.prescriberKeys(db).map { ($0.keyID, $0) }, uniquingKeysWith: { a, _ in a })
+            var newest: [String: Row] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT id, version, type, key_id, payload, signature FROM prescription_version
+                WHERE patient = ? AND imported_wall <= ? ORDER BY id, version
+                """, arguments: [patient.rawValue, wall]) {
+                newest[row["id"]] = row
+            }
+            return try newest.keys.sorted().compactMap { id -> Prescription? in
+                let row = newest[id]!
+                guard (row["type"] as String) == "prescription" else { return nil }
+                let entry = SignedPrescriptionEntry(keyID: row["key_id"], payload: Array(row["payload"] as Data),
+                                                    signature: Array(row["signature"] as Data))
+                var key = keys[entry.keyID]
+                key?.revokedAtMillis = nil
+                let verifier = PrescriptionVerifier(keys: key.map { [$0] } ?? [])
+                guard case .success(.prescription(let p)) = verifier.verify(entry, nowMillis: 0), p.patient == patient else {
+                    throw StoreError.corrupt("prescription \(id) version \(row["version"] as Int): the stored entry no longer matches its signature")
+                }
+                return p
+            }
+        }
+    }
+
     static func loadBook(_ db: Database) throws -> PrescriptionBook {
         var book = PrescriptionBook()
         for row in try Row.fetchAll(db, sql: "SELECT id, payload FROM prescription") {

@@ -18,6 +18,9 @@ public final class Store: Sendable {
     let pool: DatabasePool
     /// The chain head, loaded once and kept under the writer lock (nil: reload inside the next transaction).
     let writer = Locked<AuditChain?>(nil)
+    /// The last audit sequence when this store was opened: everything up to it was written by an
+    /// earlier run of the daemon, so a downtime (mechanical-key alarm) began after it.
+    let lastSeqAtOpen: Int64
 
     /// The file name inside the state directory.
     public static let fileName = "dosecab.sqlite"
@@ -67,6 +70,7 @@ public final class Store: Sendable {
             // An existing database in a read-only directory opens (and even migrates, when there
             // is nothing to migrate); a release would then fail. Say so now, at start.
             try pool.write { db in try db.execute(sql: "UPDATE audit_mirror SET upto_seq = upto_seq WHERE id = 1") }
+            lastSeqAtOpen = try pool.read { db in try Store.loadHead(db).lastSeq }
         } catch let error as StoreError {
             throw error
         } catch {
@@ -105,7 +109,7 @@ public final class Store: Sendable {
             let result: T
             do {
                 result = try pool.write { db -> T in
-                    var tx = Transaction(db: db, chain: try head ?? Store.loadHead(db), calendar: calendar)
+                    var tx = Transaction(db: db, chain: try head ?? Store.loadHead(db), calendar: calendar, lastSeqAtOpen: lastSeqAtOpen)
                     let value = try body(&tx)
                     committedHead = tx.chain
                     return value

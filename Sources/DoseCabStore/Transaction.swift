@@ -8,6 +8,8 @@ struct Transaction {
     let db: Database
     var chain: AuditChain
     let calendar: ClinicCalendar
+    /// The store's last audit sequence when it was opened (`Store.lastSeqAtOpen`).
+    var lastSeqAtOpen: Int64 = 0
 
     // MARK: SQL with typed errors
 
@@ -361,11 +363,10 @@ struct Transaction {
         case .alarm(let kind, let detail, let at):
             try incident("alarm", reason: kind.rawValue, serial: nil, patient: nil, detail: detail, at: at, seq: seq)
             if kind == .mechanicalKey {
-                // The downtime began after the newest record of the run before this start (its
-                // recovery and startup records are this start's own).
-                let since = try row("""
-                    SELECT wall FROM audit WHERE seq < ? AND kind NOT IN ('startup', 'recovery') ORDER BY seq DESC LIMIT 1
-                    """, [seq])
+                // The downtime began after the newest record of the run before this one: the last
+                // one the store held when it was opened, before this start wrote anything
+                // (recovery, startup, a prescriber key installed at start, the demo's seeding).
+                let since = try row("SELECT wall FROM audit WHERE seq <= ? ORDER BY seq DESC LIMIT 1", [lastSeqAtOpen])
                 try exec("INSERT INTO downtime (alarm_seq, found_wall, since_wall) VALUES (?, ?, ?)",
                          [seq, at.wallMillis, since.map { $0["wall"] as Int64 }])
             }
@@ -515,6 +516,19 @@ struct Transaction {
             throw .invalidInput("late entry: name each unit once")
         }
         if e.by == e.witness { throw .invalidInput("a late entry needs two different staff members") }
+        for person in [e.by, e.witness] {
+            let staff = try row("SELECT also_patient FROM staff WHERE id = ?", [person.rawValue])
+            let also: String? = staff?["also_patient"]
+            if also == e.patient.rawValue {
+                throw .invalidInput("\(person) cannot enter or check a late entry of their own dose")
+            }
+        }
+        if e.prescription.patient != e.patient {
+            throw .invalidInput("late entry: prescription \(e.prescription.id) is not \(e.patient)'s")
+        }
+        if e.outcome == .consumed && e.closeOut.rule != .witnessed {
+            throw .invalidInput("late entry: \(e.prescription.route.rawValue) units close out by return, not consumed")
+        }
         if try row("SELECT 1 FROM dose_release WHERE id = ?", [e.release.rawValue]) != nil {
             throw .conflict("release \(e.release) already exists")
         }

@@ -8,11 +8,16 @@ import Testing
 /// entry books its dose like a release (register, units, reconciliation, patient history) in one
 /// transaction that refuses anything outside the downtime; the two-person close ends it.
 @Suite struct DowntimeStoreTests {
-    /// The last run's final record at 08:30; the next start at 10:00 finds the door open.
+    /// The last run's final record at 08:30; the next start at 10:00 opens the store again,
+    /// writes its own records (a recovery, a prescriber key installed at start, startup) and
+    /// finds the door open: the downtime runs from 08:30, whatever this start wrote first.
     func downtime() throws -> (Fixture, Int64) {
         let f = try Fixture()
         try f.seed()
         try f.store.commit(.admin(action: "test", detail: "the last record before the daemon went down", actor: "test", at: f.at(minutes: 30)))
+        try f.reopen()
+        try f.store.commit(.recovery(summary: "nothing in flight", at: f.at(minutes: 120)))
+        try f.store.commit(.admin(action: "prescriber-key-installed", detail: "dr-b", actor: "dosecabd", at: f.at(minutes: 120)))
         try f.store.commit(.startup(version: "test", at: f.at(minutes: 120)))
         let alarm = try f.store.commit(.alarm(.mechanicalKey, detail: "door found open at start with no release in flight", at: f.at(minutes: 120)))
         return (f, alarm.seq)
@@ -121,6 +126,39 @@ import Testing
         }
         // Nothing can be entered once it is closed.
         #expect(storeError { try f.store.commitAll(entry(f, seq, [1]).writes) } != nil)
+    }
+
+    @Test func thePrescriptionIsTheOneInForceWhenTheDoseWasGiven() throws {
+        let (f, _) = try downtime()
+        let policy = ClinicPolicy()
+        _ = try f.store.importBundle(try Fixture.bundle([f.prescription(version: 1)]), policy: policy, now: f.at(minutes: 40), actor: "S-02")
+        _ = try f.store.importBundle(try Fixture.bundle([.cancellation(PrescriptionCancellation(
+            id: "rx-1", version: 2, patient: f.patient, prescriber: "dr-a", reason: "stopped"))]), policy: policy, now: f.at(minutes: 125), actor: "S-02")
+        // Cancelled since: no longer active, but it was in force during the downtime.
+        #expect(try f.store.activePrescriptions(for: f.patient).isEmpty)
+        #expect(try f.store.prescriptionsInForce(for: f.patient, atWall: f.at(minutes: 60).wallMillis).map(\.version) == [1])
+        // Before it was imported, and after its cancellation: none.
+        #expect(try f.store.prescriptionsInForce(for: f.patient, atWall: f.at(minutes: 35).wallMillis).isEmpty)
+        #expect(try f.store.prescriptionsInForce(for: f.patient, atWall: f.at(minutes: 126).wallMillis).isEmpty)
+    }
+
+    @Test func theStoreRefusesWhatOnlyTheRulesBeforeItChecked() throws {
+        let (f, seq) = try downtime()
+        let consumed = entry(f, seq, [1], outcome: .consumed)
+        #expect(storeError { try f.store.commitAll(consumed.writes) } != nil)
+        var othersRx = entry(f, seq, [1], release: "R-L2")
+        othersRx.prescription.patient = f.other
+        #expect(storeError { try f.store.commitAll(othersRx.writes) } != nil)
+        var same = entry(f, seq, [1], release: "R-L3")
+        same.witness = f.nurse
+        #expect(storeError { try f.store.commitAll(same.writes) } != nil)
+        // A staff member who is also the patient checks nothing of their own.
+        try f.store.enroll(Staff(id: StaffID("S-09"), role: .nurse, card: CardID(format: .h10306, facility: 7, number: 9),
+                                 pin: Fixture.pins.hash(pin: "9999"), alsoPatient: f.patient), by: "admin", at: f.at(minutes: 121))
+        var own = entry(f, seq, [1], release: "R-L4")
+        own.witness = StaffID("S-09")
+        #expect(storeError { try f.store.commitAll(own.writes) } != nil)
+        #expect(try f.store.lateEntries().isEmpty)
     }
 
     @Test func aLateEntrySurvivesAReopen() throws {
