@@ -125,7 +125,7 @@ public struct ClinicPolicy: Hashable, Sendable, Codable {
         // grace as long as the gap, the next due time replaces it first and no count is ever
         // reported overdue.
         if let gap = shortestCountGapMinutes, countGraceMinutes >= gap {
-            errors.append("count-grace-minutes (\(countGraceMinutes)) must be shorter than the shortest gap between count-times (\(gap) min), or no count is ever overdue")
+            errors.append("count-grace-minutes (\(countGraceMinutes)) must be shorter than the shortest gap between count-times (\(gap) min): a count would still be in its grace when the next one is due")
         }
         if businessDays.isEmpty { errors.append("at least one business day is required") }
         if !(1...1440).contains(overrideMaxMinutes) { errors.append("override window must be 1-1440 minutes") }

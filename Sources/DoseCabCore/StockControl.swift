@@ -321,11 +321,15 @@ public enum CountSchedule {
         return best
     }
 
-    /// The due time of a count that is overdue: its grace passed and no count was entered since.
+    /// The due time of a count that is overdue: the latest due time whose grace has passed, if no
+    /// count was entered since it. Not just the latest due time: within the grace of the 23:00
+    /// count, the 15:00 count that nobody made is still overdue (a daemon that was down, or a
+    /// clock moved on, must not see "nothing overdue" then).
     public static func overdue(now: Moment, lastCountWall: Int64?, policy: ClinicPolicy) -> Int64? {
-        guard let due = lastDue(now: now, policy: policy) else { return nil }
+        let grace = Int64(policy.countGraceMinutes) * 60_000
+        guard let due = lastDue(now: now.advanced(byMillis: -grace), policy: policy) else { return nil }
         if let last = lastCountWall, last >= due { return nil }
-        return now.wallMillis >= due + Int64(policy.countGraceMinutes) * 60_000 ? due : nil
+        return due
     }
 
     /// The next wall time at which a count may become overdue (for the daemon's timer).

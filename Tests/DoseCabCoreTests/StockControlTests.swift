@@ -79,8 +79,17 @@ import Testing
         #expect(CountSchedule.lastDue(now: at0830, policy: policy) == seven)
         #expect(CountSchedule.overdue(now: at0830, lastCountWall: nil, policy: policy) == seven)
         #expect(CountSchedule.overdue(now: at0830, lastCountWall: seven + 1, policy: policy) == nil)
-        // Within the grace it is due, not overdue.
-        #expect(CountSchedule.overdue(now: Moment(wallMillis: seven + 59 * 60_000, bootMillis: 0), lastCountWall: nil, policy: policy) == nil)
+        // Within the grace it is due, not overdue: the count before it (yesterday 23:00) decides.
+        let yesterday23 = CivilTime.wallMillis(year: 2026, month: 11, day: 24, hour: 23)
+        let in0759 = Moment(wallMillis: seven + 59 * 60_000, bootMillis: 0)
+        #expect(CountSchedule.overdue(now: in0759, lastCountWall: yesterday23 + 1, policy: policy) == nil)
+        #expect(CountSchedule.overdue(now: in0759, lastCountWall: nil, policy: policy) == yesterday23)
+        // Within the 23:00 grace, a 15:00 count nobody made is still overdue (it used to read as
+        // "nothing overdue" for that hour: found by a driver test that failed from 23:00 to 24:00).
+        let fifteen = CivilTime.wallMillis(year: 2026, month: 11, day: 25, hour: 15)
+        let at2330 = Moment(wallMillis: CivilTime.wallMillis(year: 2026, month: 11, day: 25, hour: 23, minute: 30), bootMillis: 0)
+        #expect(CountSchedule.overdue(now: at2330, lastCountWall: seven + 1, policy: policy) == fifteen)
+        #expect(CountSchedule.overdue(now: at2330, lastCountWall: fifteen + 1, policy: policy) == nil)
         #expect(CountSchedule.nextCheck(after: at0830, policy: policy) == CivilTime.wallMillis(year: 2026, month: 11, day: 25, hour: 16))
         // Just after midnight the last due count is yesterday's 23:00.
         let night = Moment(wallMillis: CivilTime.wallMillis(year: 2026, month: 11, day: 26, hour: 0, minute: 30), bootMillis: 0)

@@ -32,20 +32,21 @@ import Testing
         }
     }
 
-    /// With a grace as long as the gap between two count times the next due time always
-    /// replaced the missed one and no count was ever overdue: a one-line config error now
-    /// (review of #11, finding 6).
+    /// With a grace as long as the gap between two count times a count is still in its grace when
+    /// the next is due: a one-line config error (review of #11, finding 6). That once hid every
+    /// missed count; `CountSchedule.overdue` now reports the latest due time past its grace, so
+    /// even such a configuration reports the missed count.
     @Test func aGraceNotShorterThanTheGapBetweenCountsIsAConfigError() throws {
         var p = ClinicPolicy()
         p.countTimes = [7 * 60, 8 * 60]
         p.countGraceMinutes = 60
-        // The bug, shown: the 07:00 count is never reported, at 08:00 or later.
-        for minute in [60, 90, 119, 180] {
+        // The 07:00 count is reported from 08:00 (its grace over), the 08:00 one from 09:00.
+        for (minute, dueHour) in [(60, 7), (90, 7), (119, 7), (180, 8)] {
             let now = Moment(wallMillis: p.calendar.wallMillis(day: 20_000, minute: 7 * 60 + minute), bootMillis: 1)
-            let due = CountSchedule.overdue(now: now, lastCountWall: nil, policy: p)
-            #expect(due == nil || due == p.calendar.wallMillis(day: 20_000, minute: 8 * 60))
+            let due = CountSchedule.overdue(now: now, lastCountWall: p.calendar.wallMillis(day: 19_999, minute: 23 * 60), policy: p)
+            #expect(due == p.calendar.wallMillis(day: 20_000, minute: dueHour * 60), "\(minute)")
         }
-        #expect(p.validationErrors() == ["count-grace-minutes (60) must be shorter than the shortest gap between count-times (60 min), or no count is ever overdue"])
+        #expect(p.validationErrors() == ["count-grace-minutes (60) must be shorter than the shortest gap between count-times (60 min): a count would still be in its grace when the next one is due"])
         p.countGraceMinutes = 59
         #expect(p.validationErrors().isEmpty)
         // Across midnight too: 23:30 and 00:15 are 45 minutes apart.
