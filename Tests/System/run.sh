@@ -10,7 +10,7 @@
 #   --build     build release binaries first (swift build -c release --static-swift-stdlib)
 #   --only GLOB run only scenarios whose file name matches GLOB (others are not listed)
 # Environment: DOSECAB_SYSTEST_CACHE (cache folder), DOSECAB_BIN_DIR (where dosecabd and
-#   dosecabctl are), DOSECAB_SYSTEST_TIMEOUT (seconds for the whole guest run, default 1800),
+#   dosecabctl are), DOSECAB_SYSTEST_TIMEOUT (seconds for the whole guest run, default 3600),
 #   DOSECAB_SYSTEST_SMP / DOSECAB_SYSTEST_MEM (guest CPUs, MiB; default 1 / 768),
 #   DOSECAB_SYSTEST_ICOUNT (qemu -icount options, default shift=0,sleep=off; "off": none),
 #   DOSECAB_SYSTEST_QEMU_ARGS (more qemu arguments, for experiments).
@@ -19,7 +19,7 @@ set -Eeuo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 SYS="$ROOT/Tests/System"
 CACHE="${DOSECAB_SYSTEST_CACHE:-${HOME:-/root}/.cache/dosecab-systest}"
-TIMEOUT="${DOSECAB_SYSTEST_TIMEOUT:-1800}"
+TIMEOUT="${DOSECAB_SYSTEST_TIMEOUT:-3600}"
 SMP="${DOSECAB_SYSTEST_SMP:-1}"
 # Guest time from instruction counting (see the boot step); "off" gives real-time TCG.
 ICOUNT="${DOSECAB_SYSTEST_ICOUNT:-shift=0,sleep=off}"
