@@ -227,18 +227,24 @@ extension Store {
             return try Row.fetchAll(db, sql: """
                 SELECT id, key_id, payload, signature FROM prescription WHERE patient = ? AND type = 'prescription' ORDER BY id
                 """, arguments: [patient.rawValue]).map { row -> Prescription in
-                let entry = SignedPrescriptionEntry(keyID: row["key_id"], payload: Array(row["payload"] as Data),
-                                                    signature: Array(row["signature"] as Data))
-                // Revocation stops imports, not what was imported before it.
-                var key = keys[entry.keyID]
-                key?.revokedAtMillis = nil
-                let verifier = PrescriptionVerifier(keys: key.map { [$0] } ?? [])
-                guard case .success(.prescription(let p)) = verifier.verify(entry, nowMillis: 0), p.patient == patient else {
-                    throw StoreError.corrupt("prescription \(row["id"] as String): the stored entry no longer matches its signature")
-                }
-                return p
+                try Store.verifiedStored(row, keys: keys, patient: patient, name: "prescription \(row["id"] as String)")
             }
         }
+    }
+
+    /// A stored prescription row (`key_id`, `payload`, `signature`) verified again against its
+    /// installed key and parsed; `corrupt` when it no longer matches its signature or patient.
+    static func verifiedStored(_ row: Row, keys: [String: PrescriberKey], patient: PatientID, name: String) throws -> Prescription {
+        let entry = SignedPrescriptionEntry(keyID: row["key_id"], payload: Array(row["payload"] as Data),
+                                            signature: Array(row["signature"] as Data))
+        // Revocation stops imports, not what was imported before it.
+        var key = keys[entry.keyID]
+        key?.revokedAtMillis = nil
+        let verifier = PrescriptionVerifier(keys: key.map { [$0] } ?? [])
+        guard case .success(.prescription(let p)) = verifier.verify(entry, nowMillis: 0), p.patient == patient else {
+            throw StoreError.corrupt("\(name): the stored entry no longer matches its signature")
+        }
+        return p
     }
 
     /// The patient's prescriptions as they were in force at `wall`: for each id, the newest
@@ -258,15 +264,7 @@ extension Store {
             return try newest.keys.sorted().compactMap { id -> Prescription? in
                 let row = newest[id]!
                 guard (row["type"] as String) == "prescription" else { return nil }
-                let entry = SignedPrescriptionEntry(keyID: row["key_id"], payload: Array(row["payload"] as Data),
-                                                    signature: Array(row["signature"] as Data))
-                var key = keys[entry.keyID]
-                key?.revokedAtMillis = nil
-                let verifier = PrescriptionVerifier(keys: key.map { [$0] } ?? [])
-                guard case .success(.prescription(let p)) = verifier.verify(entry, nowMillis: 0), p.patient == patient else {
-                    throw StoreError.corrupt("prescription \(id) version \(row["version"] as Int): the stored entry no longer matches its signature")
-                }
-                return p
+                return try Store.verifiedStored(row, keys: keys, patient: patient, name: "prescription \(id) version \(row["version"] as Int)")
             }
         }
     }
