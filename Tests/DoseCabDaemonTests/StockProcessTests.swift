@@ -55,6 +55,23 @@ extension ProcessTests {
         let levels = await d.run(["stock", "list"]).json["levels"] as? [[String: Any]] ?? []
         return levels.first { $0["strength_mg"] as? Int == mg && $0["route"] as? String == route }?["count"] as? Int
     }
+    /// The words of texts that carry what people typed: a PIN is a whole word there. A
+    /// substring search would also find four digits inside a hash or a time by chance.
+    static func words(_ texts: [String]) -> Set<Substring> {
+        Set(texts.flatMap { $0.split { !$0.isLetter && !$0.isNumber } })
+    }
+    /// The message and fields of a readable journal line (`… | NAME=value NAME="quoted"`) without the
+    /// machine-made ones (chain hash, sequence number, message id), which hold no user input.
+    static func journalFields(_ line: String) -> [String: String] {
+        guard let bar = line.range(of: " | ") else { return ["MESSAGE": line] }
+        let machineMade: Set<String> = ["DOSECAB_AUDIT_HASH", "DOSECAB_AUDIT_SEQ", "MESSAGE_ID"]
+        var fields = ["MESSAGE": String(line[..<bar.lowerBound])]
+        let pattern = /([A-Z0-9_]+)=("(?:[^"\\]|\\.)*"|\S*)/
+        for match in line[bar.upperBound...].matches(of: pattern) where !machineMade.contains(String(match.1)) {
+            fields[String(match.1)] = String(match.2)
+        }
+        return fields
+    }
     func report(_ d: SimDaemon) async -> String { await d.run(["report", "daily"]).json["report"] as? String ?? "" }
 
     @Test func witnessedReceiptAndWaste() async throws {
@@ -132,7 +149,16 @@ extension ProcessTests {
         #expect(socket.allSatisfy { $0["staff"] as? String == "S-01" && ($0["detail"] as? String ?? "").contains("a stock receipt") })
         let lines = journal(d, "refusal").filter { $0.contains("DOSECAB_STAFF=S-01") && $0.contains("control socket") }
         #expect(lines.count == 4 && lines.allSatisfy { $0.contains("DOSECAB_REASON=") })
-        for text in socket.map(\.description) + lines { #expect(!["8642", "9753", "7531", "1234"].contains { text.contains($0) }) }
+        let typed: Set<Substring> = ["8642", "9753", "7531", "1234"]
+        for fields in socket {
+            #expect(!fields.keys.contains { $0.lowercased().contains("pin") }, "a PIN field in the audit record: \(fields)")
+            #expect(Self.words(fields.values.map { "\($0)" }).isDisjoint(with: typed), "a PIN in the audit record: \(fields)")
+        }
+        for line in lines {
+            let fields = Self.journalFields(line)
+            #expect(!fields.keys.contains { $0.contains("PIN") }, "a PIN field in the journal: \(line)")
+            #expect(Self.words(Array(fields.values)).isDisjoint(with: typed), "a PIN in the journal: \(line)")
+        }
 
         // A PIN from stdin (never on the command line) works like one given as a value.
         let s5 = await d.run(["override", "open", "--patient", "P-0003", "--drug", "diacetylmorphine", "--route", "injectable",
