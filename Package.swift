@@ -137,7 +137,9 @@ let package = Package(
         ),
         .testTarget(
             name: "DoseCabDaemonTests",
-            dependencies: ["DoseCabDaemon", "DoseCabCore", "DoseCabHardware", "DoseCabStore", "DoseCabControl", "DoseCabSystemd"],
+            dependencies: ["DoseCabDaemon", "DoseCabCore", "DoseCabHardware", "DoseCabStore", "DoseCabControl", "DoseCabSystemd",
+                           // A second connection holds the store's write lock, as an insider could.
+                           .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
     ]

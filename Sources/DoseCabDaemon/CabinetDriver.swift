@@ -33,6 +33,11 @@ public actor CabinetDriver {
     var timerArmedFor: Int64?
     var inputTask: Task<Void, Never>?
     var storeProblem: String?
+    /// Writes the store could not commit (locked by another process, full, an I/O error),
+    /// oldest first. They are never dropped (ARCHITECTURE §4a "Insiders"): the cabinet goes
+    /// safe and into lockdown, later writes queue behind them so the chain keeps the order
+    /// things happened in, and `tick` retries until the store takes them.
+    var unrecorded: [LedgerWrite] = []
     /// Set when the journal queue refused a record: later records wait for the replay, so the
     /// journal receives them in chain order and the mirror cursor stays exact.
     var mirrorBehind = false
@@ -194,6 +199,9 @@ public actor CabinetDriver {
         case .commitReleaseIntent(let id, let plan):
             // I1: durable and journaled before the lock may be energised.
             let now = clock.now()
+            guard unrecorded.isEmpty else {
+                return [.releaseCommitFailed(id, reason: "\(unrecorded.count) record(s) held in memory: the store does not record", at: now)]
+            }
             guard journal.health().isHealthy else {
                 return [.releaseCommitFailed(id, reason: "journal unavailable: \(journal.health())", at: now)]
             }
@@ -261,10 +269,16 @@ public actor CabinetDriver {
         return ReleaseID("R-\(stamp)-\(UUID().uuidString.prefix(8).lowercased())")
     }
 
-    /// Commits a write and mirrors its audit record. A failed commit marks the store unhealthy
-    /// (no new releases) and is logged; the state machine has already gone safe where it must.
+    /// Commits a write and mirrors its audit record. A commit that fails is held in memory and
+    /// retried (`retryUnrecorded`), never dropped: what the counter was told stays true of the
+    /// store once it records again. Meanwhile the cabinet is safe and locked down.
     @discardableResult
     func commit(_ write: LedgerWrite) -> AuditRecord? {
+        guard unrecorded.isEmpty else {
+            unrecorded.append(write)
+            logger.critical("NOT YET RECORDED, held in memory behind \(unrecorded.count - 1) other(s): \(write.auditEvent.message)")
+            return nil
+        }
         do {
             let record = try store.commit(write)
             storeProblem = nil
@@ -277,10 +291,42 @@ public actor CabinetDriver {
             return commit(.anomaly(anomaly ?? .unitMismatch, serial: serial, patient: nil, detail: detail, at: write.at))
         } catch {
             storeProblem = error.description
-            logger.critical("NOT RECORDED: \(write.auditEvent.message): \(error)")
+            unrecorded.append(write)
+            logger.critical("NOT YET RECORDED, held in memory and retried: \(write.auditEvent.message): \(error)")
+            if cabinet.lockdown == nil {
+                // Safe first (the lockdown de-energises), then its own record joins the queue.
+                perform(cabinet.handle(.lockdown(on: true, reason: "the store could not record (\(error.description)); records held in memory",
+                                                 by: "dosecabd", at: clock.now())))
+            }
             return nil
         }
     }
+
+    /// Writes held in memory, oldest first, until the store takes them all or refuses one again.
+    /// Runs at every tick; the lockdown stays until an administrator lifts it.
+    func retryUnrecorded() {
+        guard !unrecorded.isEmpty else { return }
+        let held = unrecorded.count
+        while let write = unrecorded.first {
+            do {
+                let record = try store.commit(write)
+                unrecorded.removeFirst()
+                mirror(record)
+            } catch let StoreError.unitRefused(serial, anomaly, detail) {
+                logger.error("unit \(serial) refused by the store: \(detail)")
+                unrecorded[0] = .anomaly(anomaly ?? .unitMismatch, serial: serial, patient: nil, detail: detail, at: write.at)
+            } catch {
+                storeProblem = error.description
+                logger.critical("the store still does not record: \(unrecorded.count) record(s) held in memory: \(error)")
+                return
+            }
+        }
+        storeProblem = nil
+        logger.notice("the store records again: the \(held) record(s) held in memory are written")
+    }
+
+    /// Records held in memory because the store could not commit them.
+    public var unrecordedCount: Int { unrecorded.count }
 
     /// Queues the journal mirror of an audit record; false when the queue refused it (it stays
     /// unmirrored in the store and is replayed when the journal recovers).
@@ -428,10 +474,11 @@ public actor CabinetDriver {
 
     /// What the main loop's tick needs, taken in one hop onto the actor (each hop wakes a
     /// worker thread; an idle daemon's only wake-ups are these ticks): the cabinet, the store
-    /// problem if any, whether the lines are healthy; then the journal replay and the stock
-    /// tick run.
-    public func tick() -> (cabinet: Cabinet, storeProblem: String?, linesHealthy: Bool) {
-        let result = (cabinet, storeProblem, linesHealthy())
+    /// problem if any, whether the lines are healthy, how many records wait in memory for the
+    /// store (retried first); then the journal replay and the stock tick run.
+    public func tick() -> (cabinet: Cabinet, storeProblem: String?, linesHealthy: Bool, heldInMemory: Int) {
+        retryUnrecorded()
+        let result = (cabinet, storeProblem, linesHealthy(), unrecorded.count)
         replayJournal()
         stockTick()
         return result

@@ -39,6 +39,11 @@ public struct ControlMethods: Sendable {
 
     public func handle(_ request: ControlRequest, _ caller: Caller) async -> ControlReply {
         do {
+            // Records the store could not commit wait in memory, in order: nothing may be
+            // written past them (the chain keeps the order things happened in).
+            if table[request.method] == .admin, !request.method.hasPrefix("sim."), case let held = await driver.unrecordedCount, held > 0 {
+                throw MethodError(message: "store-not-recording: \(held) record(s) are held in memory until the store takes them; nothing else is written meanwhile")
+            }
             let reply = try await dispatch(request, caller)
             // Every admin call is on the record with the caller's uid and pid (lockdown,
             // enrolment and imports carry the caller in their own record already).
@@ -335,6 +340,7 @@ public struct ControlMethods: Sendable {
         let started = await driver.startMoment
         let health = journal.health()
         let storeProblem = await driver.storeHealth
+        let held = await driver.unrecordedCount
         var release: JSONValue = .null
         if let r = cab.release {
             release = ["id": .string(r.id.rawValue), "patient": .string(r.plan.patient.rawValue), "drug": .string(r.plan.drug.rawValue),
@@ -347,7 +353,7 @@ public struct ControlMethods: Sendable {
                        "expires_in_s": .number(Double((s.expires - now.bootMillis) / 1000))]
         }
         let lines = simLines
-        return .ok([
+        var fields: [String: JSONValue] = [
             "lock": .string(cab.lockEnergised ? "energised" : "locked"),
             "lock_line": lines.map { .number($0.output(.lock) ? 1 : 0) } ?? .null,
             "door": .string(cab.doorOpen ? "open" : "closed"),
@@ -364,7 +370,9 @@ public struct ControlMethods: Sendable {
             "simulated": .bool(simLines != nil),
             "now": .string(now.description),
             "counter": .array(await driver.feedback.suffix(5).map { .string($0) }),
-        ].merging(try await stockStatus(now)) { a, _ in a }.merging(try downtimeStatus()) { a, _ in a })
+        ]
+        fields["records_held_in_memory"] = .number(Double(held))
+        return .ok(fields.merging(try await stockStatus(now)) { a, _ in a }.merging(try downtimeStatus()) { a, _ in a })
     }
 
     /// Stock control in `status`: the count due or overdue, open discrepancies and what they

@@ -30,8 +30,10 @@ public final class Store: Sendable {
         try self.init(directory: directory, calendar: calendar, maxPageCount: nil)
     }
 
-    /// `maxPageCount` caps the file (tests simulate a full disk with it).
-    init(directory: String, calendar: ClinicCalendar, maxPageCount: Int?) throws(StoreError) {
+    /// `maxPageCount` caps the file (tests simulate a full disk with it); `busySeconds` is how
+    /// long a commit waits for another holder of the write lock before it fails (tests that
+    /// hold the lock on purpose shorten it).
+    init(directory: String, calendar: ClinicCalendar, maxPageCount: Int?, busySeconds: Double = 5) throws(StoreError) {
         let path = (directory as NSString).appendingPathComponent(Store.fileName)
         self.path = path
         self.calendar = calendar
@@ -46,9 +48,12 @@ public final class Store: Sendable {
         } else if !isDirectory.boolValue {
             throw .cannotOpen(path: path, detail: "\(directory) is not a directory")
         }
+        // The folder may stay traversable (a --simulate socket beside the store, the soak's
+        // prober as another uid); nobody else may list it or create in it.
+        try Store.makePrivate(directory, path: path) { $0 & ~0o066 }
         var config = Configuration()
         config.foreignKeysEnabled = true
-        config.busyMode = .timeout(5)
+        config.busyMode = .timeout(busySeconds)
         config.label = "dosecab"
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
@@ -71,10 +76,29 @@ public final class Store: Sendable {
             // is nothing to migrate); a release would then fail. Say so now, at start.
             try pool.write { db in try db.execute(sql: "UPDATE audit_mirror SET upto_seq = upto_seq WHERE id = 1") }
             lastSeqAtOpen = try pool.read { db in try Store.loadHead(db).lastSeq }
+            // SQLite gives the -wal and -shm files the database's own mode.
+            for file in [path, path + "-wal", path + "-shm"] where FileManager.default.fileExists(atPath: file) {
+                try Store.makePrivate(file, path: path) { _ in 0o600 }
+            }
         } catch let error as StoreError {
             throw error
         } catch {
             throw .cannotOpen(path: path, detail: StoreError.sqliteDetail(error))
+        }
+    }
+
+    /// The state directory and the store's files are the service user's alone (§4a
+    /// "Insiders"): a group that could read them could read PIN hashes and card numbers, and
+    /// a process that could open `-shm` could hold the write lock and stop every commit.
+    /// Whatever mode an earlier install or the umask left, it is set back here.
+    static func makePrivate(_ file: String, path: String, _ tighten: (Int) -> Int) throws(StoreError) {
+        let current = (try? FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? NSNumber)?.intValue ?? 0
+        let mode = tighten(current)
+        guard current != mode else { return }
+        do {
+            try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: file)
+        } catch {
+            throw .cannotOpen(path: path, detail: "\(file) cannot be made private to the service (mode \(String(mode, radix: 8))): \(error.localizedDescription)")
         }
     }
 

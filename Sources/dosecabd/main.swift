@@ -41,6 +41,10 @@ struct DoseCabD: AsyncParsableCommand {
         if let checkTOML { throw ExitCode(ParserSandbox.probe(path: checkTOML)) }
         if safeState { throw ExitCode(Daemon.safeState(configPath: config, simulate: simulate)) }
         if simDoorOpen && !simulate { throw ValidationError("--sim-door-open needs --simulate") }
+        // Whatever the daemon creates (store, socket folder, keys of the demo) is its own
+        // alone, under systemd (UMask=0077) and in --simulate alike; the control socket's own
+        // mode is set where it is made.
+        umask(0o077)
         do {
             try await Daemon.run(DaemonOptions(configPath: config, simulate: simulate, stateDirectory: stateDir, version: Self.version,
                                                simulateDoorOpen: simDoorOpen))

@@ -22,13 +22,13 @@ import Testing
         static let patient = CardID(format: .h10301, facility: 20, number: 2001)
 
         init(journalSink: JournalWriter.Sink, fullDisk: Bool = false, lines: SimulatedLines = SimulatedLines(),
-             driverLines: (any CabinetLines)? = nil) throws {
+             driverLines: (any CabinetLines)? = nil, busySeconds: Double = 5) throws {
             self.lines = lines
             dir = NSTemporaryDirectory() + "dosecab-driver-\(UUID().uuidString.prefix(8))"
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             var config = DaemonConfig.simulated(stateDirectory: dir)
             config.journalMaxUnsentSeconds = 1
-            store = try Store(directory: dir, calendar: config.policy.calendar)
+            store = try Store(directory: dir, calendar: config.policy.calendar, maxPageCount: nil, busySeconds: busySeconds)
             var limits = JournalWriter.Limits(maxUnsentAge: .milliseconds(200))
             limits.retryInterval = .milliseconds(20)
             journal = JournalWriter(sink: journalSink, limits: limits)

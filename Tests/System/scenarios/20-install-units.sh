@@ -5,7 +5,7 @@
 #  - sysusers made user dosecab, groups dosecab, dosecab-admin, dosecab-gpio, and the
 #    service user is the only member of dosecab-gpio;
 #  - every gpiochip device is root:dosecab-gpio 0660 (the udev rule);
-#  - /var/lib/dosecab is dosecab:dosecab 0750, /etc/dosecab root:dosecab 0750 (tmpfiles);
+#  - /var/lib/dosecab is dosecab:dosecab 0700 and the store's files 0600 (issue 18.1), /etc/dosecab root:dosecab 0750 (tmpfiles);
 #  - dosecabd.socket listens on /run/dosecab/control.sock, 0660, group dosecab;
 #  - `enable --now` left dosecabd.service active, running as user dosecab, answering
 #    `dosecabctl --json status` with the lock locked, and its startup entry in the journal.
@@ -16,7 +16,7 @@ expect_eq "$(getent group dosecab-gpio | cut -d: -f4)" dosecab "members of dosec
 for dev in /dev/gpiochip*; do
     expect_eq "$(stat -c '%U:%G %a' "$dev")" "root:dosecab-gpio 660" "owner and mode of $dev"
 done
-expect_eq "$(stat -c '%U:%G %a' /var/lib/dosecab)" "dosecab:dosecab 750" "/var/lib/dosecab"
+expect_eq "$(stat -c '%U:%G %a' /var/lib/dosecab)" "dosecab:dosecab 700" "/var/lib/dosecab"
 expect_eq "$(stat -c '%U:%G %a' /etc/dosecab)" "root:dosecab 750" "/etc/dosecab"
 systemctl is-enabled --quiet dosecabd.socket || fail "dosecabd.socket is not enabled"
 systemctl is-active --quiet dosecabd.socket || fail "dosecabd.socket is not listening"
@@ -29,5 +29,9 @@ if ! wait_until 8 dc_active; then   # (a failing start restarts every 2 s; 8 s s
     dc_wait_active 60
 fi
 expect_eq "$(stat -c %U "/proc/$(main_pid)")" dosecab "user of the daemon process"
+# The running daemon holds the store open: the database, its -wal and -shm exist now.
+for f in /var/lib/dosecab/dosecab.sqlite /var/lib/dosecab/dosecab.sqlite-wal /var/lib/dosecab/dosecab.sqlite-shm; do
+    expect_eq "$(stat -c '%U %a' "$f")" "dosecab 600" "owner and mode of $f"
+done
 expect_eq "$(status_of lock)" locked "dosecabctl status: lock"
 journal_json -b SYSLOG_IDENTIFIER=dosecabd DOSECAB_EVENT=startup | grep -q . || fail "no startup entry from dosecabd in this boot"
