@@ -138,3 +138,16 @@ import Testing
         #expect(reasons(DispensePolicy.decide(F.request(), F.context(now: tomorrow, prescriptions: [step], history: restarted))).isEmpty)
     }
 }
+
+/// Each decision is one audit record of its own kind, with who, why and about what.
+@Suite struct ClinicalDecisionRecordTests {
+    @Test func eachDecisionIsOneAuditEventOfItsOwnKind() {
+        let ended = LedgerWrite.observationCleared(F.patient.id, by: F.nurse.id, reason: "alert", release: ReleaseID("R-1"), at: F.morning).auditEvent
+        #expect(ended.kind == .observationEnded && ended.wallMillis == F.morning.wallMillis)
+        #expect(ended.fields == ["patient": "P-1", "staff": "S-1", "reason": "alert", "release": "R-1"])
+        let reauthorised = LedgerWrite.reauthorised(F.patient.id, by: F.clinician.id, reason: "reviewed", missedDays: 3, at: F.morning).auditEvent
+        #expect(reauthorised.kind == .reauthorised)
+        #expect(reauthorised.fields == ["patient": "P-1", "staff": "S-2", "reason": "reviewed", "missed_days": "3"])
+        #expect(reauthorised.message.contains("3 day(s) without a dose") && reauthorised.message.contains("S-2"))
+    }
+}
