@@ -210,11 +210,17 @@ public struct ReleasePlan: Hashable, Sendable, Codable {
     public var closeOut: CloseOutPolicy
     /// The break-glass override this release is made under, instead of a prescription.
     public var overrideID: String?
+    /// How long the patient is observed after this dose (its route's time): the observation ends
+    /// by itself this many minutes after `at`. On the release's audit record; nil on plans read
+    /// back from the store and on late entries.
+    public var observationMinutes: Int?
 
     public init(at: Moment, patient: PatientID, identityMethod: String, prescriptionID: String, prescriptionVersion: Int,
                 prescriber: String, drug: Drug, route: Route, doseMg: Int, unitStrengthMg: Int, unitCount: Int,
-                residueMg: Int, staff: StaffID, witness: StaffID, closeOut: CloseOutPolicy, overrideID: String? = nil) {
+                residueMg: Int, staff: StaffID, witness: StaffID, closeOut: CloseOutPolicy, overrideID: String? = nil,
+                observationMinutes: Int? = nil) {
         self.overrideID = overrideID
+        self.observationMinutes = observationMinutes
         self.at = at
         self.patient = patient
         self.identityMethod = identityMethod
@@ -394,7 +400,8 @@ public enum DispensePolicy {
             prescriptionID: prescription.id, prescriptionVersion: prescription.version, prescriber: prescription.prescriber,
             drug: drug, route: prescription.route, doseMg: dose, unitStrengthMg: plan.strength, unitCount: plan.count,
             residueMg: plan.strength * plan.count - dose, staff: witness, witness: witness,
-            closeOut: policy.closeOutPolicy(for: prescription.route), overrideID: override?.id))
+            closeOut: policy.closeOutPolicy(for: prescription.route), overrideID: override?.id,
+            observationMinutes: policy.observationMinutes(for: prescription.route)))
     }
 
     /// Fewest units of one strength covering the dose, then least residue.

@@ -94,7 +94,8 @@ public enum LedgerWrite: Hashable, Sendable {
                          "unit_count": String(p.unitCount), "residue_mg": String(p.residueMg),
                          "prescription": "\(p.prescriptionID)@\(p.prescriptionVersion)", "prescriber": p.prescriber,
                          "identity": p.identityMethod, "close_out": p.closeOut.rule.rawValue]
-                    .merging(p.overrideID.map { ["override": $0] } ?? [:]) { a, _ in a })
+                    .merging(p.overrideID.map { ["override": $0] } ?? [:]) { a, _ in a }
+                    .merging(p.observationMinutes.map { ["observation_minutes": String($0)] } ?? [:]) { a, _ in a })
         case .releaseCompleted(let id, let patient, let issued, let expected, let outcome, _):
             return AuditEvent(kind: .releaseCompleted, wallMillis: t,
                 message: "release \(id) completed: \(issued) of \(expected) units issued (\(outcome))",

@@ -48,6 +48,23 @@ import Testing
         #expect(Route.allCases.allSatisfy { ClinicPolicy().observationMinutes(for: $0) == 15 })
     }
 
+    /// The observation that ends by itself is on the record: the release's audit record (and its
+    /// journal entry) says how long it runs.
+    @Test func theReleaseRecordSaysHowLongItsObservationRuns() {
+        var policy = ClinicPolicy()
+        policy.observationMinutesByRoute[.injectable] = 45
+        guard case .release(let plan) = DispensePolicy.decide(F.request(), F.context(policy: policy)) else {
+            Issue.record("refused"); return
+        }
+        #expect(plan.observationMinutes == 45)
+        #expect(LedgerWrite.releaseIntent(ReleaseID("R-1"), plan).auditEvent.fields["observation_minutes"] == "45")
+        guard case .release(let oral) = DispensePolicy.decide(F.request(drug: .methadone), F.context(
+            prescriptions: [F.prescription(dose: 40, drug: .methadone, route: .oral)], policy: policy)) else {
+            Issue.record("refused"); return
+        }
+        #expect(oral.observationMinutes == 15)
+    }
+
     @Test func aReleaseOfUnknownRouteIsObservedForTheLongestTime() {
         var policy = observationOnly()
         policy.observationMinutesByRoute[.inhalable] = 60

@@ -35,6 +35,9 @@ extension ProcessTests {
         await takeAndReturn(d, "700002")
         let releases = await d.run(["releases"]).json["releases"] as? [[String: Any]] ?? []
         #expect(releases.count == 2)
+        // Each release's record says how long its observation ran: it ended by itself.
+        let released = d.journalLines(waitingFor: ["release"]).filter { $0.contains("DOSECAB_EVENT=release ") }
+        #expect(released.count == 2 && released.allSatisfy { $0.contains("DOSECAB_OBSERVATION_MINUTES=15") }, "\(released)")
     }
 
     @Test func aNurseEndsAnObservationEarlyWithBadgeAndPIN() async throws {
