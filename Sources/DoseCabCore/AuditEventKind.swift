@@ -55,4 +55,9 @@ public enum AuditEventKind: String, Sendable, Codable, CaseIterable, Hashable {
     /// A dose given during a mechanical-key downtime was entered late from the paper register by
     /// two staff members (`state` entry), or the downtime's late entry was closed (`state` closed).
     case lateEntry = "late-entry"
+    /// Staff (a nurse, clinician or admin) ended a patient's post-dose observation early, with
+    /// badge + PIN and a reason. An observation that runs its time ends by itself, unrecorded.
+    case observationEnded = "observation-ended"
+    /// A clinician or admin re-authorised a patient after missed doses, with badge + PIN and a reason.
+    case reauthorised
 }

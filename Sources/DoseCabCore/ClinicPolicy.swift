@@ -42,8 +42,12 @@ public struct ClinicPolicy: Hashable, Sendable, Codable {
     public var missedDaysReauthorise: Int = 3
     /// Consecutive days without a release after which the prescription must be re-titrated.
     public var missedDaysRetitrate: Int = 5
-    /// Post-dose observation before the patient's next release.
+    /// Post-dose observation before the patient's next release, for a route without a time of
+    /// its own (`observationMinutesByRoute`). It ends by itself when the time has run out.
     public var observationMinutes: Int = 15
+    /// Post-dose observation per route, beside the route's close-out rule; a route not listed
+    /// uses `observationMinutes`.
+    public var observationMinutesByRoute: [Route: Int] = [:]
     /// Failed PIN entries before the card is locked out, and for how long.
     public var pinAttemptsBeforeLockout: Int = 3
     public var pinLockoutMinutes: Int = 15
@@ -80,6 +84,13 @@ public struct ClinicPolicy: Hashable, Sendable, Codable {
     public init() {}
 
     public func ceiling(for drug: Drug) -> Int { dailyCeilingMg[drug] ?? 0 }
+
+    /// How long the patient is observed after a dose by `route`. A release whose route is not
+    /// known gets the longest observation of any route (never the shorter guess).
+    public func observationMinutes(for route: Route?) -> Int {
+        guard let route else { return Route.allCases.map { observationMinutes(for: $0) }.max() ?? observationMinutes }
+        return observationMinutesByRoute[route] ?? observationMinutes
+    }
 
     public func closeOutPolicy(for route: Route) -> CloseOutPolicy {
         closeOut[route] ?? CloseOutPolicy(rule: .return, deadlineMinutes: 60)
@@ -119,6 +130,9 @@ public struct ClinicPolicy: Hashable, Sendable, Codable {
         if pinAttemptsBeforeLockout < 1 { errors.append("PIN attempts before lockout must be at least 1") }
         if unlockWindowSeconds < 1 || unlockWindowSeconds > 120 { errors.append("unlock window must be 1-120 s") }
         if observationMinutes < 0 || minIntervalMinutes < 0 { errors.append("durations must not be negative") }
+        for (route, minutes) in observationMinutesByRoute where minutes < 0 {
+            errors.append("observation time for \(route.rawValue) must not be negative")
+        }
         if countTimes.contains(where: { !(0..<1440).contains($0) }) { errors.append("count times must be within the day (00:00-23:59)") }
         if countGraceMinutes < 1 { errors.append("count grace must be at least 1 minute") }
         // A count becomes overdue only when its grace ends before the next count is due: with a

@@ -72,12 +72,16 @@ public struct PastRelease: Hashable, Sendable, Codable {
     public var drug: Drug
     public var doseMg: Int
     public var at: Moment
+    /// The route it was given by: it sets the post-dose observation time. Nil when not known
+    /// (then the longest observation time of any route applies).
+    public var route: Route?
 
-    public init(id: ReleaseID, drug: Drug, doseMg: Int, at: Moment) {
+    public init(id: ReleaseID, drug: Drug, doseMg: Int, at: Moment, route: Route? = nil) {
         self.id = id
         self.drug = drug
         self.doseMg = doseMg
         self.at = at
+        self.route = route
     }
 }
 
@@ -89,7 +93,7 @@ public struct PatientHistory: Hashable, Sendable, Codable {
     public var lastReleaseAt: Moment?
     /// A clinician's re-authorisation after missed doses.
     public var reauthorisedAt: Moment?
-    /// Staff cleared the patient after post-dose observation.
+    /// Staff ended the post-dose observation early (badge + PIN and a reason).
     public var observationClearedAt: Moment?
     /// Open hold reason, if any.
     public var hold: String?
@@ -206,11 +210,17 @@ public struct ReleasePlan: Hashable, Sendable, Codable {
     public var closeOut: CloseOutPolicy
     /// The break-glass override this release is made under, instead of a prescription.
     public var overrideID: String?
+    /// How long the patient is observed after this dose (its route's time): the observation ends
+    /// by itself this many minutes after `at`. On the release's audit record; nil on plans read
+    /// back from the store and on late entries.
+    public var observationMinutes: Int?
 
     public init(at: Moment, patient: PatientID, identityMethod: String, prescriptionID: String, prescriptionVersion: Int,
                 prescriber: String, drug: Drug, route: Route, doseMg: Int, unitStrengthMg: Int, unitCount: Int,
-                residueMg: Int, staff: StaffID, witness: StaffID, closeOut: CloseOutPolicy, overrideID: String? = nil) {
+                residueMg: Int, staff: StaffID, witness: StaffID, closeOut: CloseOutPolicy, overrideID: String? = nil,
+                observationMinutes: Int? = nil) {
         self.overrideID = overrideID
+        self.observationMinutes = observationMinutes
         self.at = at
         self.patient = patient
         self.identityMethod = identityMethod
@@ -354,23 +364,15 @@ public enum DispensePolicy {
             }
         }
 
-        // Post-dose observation.
-        if let last = context.history.lastReleaseAt {
-            let observed = now.millisSince(last) >= Int64(policy.observationMinutes) * 60_000
-            let cleared = context.history.observationClearedAt.map { last < $0 || last == $0 } ?? false
-            // On a later clinic day the observation has plainly ended; the clearance is
-            // required within the day, when the patient may still be under the dose's effect.
-            let sameDay = calendar.day(of: last) == today
-            if !observed || (!cleared && sameDay) {
-                let what = !observed ? "\(policy.observationMinutes) min observation not over" : "staff have not cleared the patient after observation"
-                refusals.append(Refusal(.observationNotFinished, what))
-            }
+        // Post-dose observation: it ends by itself when its route's time has run out, or early
+        // when staff end it (badge + PIN and a reason).
+        if let running = ClinicalRules.runningObservation(context.history, now: now, policy: policy) {
+            refusals.append(Refusal(.observationNotFinished, running.description(at: now)))
         }
 
         // Missed doses: tolerance falls, the usual dose can kill.
-        if let last = context.history.lastReleaseAt {
-            let missed = today - calendar.day(of: last) - 1
-            let reauthorised = context.history.reauthorisedAt.map { last < $0 } ?? false
+        if let last = context.history.lastReleaseAt, let missed = ClinicalRules.missedDays(context.history, now: now, policy: policy) {
+            let reauthorised = ClinicalRules.reauthorised(context.history)
             if missed >= Int64(policy.missedDaysRetitrate) {
                 // Re-titration means a prescription written after the gap, marked titrating. Under
                 // an override that is the real prescription (none: not re-titrated), never the
@@ -398,7 +400,8 @@ public enum DispensePolicy {
             prescriptionID: prescription.id, prescriptionVersion: prescription.version, prescriber: prescription.prescriber,
             drug: drug, route: prescription.route, doseMg: dose, unitStrengthMg: plan.strength, unitCount: plan.count,
             residueMg: plan.strength * plan.count - dose, staff: witness, witness: witness,
-            closeOut: policy.closeOutPolicy(for: prescription.route), overrideID: override?.id))
+            closeOut: policy.closeOutPolicy(for: prescription.route), overrideID: override?.id,
+            observationMinutes: policy.observationMinutes(for: prescription.route)))
     }
 
     /// Fewest units of one strength covering the dose, then least residue.

@@ -19,8 +19,10 @@ public enum LedgerWrite: Hashable, Sendable {
     case refusal(patient: PatientID?, staff: StaffID?, refusals: [Refusal], at: Moment)
     case hold(PatientID, reason: String, at: Moment)
     case holdCleared(PatientID, by: StaffID, reason: String, at: Moment)
-    case observationCleared(PatientID, by: StaffID, at: Moment)
-    case reauthorised(PatientID, by: StaffID, at: Moment)
+    /// Staff ended the patient's post-dose observation (after `release`) before its time ran out.
+    case observationCleared(PatientID, by: StaffID, reason: String, release: ReleaseID?, at: Moment)
+    /// A clinician or admin re-authorised the patient after `missedDays` days without a dose.
+    case reauthorised(PatientID, by: StaffID, reason: String, missedDays: Int, at: Moment)
     case lockdown(on: Bool, reason: String, by: String, at: Moment)
     case alarm(AlarmKind, detail: String, at: Moment)
     /// The last open unit of a release was closed out (returned, or an incident) while the
@@ -65,7 +67,7 @@ public enum LedgerWrite: Hashable, Sendable {
         case .releaseCompleted(_, _, _, _, _, let at), .releaseInterrupted(_, _, _, let at),
              .unitReturned(_, _, _, let at), .unitConsumed(_, _, _, _, let at), .unitIncident(_, _, _, _, let at),
              .anomaly(_, _, _, _, let at), .refusal(_, _, _, let at), .hold(_, _, let at), .holdCleared(_, _, _, let at),
-             .observationCleared(_, _, let at), .reauthorised(_, _, let at), .lockdown(_, _, _, let at),
+             .observationCleared(_, _, _, _, let at), .reauthorised(_, _, _, _, let at), .lockdown(_, _, _, let at),
              .alarm(_, _, let at), .waste(_, _, _, _, _, _, let at), .stockReceived(_, _, _, let at),
              .admin(_, _, _, let at), .startup(_, let at), .recovery(_, let at),
              .countEntered(_, _, _, _, let at), .countOverdue(_, let at), .countCancelled(_, _, _, _, let at), .discrepancyResolved(_, _, _, _, _, _, let at),
@@ -92,7 +94,8 @@ public enum LedgerWrite: Hashable, Sendable {
                          "unit_count": String(p.unitCount), "residue_mg": String(p.residueMg),
                          "prescription": "\(p.prescriptionID)@\(p.prescriptionVersion)", "prescriber": p.prescriber,
                          "identity": p.identityMethod, "close_out": p.closeOut.rule.rawValue]
-                    .merging(p.overrideID.map { ["override": $0] } ?? [:]) { a, _ in a })
+                    .merging(p.overrideID.map { ["override": $0] } ?? [:]) { a, _ in a }
+                    .merging(p.observationMinutes.map { ["observation_minutes": String($0)] } ?? [:]) { a, _ in a })
         case .releaseCompleted(let id, let patient, let issued, let expected, let outcome, _):
             return AuditEvent(kind: .releaseCompleted, wallMillis: t,
                 message: "release \(id) completed: \(issued) of \(expected) units issued (\(outcome))",
@@ -133,12 +136,15 @@ public enum LedgerWrite: Hashable, Sendable {
         case .holdCleared(let p, let by, let reason, _):
             return AuditEvent(kind: .holdCleared, wallMillis: t, message: "hold on \(p) cleared by \(by): \(reason)",
                 fields: ["patient": p.rawValue, "staff": by.rawValue, "reason": reason])
-        case .observationCleared(let p, let by, _):
-            return AuditEvent(kind: .admin, wallMillis: t, message: "\(p) cleared after observation by \(by)",
-                fields: ["patient": p.rawValue, "staff": by.rawValue, "action": "observation-cleared"])
-        case .reauthorised(let p, let by, _):
-            return AuditEvent(kind: .admin, wallMillis: t, message: "\(p) re-authorised after missed doses by \(by)",
-                fields: ["patient": p.rawValue, "staff": by.rawValue, "action": "reauthorised"])
+        case .observationCleared(let p, let by, let reason, let release, _):
+            var f = ["patient": p.rawValue, "staff": by.rawValue, "reason": reason]
+            if let release { f["release"] = release.rawValue }
+            return AuditEvent(kind: .observationEnded, wallMillis: t,
+                message: "observation of \(p)\(release.map { " after release \($0)" } ?? "") ended early by \(by): \(reason)", fields: f)
+        case .reauthorised(let p, let by, let reason, let missed, _):
+            return AuditEvent(kind: .reauthorised, wallMillis: t,
+                message: "\(p) re-authorised after \(missed) day(s) without a dose by \(by): \(reason)",
+                fields: ["patient": p.rawValue, "staff": by.rawValue, "reason": reason, "missed_days": String(missed)])
         case .lockdown(let on, let reason, let by, _):
             return AuditEvent(kind: .lockdown, wallMillis: t, message: "lockdown \(on ? "on" : "off") by \(by): \(reason)",
                 fields: ["state": on ? "on" : "off", "reason": reason, "actor": by])

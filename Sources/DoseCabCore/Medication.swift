@@ -78,8 +78,12 @@ public struct StockKind: Hashable, Sendable, Codable, Comparable, CustomStringCo
 public enum StaffRole: String, Sendable, Codable, CaseIterable, Hashable {
     case nurse, clinician, pharmacist, admin
 
-    /// May clear holds, re-authorise after missed doses and end observation early.
+    /// May clear holds and re-authorise after missed doses.
     public var makesClinicalDecisions: Bool { self == .clinician || self == .admin }
+
+    /// May end a patient's post-dose observation early: the staff who observe patients (nurses)
+    /// and those who make clinical decisions; a pharmacist keeps the stock, not the patients.
+    public var endsObservationEarly: Bool { self == .nurse || makesClinicalDecisions }
 }
 
 /// A PIN hash reference: the core never sees a PIN in clear beyond the keypad frame, and never

@@ -32,7 +32,7 @@ public struct ControlMethods: Sendable {
     public var table: [String: Access] {
         var t: [String: Access] = [:]
         for m in Self.read + Self.stockRead + Self.downtimeRead { t[m] = .read }
-        for m in Self.admin + Self.stockAdmin + Self.downtimeAdmin { t[m] = .admin }
+        for m in Self.admin + Self.stockAdmin + Self.downtimeAdmin + Self.clinicalAdmin { t[m] = .admin }
         if simLines != nil { for m in Self.sim { t[m] = .admin } }
         return t
     }
@@ -48,7 +48,7 @@ public struct ControlMethods: Sendable {
             // Every admin call is on the record with the caller's uid and pid (lockdown,
             // enrolment and imports carry the caller in their own record already).
             if ["hold.clear", "confirm", "stock.add"].contains(request.method) || Self.stockAdmin.contains(request.method)
-                || Self.downtimeAdmin.contains(request.method) {
+                || Self.downtimeAdmin.contains(request.method) || Self.clinicalAdmin.contains(request.method) {
                 let detail = request.parameters.filter { !$0.key.hasSuffix("pin") }.keys.sorted()
                     .map { "\($0)=\(request.parameters[$0].map(Self.brief) ?? "")" }.joined(separator: " ")
                 await driver.recordAdmin(action: request.method, detail: detail, actor: caller.description)
@@ -262,6 +262,7 @@ public struct ControlMethods: Sendable {
         default:
             if let reply = try await stockMethod(request.method, p, caller) { return reply }
             if let reply = try await downtimeMethod(request.method, p) { return reply }
+            if let reply = try await clinicalMethod(request.method, p) { return reply }
             throw MethodError(message: "unknown method \(request.method)")
         }
     }

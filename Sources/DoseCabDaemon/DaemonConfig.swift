@@ -189,6 +189,7 @@ public struct DaemonConfig: Sendable, Hashable {
                     }
                     c.rule = rule
                 case "deadline-minutes": c.deadlineMinutes = try int(value, file, k, 1...1440)
+                case "observation-minutes": policy.observationMinutesByRoute[route] = try int(value, file, k, 0...240)
                 default: throw ConfigError(file: file, key: k, problem: "unknown key")
                 }
             }

@@ -101,11 +101,11 @@ extension Store {
         return try read { db in
             let counted = "patient = ? AND NOT (state = 'completed' AND units_issued = 0)"
             let recent = try Row.fetchAll(db, sql: """
-                SELECT id, drug, dose_mg, at_wall, at_boot, at_boot_id FROM dose_release
+                SELECT id, drug, route, dose_mg, at_wall, at_boot, at_boot_id FROM dose_release
                 WHERE \(counted) AND at_wall >= ? ORDER BY at_wall
                 """, arguments: [patient.rawValue, since]).map { row in
                 PastRelease(id: ReleaseID(row["id"]), drug: try row.decode("drug", as: Drug.self),
-                            doseMg: row["dose_mg"], at: row.moment("at")!)
+                            doseMg: row["dose_mg"], at: row.moment("at")!, route: try row.decode("route", as: Route.self))
             }
             let last = try Row.fetchOne(db, sql: """
                 SELECT at_wall, at_boot, at_boot_id FROM dose_release WHERE \(counted) ORDER BY at_wall DESC LIMIT 1

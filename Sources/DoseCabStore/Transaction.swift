@@ -402,9 +402,10 @@ struct Transaction {
                 UPDATE hold SET cleared_wall = ?, cleared_by = ?, cleared_reason = ?, clear_seq = ?
                 WHERE patient = ? AND cleared_wall IS NULL
                 """, [at.wallMillis, by.rawValue, reason, seq, patient.rawValue])
-        case .observationCleared(let patient, let by, let at):
+        // The reason (and the release, the days missed) are in the audit record `seq` names.
+        case .observationCleared(let patient, let by, _, _, let at):
             try decision(patient, "observation-cleared", by: by, at: at, seq: seq)
-        case .reauthorised(let patient, let by, let at):
+        case .reauthorised(let patient, let by, _, _, let at):
             try decision(patient, "reauthorised", by: by, at: at, seq: seq)
         case .lockdown(let on, let reason, let by, let at):
             try exec("""

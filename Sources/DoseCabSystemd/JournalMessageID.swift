@@ -33,6 +33,8 @@ public enum JournalMessageID {
         case .overrideReviewed: "24e1331c71e14def8826c46134727d18"
         case .residueOutstanding: "2dee52d961144a7f9adceee1cd0c9664"
         case .lateEntry: "72de2aee713f40d883158b06dab50c3f"
+        case .observationEnded: "0b33ee900d5842f3aa75281e94655752"
+        case .reauthorised: "aa5aa1ea7a944a58b6ab066b3e3a0de1"
         }
     }
 
@@ -55,6 +57,8 @@ extension AuditEventKind {
         case .release: .notice
         case .issue, .return, .consumed, .releaseCompleted: .info
         case .refusal, .holdCleared, .admin, .waste, .startup: .notice
+        // Clinical decisions, like clearing a hold: on the record, nothing wrong.
+        case .observationEnded, .reauthorised: .notice
         case .hold, .incident: .error
         case .alarm: .alert
         case .lockdown, .recovery, .countOverdue: .warning

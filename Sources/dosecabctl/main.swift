@@ -13,7 +13,7 @@ struct DoseCabCtl: ParsableCommand {
         abstract: "Talk to dosecabd, the dose cabinet daemon.",
         version: "0.1.0",
         subcommands: [Status.self, Outstanding.self, Releases.self, Holds.self, Hold.self, Confirm.self, Rx.self, Stock.self,
-                      Count.self, Discrepancy.self, Override.self, LateEntryVerb.self,
+                      Count.self, Discrepancy.self, Override.self, LateEntryVerb.self, ObservationVerb.self, Reauthorise.self,
                       Enroll.self, Lockdown.self, Audit.self, Report.self, Log.self, People.self, Sim.self])
 
     static func main() {
@@ -656,4 +656,36 @@ func parseDuration(_ s: String) -> Int? {
     let units: [Character: Int] = ["s": 1, "m": 60, "h": 3600, "d": 86400]
     if let last = s.last, let mult = units[last], let n = Int(s.dropLast()), n >= 0 { return n * mult }
     return Int(s).flatMap { $0 >= 0 ? $0 : nil }
+}
+
+/// Clinical decisions (ARCHITECTURE §3 step 3, §4a "People and roles"): each takes the staff
+/// member's own badge number and PIN and a reason, never a Unix account alone.
+struct ObservationVerb: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "observation",
+        abstract: "Post-dose observation: it ends by itself when its route's time has run out; staff may end it early.",
+        subcommands: [End.self])
+    struct End: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "End a patient's running observation early (a nurse, clinician or admin: badge + PIN and a reason).")
+        @OptionGroup var common: Common
+        @Option(help: "Patient number (e.g. P-0001).") var patient: String
+        @Option(help: "Why the observation ends early, e.g. \"seen by nurse, alert, breathing normal\".") var reason: String
+        @OptionGroup var auth: StaffAuth
+        func run() throws {
+            try common.show("observation.end", try auth.parameters().merging(["patient": .string(patient), "reason": .string(reason)]) { a, _ in a })
+        }
+    }
+}
+
+struct Reauthorise: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Re-authorise a patient after missed doses (a clinician or admin: badge + PIN and a reason).")
+    @OptionGroup var common: Common
+    @Option(help: "Patient number (e.g. P-0001).") var patient: String
+    @Option(help: "The clinical review, e.g. \"reviewed by Dr. A: tolerance assessed\".") var reason: String
+    @OptionGroup var auth: StaffAuth
+    func run() throws {
+        try common.show("reauthorise", try auth.parameters().merging(["patient": .string(patient), "reason": .string(reason)]) { a, _ in a })
+    }
 }

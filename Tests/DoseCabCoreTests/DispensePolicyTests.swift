@@ -114,11 +114,12 @@ import Testing
         let history = PatientHistory(recentReleases: [F.past(0)])
         // 10 minutes after a dose, observation (15 min) not over.
         #expect(reasons(DispensePolicy.decide(F.request(), F.context(now: F.minutes(10), history: history, policy: policy))) == [.observationNotFinished])
-        // 20 minutes after, but staff never cleared the patient.
-        #expect(reasons(DispensePolicy.decide(F.request(), F.context(now: F.minutes(20), history: history, policy: policy))) == [.observationNotFinished])
+        // 20 minutes after: the observation ended by itself; nobody has to clear the patient.
+        #expect(reasons(DispensePolicy.decide(F.request(), F.context(now: F.minutes(20), history: history, policy: policy))).isEmpty)
+        // Ended early by staff (badge + PIN, ObservationTests): released before the 15 minutes.
         var cleared = history
-        cleared.observationClearedAt = F.minutes(16)
-        #expect(reasons(DispensePolicy.decide(F.request(), F.context(now: F.minutes(20), history: cleared, policy: policy))).isEmpty)
+        cleared.observationClearedAt = F.minutes(9)
+        #expect(reasons(DispensePolicy.decide(F.request(), F.context(now: F.minutes(10), history: cleared, policy: policy))).isEmpty)
     }
 
     @Test func holdLockdownClockJournalStore() {
@@ -175,7 +176,9 @@ import Testing
     @Test func everyFailedRuleIsListedNotJustTheFirst() {
         var c = F.context(stock: [])
         c.lockdown = true
-        c.history = PatientHistory(recentReleases: [F.past(0, hour: 7, dose: 900)], hold: "x")
+        // 900 mg ten minutes ago: its observation (which now ends by itself) is still running.
+        let recent = PastRelease(id: ReleaseID("R-0750"), drug: .diacetylmorphine, doseMg: 900, at: F.minutes(-10), route: .injectable)
+        c.history = PatientHistory(recentReleases: [recent], hold: "x")
         let d = DispensePolicy.decide(F.request(attested: false, witness: nil), c)
         #expect(reasons(d).isSuperset(of: [.noStaffWitness, .noIntoxicationAttestation, .lockdown, .hold, .dailyCeiling,
                                             .alreadyDosedThisWindow, .observationNotFinished, .noStock]))

@@ -179,8 +179,8 @@ import Testing
         try f.store.commit(.releaseIntent(ReleaseID("R-lapsed"), f.plan(at: f.at(minutes: 1))))
         try f.store.commit(.releaseCompleted(ReleaseID("R-lapsed"), patient: f.patient, unitsIssued: 0, unitsExpected: 2,
                                              outcome: "window lapsed", at: f.at(minutes: 2)))
-        try f.store.commit(.observationCleared(f.patient, by: f.clinician, at: f.at(minutes: 3)))
-        try f.store.commit(.reauthorised(f.patient, by: f.clinician, at: f.at(minutes: 4)))
+        try f.store.commit(.observationCleared(f.patient, by: f.clinician, reason: "seen", release: nil, at: f.at(minutes: 3)))
+        try f.store.commit(.reauthorised(f.patient, by: f.clinician, reason: "reviewed", missedDays: 3, at: f.at(minutes: 4)))
         try f.store.commit(.hold(f.patient, reason: "unit A-101 not returned", at: f.at(minutes: 5)))
         var h = try f.store.patientHistory(f.patient, now: f.at(minutes: 10), policy: policy)
         #expect(h.recentReleases.map(\.id) == [ReleaseID("R-y")])

@@ -32,6 +32,8 @@ import Testing
         .overrideReviewed: "24e1331c71e14def8826c46134727d18",
         .residueOutstanding: "2dee52d961144a7f9adceee1cd0c9664",
         .lateEntry: "72de2aee713f40d883158b06dab50c3f",
+        .observationEnded: "0b33ee900d5842f3aa75281e94655752",
+        .reauthorised: "aa5aa1ea7a944a58b6ab066b3e3a0de1",
     ]
 
     @Test func messageIDsAreFixedUniqueAndWellFormed() {
@@ -61,7 +63,7 @@ import Testing
             .lockdown: .warning, .admin: .notice, .waste: .notice, .startup: .notice, .recovery: .warning,
             .receipt: .notice, .count: .notice, .countOverdue: .warning, .discrepancy: .error, .discrepancyResolved: .notice,
             .escalation: .alert, .override: .alert, .overrideClosed: .notice, .overrideReviewed: .notice, .residueOutstanding: .warning,
-            .lateEntry: .warning,
+            .lateEntry: .warning, .observationEnded: .notice, .reauthorised: .notice,
         ]
         for kind in AuditEventKind.allCases {
             #expect(kind.journalPriority == expected[kind], "\(kind)")

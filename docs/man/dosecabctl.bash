@@ -173,13 +173,13 @@ _dosecabctl() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    status|outstanding|releases|holds|hold|confirm|rx|stock|count|discrepancy|override|late-entry|enroll|lockdown|audit|report|log|people|sim|help)
+    status|outstanding|releases|holds|hold|confirm|rx|stock|count|discrepancy|override|late-entry|observation|reauthorise|enroll|lockdown|audit|report|log|people|sim|help)
         # Offer subcommand argument completions
         "_dosecabctl_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'status outstanding releases holds hold confirm rx stock count discrepancy override late-entry enroll lockdown audit report log people sim help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'status outstanding releases holds hold confirm rx stock count discrepancy override late-entry observation reauthorise enroll lockdown audit report log people sim help' -- "${cur}"))
         ;;
     esac
 }
@@ -931,6 +931,83 @@ _dosecabctl_late-entry_list() {
     # Offer option value completions
     case "${prev}" in
     '--socket')
+        return
+        ;;
+    esac
+}
+
+_dosecabctl_observation() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __dosecabctl_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    end)
+        # Offer subcommand argument completions
+        "_dosecabctl_observation_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'end' -- "${cur}"))
+        ;;
+    esac
+}
+
+_dosecabctl_observation_end() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--socket --patient --reason --staff --pin)
+    __dosecabctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--socket')
+        return
+        ;;
+    '--patient')
+        return
+        ;;
+    '--reason')
+        return
+        ;;
+    '--staff')
+        return
+        ;;
+    '--pin')
+        return
+        ;;
+    esac
+}
+
+_dosecabctl_reauthorise() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--socket --patient --reason --staff --pin)
+    __dosecabctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--socket')
+        return
+        ;;
+    '--patient')
+        return
+        ;;
+    '--reason')
+        return
+        ;;
+    '--staff')
+        return
+        ;;
+    '--pin')
         return
         ;;
     esac

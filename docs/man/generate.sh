@@ -34,7 +34,7 @@ ROFF
 
 {
     page dosecabctl "$bin/dosecabctl"
-    for verb in status outstanding releases holds "hold clear" confirm "rx import" "rx list" "stock receive" "stock waste" "stock list" \
+    for verb in status outstanding releases holds "hold clear" "observation end" reauthorise confirm "rx import" "rx list" "stock receive" "stock waste" "stock list" \
                 "count start" "count enter" "count cancel" "count status" "discrepancy list" "discrepancy resolve" \
                 "override open" "override close" "override review" "override list" \
                 enroll lockdown "audit verify" "audit list" "report daily" log people \

@@ -237,7 +237,7 @@ func benchMemory(_ report: Report, patientsCount: Int, sessions: Int) async thro
             try rig.sim.drive(.door, active: true)   // closes; the bolt follows the lock
             _ = await rig.waitUntil { let c = await rig.driver.snapshot; return !c.doorOpen && c.release == nil }
             await rig.driver.handle(.returned(unit.serial, at: rig.now()))
-            _ = try clinic.store.commit(.observationCleared(p.id, by: StaffID("S-01"), at: rig.now()))
+            _ = try clinic.store.commit(.observationCleared(p.id, by: StaffID("S-01"), reason: "bench", release: nil, at: rig.now()))
             done += 1
         }
     }
