@@ -99,7 +99,8 @@ public struct ReconciliationReport: Hashable, Sendable, Codable {
 }
 
 /// The daily register: every release, issue, return, witnessed consumption, incident and waste of
-/// a clinic day, the day's reconciliation, and the chain heads an auditor compares with the
+/// a clinic day, its refusals, holds, lockdowns, overrides, observation clearances and
+/// re-authorisations, the day's reconciliation, and the chain heads an auditor compares with the
 /// off-box copy of the audit (ARCHITECTURE §4a "One box is not an archive").
 public struct DailyRegister: Hashable, Sendable, Codable {
     public var day: Int64
