@@ -28,6 +28,9 @@ public enum CabinetEffect: Hashable, Sendable {
     case commitReleaseIntent(ReleaseID, ReleasePlan)
     /// Gather the dispense context for this request and feed back `.decided`.
     case evaluate(DispenseRequest)
+    /// Read the doses in force for the patient just identified (`DoseChoice.offered`) and feed
+    /// back `.choices`: the counter offers each with its own key.
+    case offerChoices(PatientID)
     case energiseLock(ReleaseID)
     /// Never waits for anything (I2): the daemon runs it before any record that follows it.
     case deEnergiseLock
@@ -44,6 +47,8 @@ public enum CabinetEvent: Hashable, Sendable {
     case keys(String, at: Moment)
     /// The policy's answer to `.evaluate`, with the id a release would get.
     case decided(DispenseDecision, releaseID: ReleaseID, at: Moment)
+    /// The daemon's answer to `.offerChoices`: the doses in force for the patient, with their keys.
+    case choices(PatientID, [DoseChoice], at: Moment)
     case releaseCommitted(ReleaseID, at: Moment)
     case releaseCommitFailed(ReleaseID, reason: String, at: Moment)
     case door(open: Bool, at: Moment)
@@ -106,7 +111,8 @@ public enum CounterStep: Hashable, Sendable {
     case idle
     case staffPIN(Staff, expires: Int64)
     case patientPIN(Patient, expires: Int64)
-    /// Patient identified; the witness attests (1# not intoxicated, 11#/12# with drug, 0# declined).
+    /// Patient identified; the witness attests and chooses the dose (the key of one of
+    /// `Cabinet.offered`, or 1# when one dose is in force), or declines (0#).
     case attestation(Patient)
     case deciding(Patient)
     case committing(ReleaseID, ReleasePlan)
@@ -133,6 +139,10 @@ public struct Cabinet: Sendable {
     public private(set) var residue: [ReleaseID: ResidueAccount] = [:]
     /// Failed PIN entries per card, and the boot time until which the card is locked out.
     public private(set) var pinFailures: [CardID: (count: Int, lockedUntil: Int64?)] = [:]
+    /// The doses offered to the patient at the counter, with their keys (`DoseChoice`).
+    public private(set) var offered: [DoseChoice] = []
+    /// The dose asked for by the request being decided: a refusal names it.
+    var asked: DoseChoice?
     var keyBuffer = ""
 
     public init(policy: ClinicPolicy, roster: Roster, pins: any PINVerifier, ledger: UnitLedger? = nil,
@@ -176,6 +186,7 @@ public struct Cabinet: Sendable {
         case .card(let card, let at): return onCard(card, at)
         case .keys(let keys, let at): return onKeys(keys, at)
         case .decided(let decision, let id, let at): return onDecided(decision, id, at)
+        case .choices(let patient, let doses, _): return onChoices(patient, doses)
         case .releaseCommitted(let id, let at): return onCommitted(id, at)
         case .releaseCommitFailed(let id, let reason, let at): return onCommitFailed(id, reason, at)
         case .door(let open, let at): return onDoor(open, at)
@@ -322,39 +333,73 @@ public struct Cabinet: Sendable {
             }
             pinFailures[patient.card] = nil
             step = .attestation(patient)
-            return [.cancelTimer(.pinEntry),
-                    .feedback(.prompt("witness: 1# patient not visibly intoxicated (11# heroin, 12# methadone), 0# intoxicated"))]
+            offered = []
+            return [.cancelTimer(.pinEntry), .offerChoices(patient.id)]
         case .attestation(let patient):
-            let attested: Bool
+            var attested = true
             var drug: Drug?
-            switch entry {
-            case "1": attested = true
-            case "11": attested = true; drug = .diacetylmorphine
-            case "12": attested = true; drug = .methadone
-            case "0": attested = false
-            default: return [.feedback(.prompt("enter 1#, 11#, 12# or 0#"))]
+            var choice: DoseChoice?
+            let drugCodes = Dictionary(uniqueKeysWithValues: Drug.allCases.map { ("1" + DoseChoice.digit($0), $0) })
+            if entry == "0" {
+                attested = false
+            } else if let exact = offered.first(where: { $0.key == entry }) {
+                choice = exact
+            } else if entry == "1" && offered.count == 1 {
+                choice = offered.first
+            } else if entry == "1" && offered.isEmpty {
+                // Nothing in force: the policy says why (or a break-glass override stands in).
+            } else if let d = drugCodes[entry], !offered.contains(where: { $0.drug == d }) {
+                drug = d  // none of this drug in force: refused, naming the drug
+            } else if entry == "1" || drugCodes[entry] != nil {
+                let among = offered.filter { $0.key.hasPrefix(entry) }
+                return [.feedback(.prompt("witness: choose the dose: " + among.map(\.offer).joined(separator: ", ") + "; 0# intoxicated"))]
+            } else {
+                let keys = offered.map { "\($0.key)#" } + (offered.count > 1 ? [] : ["1#"]) + ["0#"]
+                return [.feedback(.prompt("enter one of " + keys.joined(separator: ", ")))]
             }
             guard let witness = currentSession(at) else {
                 step = .idle
                 return refuse([Refusal(.noStaffWitness, "the staff session expired")], patient: patient.id, staff: nil, at: at)
             }
             step = .deciding(patient)
+            asked = choice
             let witnessIsPatient = witness.alsoPatient == patient.id || patient.alsoStaff == witness.id
             return [.evaluate(DispenseRequest(
                 patient: patient.id, identity: IdentityCheck(cardPresented: true, pinVerified: true),
-                witness: witness.id, witnessIsPatient: witnessIsPatient, notIntoxicatedAttested: attested, drug: drug))]
+                witness: witness.id, witnessIsPatient: witnessIsPatient, notIntoxicatedAttested: attested, drug: drug,
+                choice: choice))]
         case .idle, .deciding, .committing:
             return []
         }
     }
 
+    /// The doses in force, for the patient still at the attestation step: the witness's prompt.
+    private mutating func onChoices(_ patient: PatientID, _ doses: [DoseChoice]) -> [CabinetEffect] {
+        guard case .attestation(let p) = step, p.id == patient else { return [] }
+        offered = doses
+        let prompt: String
+        switch doses.count {
+        case 0: prompt = "witness: no dose in force for \(patient) today; 1# patient not visibly intoxicated, 0# intoxicated"
+        case 1: prompt = "witness: if the patient is not visibly intoxicated 1# or \(doses[0].offer); 0# intoxicated"
+        default: prompt = "witness: if the patient is not visibly intoxicated, choose the dose: "
+            + doses.map(\.offer).joined(separator: ", ") + "; 0# intoxicated"
+        }
+        return [.feedback(.prompt(prompt))]
+    }
+
     private mutating func onDecided(_ decision: DispenseDecision, _ id: ReleaseID, _ at: Moment) -> [CabinetEffect] {
         guard case .deciding(let patient) = step else { return [] }
         let witness = currentSession(at)
+        let choice = asked
+        asked = nil
         switch decision {
         case .refused(let refusals):
             step = .idle
-            return refuse(refusals, patient: patient.id, staff: witness?.id, at: at)
+            guard let choice else { return refuse(refusals, patient: patient.id, staff: witness?.id, at: at) }
+            // Which dose is not available, and why: in the record and at the counter.
+            let named = refusals.map { Refusal($0.reason, "\(choice.label) (\(choice.prescriptionID)): \($0.detail)") }
+            return [.commit(.refusal(patient: patient.id, staff: witness?.id, refusals: named, at: at)),
+                    .feedback(.refused("\(choice.offer) not available: " + refusals.map(\.description).joined(separator: "; ")))]
         case .release(let plan):
             // Belt and braces: the core re-checks the conditions it owns itself.
             var extra: [Refusal] = []

@@ -176,15 +176,21 @@ public struct DispenseRequest: Hashable, Sendable, Codable {
     public var notIntoxicatedAttested: Bool
     /// The drug asked for; nil = the patient's only prescribed drug.
     public var drug: Drug?
+    /// The dose chosen at the counter (its prescription or override, drug, route and dose as
+    /// offered); nil = the only dose in force (of `drug`, if given).
+    public var choice: DoseChoice? {
+        didSet { if let choice { drug = choice.drug } }
+    }
 
     public init(patient: PatientID, identity: IdentityCheck, witness: StaffID?, witnessIsPatient: Bool = false,
-                notIntoxicatedAttested: Bool, drug: Drug? = nil) {
+                notIntoxicatedAttested: Bool, drug: Drug? = nil, choice: DoseChoice? = nil) {
         self.patient = patient
         self.identity = identity
         self.witness = witness
         self.witnessIsPatient = witnessIsPatient
         self.notIntoxicatedAttested = notIntoxicatedAttested
-        self.drug = drug
+        self.drug = choice?.drug ?? drug
+        self.choice = choice
     }
 }
 
@@ -297,24 +303,39 @@ public enum DispensePolicy {
 
         // The prescription, or a break-glass override standing in for it (and for nothing else).
         var prescriptions = context.prescriptions
+        let chosen = request.choice
         let override = context.override.flatMap { o in
-            o.patient == request.patient && (request.drug == nil || request.drug == o.drug) && o.usable(at: now) ? o : nil
+            let asked = chosen.map { $0.override && $0.prescriptionID == o.id } ?? (request.drug == nil || request.drug == o.drug)
+            return o.patient == request.patient && asked && o.usable(at: now) ? o : nil
         }
         // The real prescription whose terms (titration, interval, sessions) the override keeps.
         let basis = override.flatMap { OverrideRules.basis($0, among: context.prescriptions) }
         if let override { prescriptions = [OverrideRules.prescription(override, basis: basis, policy: policy)] }
         let candidates = prescriptions.filter { p in
             p.patient == request.patient && (request.drug == nil || p.drug == request.drug)
+                && (chosen == nil || p.id == chosen?.prescriptionID)
                 && (p.validDays?.contains(today) ?? false)
         }
-        let drugs = Set(candidates.map(\.drug))
-        guard candidates.count >= 1, request.drug != nil || drugs.count == 1,
-              let prescription = candidates.sorted(by: { $0.version > $1.version }).first else {
+        // One prescription, never one picked by id or version among several the patient could mean.
+        guard Set(candidates.map(\.id)).count == 1,
+              let prescription = candidates.max(by: { $0.version < $1.version }) else {
             let what = request.drug.map { "for \($0.rawValue) " } ?? ""
-            let detail = candidates.isEmpty
-                ? "no prescription \(what)valid on \(calendar.dateString(day: today))"
-                : "more than one drug prescribed; choose the drug"
+            let date = calendar.dateString(day: today)
+            let detail: String
+            if let chosen {
+                detail = "\(chosen.label) (\(chosen.override ? "override" : "prescription") \(chosen.prescriptionID)) is not in force on \(date)"
+            } else if candidates.isEmpty {
+                detail = "no prescription \(what)valid on \(date)"
+            } else {
+                let doses = DoseChoice.offered(to: request.patient, prescriptions: candidates, override: nil, today: today, at: now)
+                detail = "more than one dose \(what)in force (\(doses.map(\.label).joined(separator: ", "))); choose one"
+            }
             refusals.append(Refusal(.noValidPrescription, detail))
+            return .refused(refusals)
+        }
+        if let chosen, !chosen.matches(prescription) {
+            refusals.append(Refusal(.noValidPrescription,
+                "\(chosen.label) was offered, but \(prescription.id) version \(prescription.version) now says \(prescription.drug.rawValue) \(prescription.route.rawValue) \(prescription.doseMg) mg; choose again"))
             return .refused(refusals)
         }
         let drug = prescription.drug

@@ -221,6 +221,9 @@ public actor CabinetDriver {
             let now = clock.now()
             let decision = decide(request, now)
             return [.decided(decision, releaseID: newReleaseID(now), at: clock.now())]
+        case .offerChoices(let patient):
+            let now = clock.now()
+            return [.choices(patient, offeredDoses(patient, now), at: now)]
         case .startTimer(let id, let deadline):
             timers[id] = deadline
             return []
@@ -251,6 +254,20 @@ public actor CabinetDriver {
         } catch {
             storeProblem = error.description
             return .refused([Refusal(.storeUnavailable, error.description)])
+        }
+    }
+
+    /// The doses in force for `patient` today, each with its key (the prescriptions `decide`
+    /// reads, and a usable override). A store that cannot answer offers none: the policy's
+    /// refusal then says why.
+    func offeredDoses(_ patient: PatientID, _ now: Moment) -> [DoseChoice] {
+        do {
+            return DoseChoice.offered(to: patient, prescriptions: try store.activePrescriptions(for: patient),
+                                      override: try stockContext(for: patient, now: now).override,
+                                      today: config.policy.calendar.day(of: now), at: now)
+        } catch {
+            storeProblem = error.description
+            return []
         }
     }
 

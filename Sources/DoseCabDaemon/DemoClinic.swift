@@ -22,6 +22,8 @@ public enum DemoClinic {
         Person(id: "P-0001", role: "patient", facility: 20, card: 2001, pin: "1111", note: "diacetylmorphine 200 mg injectable, 3x/day"),
         Person(id: "P-0002", role: "patient", facility: 20, card: 2002, pin: "2222", note: "diacetylmorphine 300 mg inhalable + methadone 60 mg oral"),
         Person(id: "P-0003", role: "patient", facility: 20, card: 2003, pin: "3333", note: "methadone 40 mg oral, 1x/day"),
+        Person(id: "P-0004", role: "patient", facility: 20, card: 2004, pin: "4444",
+               note: "diacetylmorphine 200 mg injectable or 300 mg inhalable + methadone 60 mg oral: keys 111#, 112#, 12#"),
     ]
     public static let prescriberKeyID = "demo-prescriber"
 
@@ -58,6 +60,9 @@ public enum DemoClinic {
             rx("RX-0002-DAM", "P-0002", .diacetylmorphine, .inhalable, 300, 3),
             rx("RX-0002-MTD", "P-0002", .methadone, .oral, 60, 1),
             rx("RX-0003-MTD", "P-0003", .methadone, .oral, 40, 1),
+            rx("RX-0004-INJ", "P-0004", .diacetylmorphine, .injectable, 200, 3),
+            rx("RX-0004-INH", "P-0004", .diacetylmorphine, .inhalable, 300, 3),
+            rx("RX-0004-MTD", "P-0004", .methadone, .oral, 60, 1),
         ]
         let entries = try docs.map { try SignedPrescriptionEntry.sign(.prescription($0), keyID: prescriberKeyID, with: key) }
         let bundle = try PrescriptionBundle.encode(entries)
@@ -91,12 +96,14 @@ public enum DemoClinic {
           A full dispense of P-0001's heroin:
             dosecabctl sim card counter 1001 --facility 10 --pin 1234    # nurse badges in
             dosecabctl sim card counter 2001 --facility 20 --pin 1111    # patient card + PIN
-            dosecabctl sim keys 1#                                       # nurse attests: not intoxicated
+            dosecabctl sim keys 1#                                       # nurse attests: not intoxicated (the one dose in force)
             dosecabctl sim door open
             dosecabctl sim scan 700001                                   # take the ampoule out: issue scan
             dosecabctl sim door close
             dosecabctl sim return 700001                                 # the empty ampoule back through the chute
             dosecabctl status; dosecabctl releases; dosecabctl report daily
+          A patient with several doses in force (P-0004): the counter lists each with its key,
+            e.g. dosecabctl sim keys 112#                              # inhalable heroin 300 mg
           Skip ahead: dosecabctl sim advance 3600   (an unreturned ampoule becomes a hold)
           Stock control: dosecabctl count start --staff S-03 --pin 3456 --witness S-01 --witness-pin 1234
                          (then count enter, discrepancy list, override open; docs/operations.md)

@@ -12,7 +12,9 @@ public struct RegisterEntry: Hashable, Sendable, Codable {
     /// Wall-clock time (epoch millis) and its clinic-local rendering.
     public var wallMillis: Int64
     public var time: String
-    /// release, release-completed, release-interrupted, issue, return, consumed, incident, anomaly, alarm, waste.
+    /// release, release-completed, release-interrupted, issue, return, consumed, incident, anomaly, alarm, waste;
+    /// receipt, count-*, discrepancy*, ESCALATION, OVERRIDE, override-*; refusal, hold, hold-cleared,
+    /// lockdown-on, lockdown-off, observation-cleared, reauthorised (docs/store.md lists them).
     public var event: String
     public var release: String?
     public var patient: String?
@@ -27,6 +29,8 @@ public struct RegisterEntry: Hashable, Sendable, Codable {
     public var detail: String
     /// The audit record behind the line.
     public var auditSeq: Int64
+    /// A refusal's reason codes (`RefusalReason` raw values, comma-separated); nil otherwise.
+    public var reason: String?
 }
 
 /// One kind's stock balance in the daily register.
@@ -95,7 +99,8 @@ public struct ReconciliationReport: Hashable, Sendable, Codable {
 }
 
 /// The daily register: every release, issue, return, witnessed consumption, incident and waste of
-/// a clinic day, the day's reconciliation, and the chain heads an auditor compares with the
+/// a clinic day, its refusals, holds, lockdowns, overrides, observation clearances and
+/// re-authorisations, the day's reconciliation, and the chain heads an auditor compares with the
 /// off-box copy of the audit (ARCHITECTURE §4a "One box is not an archive").
 public struct DailyRegister: Hashable, Sendable, Codable {
     public var day: Int64
@@ -132,13 +137,14 @@ public struct DailyRegister: Hashable, Sendable, Codable {
         switch format {
         case .json: return ReportText.json(self)
         case .csv:
+            // `reason` last, so the columns before it stay where readers of older registers find them.
             let header = ["date", "time", "event", "release", "patient", "drug", "route", "dose_mg", "unit",
-                          "unit_strength_mg", "staff", "witness", "detail", "audit_seq"]
+                          "unit_strength_mg", "staff", "witness", "detail", "audit_seq", "reason"]
             var rows = [header]
             for e in entries {
                 rows.append([date, e.time, e.event, e.release ?? "", e.patient ?? "", e.drug ?? "", e.route ?? "",
                              e.doseMg.map(String.init) ?? "", e.unit ?? "", e.unitStrengthMg.map(String.init) ?? "",
-                             e.staff ?? "", e.witness ?? "", e.detail, String(e.auditSeq)])
+                             e.staff ?? "", e.witness ?? "", e.detail, String(e.auditSeq), e.reason ?? ""])
             }
             if let h = chainHeadAtEndOfDay {
                 rows.append([date, "", "chain-head-end-of-day", "", "", "", "", "", "", "", "", "", h.lastHash, String(h.lastSeq)])
@@ -176,6 +182,7 @@ public struct DailyRegister: Hashable, Sendable, Codable {
                 if let u = e.unit { parts.append("unit \(u)" + (e.unitStrengthMg.map { " \($0) mg" } ?? "")) }
                 if let s = e.staff { parts.append("staff \(s)") }
                 if let w = e.witness { parts.append("witness \(w)") }
+                if let r = e.reason { parts.append("[\(r)]") }
                 if !e.detail.isEmpty { parts.append(e.detail) }
                 parts.append("[audit \(e.auditSeq)]")
                 out += parts.joined(separator: "  ") + "\n"
@@ -225,10 +232,15 @@ enum ReportText {
         return String(decoding: data, as: UTF8.self) + "\n"
     }
 
+    /// RFC 4180 rows (short rows are padded to the first row's width). A field that a spreadsheet
+    /// would run as a formula (leading `=`, `+`, `-`, `@`, tab or carriage return: reasons and notes
+    /// are typed by staff) gets a leading `'`; a plain integer is left as it is.
     static func csv(_ rows: [[String]]) -> String {
-        rows.map { row in
-            row.map { field in
-                field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
+        let width = rows.first?.count ?? 0
+        return rows.map { row in
+            (row + Array(repeating: "", count: max(0, width - row.count))).map { raw in
+                let field = raw.first.map { "=+-@\t\r".contains($0) } == true && Int(raw) == nil ? "'" + raw : raw
+                return field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
                     ? "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : field
             }.joined(separator: ",")
         }.joined(separator: "\r\n") + "\r\n"
@@ -400,6 +412,7 @@ extension Store {
                 e.release = r["release_id"]; e.unit = r["serial"]; e.doseMg = r["mg"]; e.staff = r["staff"]; e.witness = r["witness"]
                 out.append(e)
             }
+            out += try Store.decisionEntries(db, from: dayStart, to: dayStart + 86_400_000, entry: entry)
             return out.sorted { ($0.wallMillis, $0.auditSeq) < ($1.wallMillis, $1.auditSeq) }
         }
         let endOfDay = (day + 1) * 86_400_000 - Int64(cal.utcOffsetMinutes) * 60_000
@@ -413,5 +426,42 @@ extension Store {
                              stockBalance: balance, openDiscrepancies: try discrepancies(),
                              overridesAwaitingReview: try overrides(), openResidue: try residueOwed(),
                              openDowntimes: try openDowntimes(), utcOffsetMinutes: cal.utcOffsetMinutes)
+    }
+}
+
+extension Store {
+    /// The day's decisions at the counter and by clinicians, from the audit records themselves
+    /// (the chain is the record of truth): refusals (reason codes, patient, staff), holds placed
+    /// and cleared, lockdown on and off, observation clearances and re-authorisations.
+    static func decisionEntries(_ db: Database, from start: Int64, to end: Int64,
+                                entry: (Int64, String, Int64, String) -> RegisterEntry) throws -> [RegisterEntry] {
+        let kinds: [AuditEventKind] = [.refusal, .hold, .holdCleared, .lockdown, .admin]
+        var out: [RegisterEntry] = []
+        for row in try Row.fetchAll(db, sql: """
+            SELECT * FROM audit WHERE wall >= ? AND wall < ? AND kind IN (\(kinds.map { "'\($0.rawValue)'" }.joined(separator: ","))) ORDER BY seq
+            """, arguments: [start, end]) {
+            let record = try decodeRecord(row)
+            let f = record.event.fields
+            let event: String
+            switch record.event.kind {
+            case .refusal, .hold, .holdCleared: event = record.event.kind.rawValue
+            case .lockdown: event = "lockdown-\(f["state"] ?? "?")"
+            case .admin where f["action"] == "observation-cleared" || f["action"] == "reauthorised": event = f["action"] ?? ""
+            default: continue
+            }
+            let detail: String
+            switch record.event.kind {
+            case .refusal: detail = f["detail"] ?? ""
+            case .lockdown: detail = "\(f["reason"] ?? "") (by \(f["actor"] ?? "?"))"
+            case .admin: detail = ""
+            default: detail = f["reason"] ?? ""
+            }
+            var e = entry(record.event.wallMillis, event, record.seq, detail)
+            e.patient = f["patient"]
+            e.staff = f["staff"]
+            if record.event.kind == .refusal { e.reason = f["reason"] }
+            out.append(e)
+        }
+        return out
     }
 }

@@ -183,10 +183,11 @@ final class SimDaemon: @unchecked Sendable {
         reasons = d.refusals()
         #expect(reasons.contains { $0.contains("no-intoxication-attestation") })
         #expect(d.status()["lock"] as? String == "locked")
-        // Two drugs, no choice.
+        // Two drugs, no choice: nothing is decided, the counter asks for the dose's key.
         d.ctl(["sim", "card", "counter", "2002", "--facility", "20", "--pin", "2222"])
-        d.ctl(["sim", "keys", "1#"])
-        #expect(d.refusals().contains { $0.contains("no-valid-prescription") })
+        let asked = d.ctl(["sim", "keys", "1#"]).json["feedback"] as? [String] ?? []
+        #expect(asked.last?.contains("choose the dose: 11# diacetylmorphine inhalable 300 mg") == true, "\(asked)")
+        #expect(d.refusals().count == reasons.count && d.status()["lock"] as? String == "locked")
         // Dosed, then again in the same window: too soon, same window, observation.
         d.ctl(["sim", "card", "counter", "2003", "--facility", "20", "--pin", "3333"])
         d.ctl(["sim", "keys", "1#"])

@@ -55,7 +55,7 @@ import Testing
         #expect(text.contains("diacetylmorphine: 2 = 1 + 0 + 0 + 1  ok"))
         let csv = register.render(format: .csv)
         let rows = csv.split(separator: "\r\n")
-        #expect(rows.first == "date,time,event,release,patient,drug,route,dose_mg,unit,unit_strength_mg,staff,witness,detail,audit_seq")
+        #expect(rows.first == "date,time,event,release,patient,drug,route,dose_mg,unit,unit_strength_mg,staff,witness,detail,audit_seq,reason")
         // Entries, the two chain heads, and one stock-balance row per kind.
         #expect(rows.count == 1 + 14 + 2 + 2)
         #expect(text.contains("diacetylmorphine/injectable/100: 10 = 8 + 2 - 0 + 0 + 0  ok"))
@@ -80,6 +80,63 @@ import Testing
         let ledger = try f.store.unitLedger(day: f.day)
         #expect(ledger.isConsistent)
         #expect(ledger.reconcile(day: f.day, drug: .diacetylmorphine) == dam)
+    }
+
+    /// The counter's and the clinicians' decisions of the day (issue 17): holds placed and
+    /// cleared, lockdown on and off, overrides, observation clearances, re-authorisations and
+    /// refusals, each written as the daemon writes it (a `LedgerWrite` through `Store.commit`).
+    @Test func theRegisterListsHoldsLockdownsOverridesClearancesAndRefusals() throws {
+        let f = try Fixture()
+        try f.seed()
+        try f.store.commit(.refusal(patient: f.patient, staff: f.nurse, refusals: [
+            Refusal(.tooSoon, "12 min since the last dose; at least 60 min required"),
+            Refusal(.noStock, "no inhalable diacetylmorphine in stock for 300 mg")], at: f.at(minutes: 5)))
+        try f.store.commit(.hold(f.patient, reason: "unit A-101 not returned by its deadline", at: f.at(minutes: 6)))
+        try f.store.commit(.holdCleared(f.patient, by: f.clinician, reason: "=HYPERLINK(\"http://x\")", at: f.at(minutes: 7)))
+        try f.store.commit(.lockdown(on: true, reason: "forced-door: door opened without a release", by: "dosecabd", at: f.at(minutes: 8)))
+        try f.store.commit(.lockdown(on: false, reason: "door inspected", by: "uid=0", at: f.at(minutes: 9)))
+        try f.store.commit(.observationCleared(f.patient, by: f.nurse, at: f.at(minutes: 10)))
+        try f.store.commit(.reauthorised(f.other, by: f.clinician, at: f.at(minutes: 11)))
+        let o = Override(id: "OV-1", patient: f.other, drug: .diacetylmorphine, route: .injectable, doseMg: 100,
+                         reason: "+prescription server down", openedBy: f.clinician, secondBy: f.nurse,
+                         openedAt: f.at(minutes: 12), expiresAt: f.at(minutes: 42))
+        try f.store.commit(.overrideOpened(o))
+        try f.store.commit(.overrideClosed(id: "OV-1", reason: "@prescription back", by: f.nurse, at: f.at(minutes: 13)))
+
+        let register = try f.store.dailyRegister(day: f.day)
+        let events = register.entries.map(\.event).filter { $0 != "receipt" }
+        #expect(events == ["refusal", "hold", "hold-cleared", "lockdown-on", "lockdown-off", "observation-cleared",
+                           "reauthorised", "OVERRIDE", "override-closed"])
+        func entry(_ event: String) throws -> RegisterEntry { try #require(register.entries.first { $0.event == event }) }
+        let refusal = try entry("refusal")
+        #expect(refusal.patient == "P-0001" && refusal.staff == "S-01" && refusal.reason == "too-soon,no-stock")
+        #expect(refusal.time == "08:05:00" && refusal.detail.contains("no inhalable diacetylmorphine"))
+        #expect(try entry("hold").patient == "P-0001" && entry("hold").detail.contains("not returned"))
+        #expect(try entry("hold-cleared").staff == "S-02" && entry("hold-cleared").patient == "P-0001")
+        #expect(try entry("lockdown-on").detail.contains("forced-door") && entry("lockdown-off").detail.contains("uid=0"))
+        #expect(try entry("observation-cleared").staff == "S-01" && entry("observation-cleared").patient == "P-0001")
+        #expect(try entry("reauthorised").staff == "S-02" && entry("reauthorised").patient == "P-0002")
+        #expect(try entry("override-closed").staff == "S-01")
+        // Each line names the audit record behind it.
+        let seqs = try Set(f.store.auditRecords().filter { [.refusal, .hold, .holdCleared, .lockdown].contains($0.event.kind) }.map(\.seq))
+        #expect(seqs.isSubset(of: Set(register.entries.map(\.auditSeq))))
+
+        // CSV: the reason code has its column; text the staff typed never starts a formula.
+        let csv = register.render(format: .csv)
+        let rows = csv.split(separator: "\r\n").map(String.init)
+        #expect(rows.first?.hasSuffix(",audit_seq,reason") == true)
+        #expect(rows.contains { $0.contains(",refusal,") && $0.hasSuffix(",\"too-soon,no-stock\"") })
+        #expect(csv.contains("'=HYPERLINK") && !csv.contains(",=HYPERLINK") && !csv.contains(",\"=HYPERLINK"))
+        #expect(!csv.contains(",+prescription") && !csv.contains(",@prescription"))
+        // JSON: the reason code under `reason`, and it reads back.
+        let json = register.render(format: .json)
+        #expect(json.contains("\"reason\" : \"too-soon,no-stock\""))
+        #expect(try JSONDecoder().decode(DailyRegister.self, from: Data(json.utf8)) == register)
+        #expect(register.render(format: .text).contains("too-soon,no-stock"))
+    }
+
+    @Test func csvNeverStartsAFieldWithAFormulaCharacter() {
+        #expect(ReportText.csv([["=1+2", "+x", "-x", "@x", "\tx", "-5", "plain"]]) == "'=1+2,'+x,'-x,'@x,'\tx,-5,plain\r\n")
     }
 
     @Test func csvQuotesFieldsThatNeedIt() {
