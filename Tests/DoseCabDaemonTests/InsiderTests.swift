@@ -1,0 +1,97 @@
+import DoseCabControl
+import DoseCabCore
+@testable import DoseCabDaemon
+@testable import DoseCabStore
+import DoseCabSystemd
+import Foundation
+import Testing
+
+/// Issue 18 (security review): the paths by which a local user in the socket's groups could
+/// divert doses or hide it. Each test is named after the path it closes. Control methods are
+/// called as the socket would call them, on the driver rig's real store and actor.
+@Suite struct InsiderTests {
+    static let root = Caller(uid: 0, gid: 0, pid: 4242, groups: [0], groupNames: [])
+
+    final class Socket: @unchecked Sendable {
+        let devnull = open("/dev/null", O_WRONLY)
+        let rig: DriverTests.Rig
+        let methods: ControlMethods
+
+        init() async throws {
+            rig = try DriverTests.Rig(journalSink: .fileDescriptor(devnull))
+            _ = try await rig.driver.start()
+            methods = ControlMethods(driver: rig.driver, store: rig.store, journal: rig.journal, simLines: rig.lines, pins: rig.pins)
+        }
+
+        deinit { close(devnull) }
+
+        func call(_ method: String, _ parameters: [String: JSONValue] = [:]) async -> ControlReply {
+            await methods.handle(ControlRequest(method: method, parameters: parameters), InsiderTests.root)
+        }
+
+        func auditCount() throws -> Int { try rig.store.auditRecords(fromSeq: 1, limit: 100_000).count }
+    }
+
+    // MARK: 18.11 admin requests crash the daemon
+
+    /// Requests whose numbers are out of range: each used to trap in an integer conversion
+    /// (`UInt32(-1)`, `UInt64(-5)`) or was taken as it came. Each must be a clear error.
+    static let outOfRange: [(String, [String: JSONValue])] = [
+        ("enroll", ["kind": "staff", "id": "S-99", "role": "nurse", "facility": -1, "card": 4711, "new_pin": "9876"]),
+        ("enroll", ["kind": "staff", "id": "S-99", "role": "nurse", "facility": .number(4_294_967_296), "card": 4711, "new_pin": "9876"]),
+        ("enroll", ["kind": "staff", "id": "S-99", "role": "nurse", "facility": 10, "card": -5, "new_pin": "9876"]),
+        ("enroll", ["kind": "staff", "id": "S-99", "role": "nurse", "facility": 10, "card": 1e300, "new_pin": "9876"]),
+        ("sim.card", ["card": 1001, "facility": -1]),
+        ("sim.card", ["card": -1001, "facility": 10]),
+        ("sim.line", ["line": "door", "value": -7]),
+        ("sim.advance", ["seconds": -1]),
+        ("releases", ["since": -1]),
+        ("stock.receive", ["staff": "S-03", "pin": "3456", "witness_staff": "S-01", "witness_pin": "1234", "drug": "methadone",
+                           "route": "oral", "strength_mg": -10, "serials": ["990001"], "batch": "B", "expiry": "2099-01-01"]),
+        ("stock.waste", ["staff": "S-03", "pin": "3456", "witness_staff": "S-01", "witness_pin": "1234", "reason": "broken",
+                         "serial": "990001", "mg": .number(-9.2e18)]),
+    ]
+
+    @Test(arguments: outOfRange)
+    func outOfRangeNumbersFromTheSocketAreAClearErrorAndChangeNothing(method: String, parameters: [String: JSONValue]) async throws {
+        let s = try await Socket()
+        let before = try s.auditCount()
+        let staffBefore = try s.rig.store.staffMembers().count
+        let reply = await s.call(method, parameters)
+        #expect(reply.error?.contains("must be a whole number") == true, "\(method) \(parameters): \(reply)")
+        #expect(try s.auditCount() == before, "nothing is written")
+        #expect(try s.rig.store.staffMembers().count == staffBefore)
+        // Still serving.
+        #expect(await s.call("status").isSuccess)
+    }
+
+    /// `count.start` with a huge number among its parameters: the count was committed, then the
+    /// admin record's summary trapped in `Int64(1e300)`, so the chain lacked the admin record of
+    /// the caller and the daemon restarted. Now the number is summarised as it came.
+    @Test func aHugeNumberInACountStartNoLongerKillsTheDaemonBetweenTheCountAndItsAdminRecord() async throws {
+        let s = try await Socket()
+        let reply = await s.call("count.start", ["staff": "S-03", "pin": "3456", "witness_staff": "S-01", "witness_pin": "1234",
+                                                 "note": 1e300])
+        #expect(reply.isSuccess, "\(reply)")
+        let records = try s.rig.store.auditRecords(fromSeq: 1, limit: 100_000)
+        let count = try #require(records.lastIndex { $0.event.kind == .count })
+        let admin = try #require(records.last { $0.event.kind == .admin })
+        #expect(admin.seq > records[count].seq, "the caller's admin record follows the count it started")
+        #expect(admin.event.fields.values.contains { $0.contains("note=1e+300") }, "\(admin.event.fields)")
+        #expect(await s.call("status").isSuccess)
+    }
+
+    // MARK: 18.13 smaller holes
+
+    /// `audit.list` with a negative limit: SQLite reads `LIMIT -1` as no limit, so the reply
+    /// held the whole log, past the 1000 records a reply may carry.
+    @Test func aNegativeAuditListLimitIsAnErrorNotTheWholeLog() async throws {
+        let s = try await Socket()
+        let reply = await s.call("audit.list", ["from": 1, "limit": -1])
+        #expect(reply.error?.contains("limit") == true, "\(reply.error ?? "accepted")")
+        let listed = reply.parameters["records"]?.arrayValue?.count
+        #expect(listed == nil, "the whole log came back: \(listed ?? 0) records")
+        #expect(try s.auditCount() > 2)
+        #expect(await s.call("audit.list", ["from": 1, "limit": 2]).parameters["records"]?.arrayValue?.count == 2)
+    }
+}
