@@ -220,10 +220,22 @@ public struct ControlMethods: Sendable {
         case "enroll":
             return try await enroll(p, caller)
         case "lockdown":
-            let on = try string(p, "state") == "on"
+            let state = try string(p, "state")
+            guard state == "on" || state == "off" else { throw MethodError(message: "state must be on or off") }
+            let on = state == "on"
             let reason = try string(p, "reason")
+            var by = caller.description
+            if !on {
+                // Anyone in the admin group may stop releases; lifting a lockdown (an alarm's, or
+                // one switched on by hand) takes an admin's badge + PIN (§4a, issue 18.13).
+                let staff = try await identifyStaff(p, action: "lifting a lockdown")
+                guard staff.role == .admin else {
+                    throw MethodError(message: "refused: lifting a lockdown takes an admin's badge and PIN; \(staff.id) is \(staff.role.rawValue)")
+                }
+                by = "\(staff.id) (\(caller))"
+            }
             // The lockdown of a mechanical-key opening stays until its late entry is closed (§4a).
-            do { try await driver.setLockdown(on: on, reason: reason, by: caller.description) } catch let refused as DowntimeRefused {
+            do { try await driver.setLockdown(on: on, reason: reason, by: by) } catch let refused as DowntimeRefused {
                 throw MethodError(message: refused.description)
             }
             return .ok(["lockdown": .bool(await driver.snapshot.lockdown != nil)])

@@ -509,12 +509,28 @@ struct Enroll: ParsableCommand {
 }
 
 struct Lockdown: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Switch lockdown on or off (admin).")
+    static let configuration = CommandConfiguration(
+        abstract: "Switch lockdown on (admin group) or off (admin group and an admin's badge + PIN).")
     @OptionGroup var common: Common
     @Argument(help: "on or off.") var state: String
     @Option(help: "Why.") var reason: String
-    func validate() throws { guard state == "on" || state == "off" else { throw ValidationError("state must be on or off") } }
-    func run() throws { try common.show("lockdown", ["state": .string(state), "reason": .string(reason)]) }
+    @Option(help: "off: the admin's staff number (e.g. S-04).") var staff: String?
+    @Option(help: "off: the admin's PIN; '-' reads it from stdin (one PIN a line) or asks on the terminal without echo.")
+    var pin: String?
+    func validate() throws {
+        guard state == "on" || state == "off" else { throw ValidationError("state must be on or off") }
+        if state == "off" && (staff == nil || pin == nil) {
+            throw ValidationError("lockdown off takes an admin's badge and PIN: --staff S --pin PIN|-")
+        }
+    }
+    func run() throws {
+        var p: [String: JSONValue] = ["state": .string(state), "reason": .string(reason)]
+        if let staff, let pin {
+            p["staff"] = .string(staff)
+            p["pin"] = .string(try PINInput.resolve([(staff, pin)])[0]!)
+        }
+        try common.show("lockdown", p)
+    }
 }
 
 struct Audit: ParsableCommand {

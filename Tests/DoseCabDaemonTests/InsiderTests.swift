@@ -94,4 +94,35 @@ import Testing
         #expect(try s.auditCount() > 2)
         #expect(await s.call("audit.list", ["from": 1, "limit": 2]).parameters["records"]?.arrayValue?.count == 2)
     }
+
+    /// `lockdown off` after a tamper alarm took only the Unix group; now it takes an admin's
+    /// badge and PIN (a nurse's, a wrong PIN or none are refused and the lockdown stays), and
+    /// the record names the admin. A lockdown switched on by hand is lifted the same way.
+    @Test func liftingAnAlarmLockdownTakesAnAdminsBadgeAndPIN() async throws {
+        let s = try await Socket()
+        await s.rig.driver.handle(.tamper(at: s.rig.clock.now()))
+        #expect(await s.rig.driver.snapshot.lockdown != nil)
+        let refusals: [[String: JSONValue]] = [
+            ["state": "off", "reason": "case closed"],
+            ["state": "off", "reason": "case closed", "staff": "S-01", "pin": "1234"],
+            ["state": "off", "reason": "case closed", "staff": "S-04", "pin": "0000"],
+            ["state": "of", "reason": "case closed", "staff": "S-04", "pin": "4567"],
+        ]
+        for parameters in refusals {
+            let reply = await s.call("lockdown", parameters)
+            #expect(reply.error != nil, "\(parameters) lifted the lockdown")
+            #expect(await s.rig.driver.snapshot.lockdown != nil, "\(parameters)")
+        }
+        let lifted = await s.call("lockdown", ["state": "off", "reason": "case closed", "staff": "S-04", "pin": "4567"])
+        #expect(lifted.isSuccess, "\(lifted)")
+        #expect(await s.rig.driver.snapshot.lockdown == nil)
+        let record = try #require(try s.rig.store.auditRecords(fromSeq: 1, limit: 100_000).last { $0.event.kind == .lockdown })
+        #expect(record.event.fields.values.contains { $0.hasPrefix("S-04 (uid=0") }, "\(record.event.fields)")
+
+        // By hand: on with the Unix group alone, off only with an admin's badge and PIN.
+        #expect(await s.call("lockdown", ["state": "on", "reason": "stocktake"]).isSuccess)
+        #expect(await s.call("lockdown", ["state": "off", "reason": "stocktake done"]).error != nil)
+        #expect(await s.call("lockdown", ["state": "off", "reason": "stocktake done", "staff": "S-05", "pin": "5678"]).isSuccess)
+        #expect(await s.rig.driver.snapshot.lockdown == nil)
+    }
 }
