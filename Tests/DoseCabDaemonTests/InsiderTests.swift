@@ -4,6 +4,7 @@ import DoseCabCore
 @testable import DoseCabStore
 import DoseCabSystemd
 import Foundation
+import Logging
 import Testing
 
 /// Issue 18 (security review): the paths by which a local user in the socket's groups could
@@ -124,5 +125,51 @@ import Testing
         #expect(await s.call("lockdown", ["state": "off", "reason": "stocktake done"]).error != nil)
         #expect(await s.call("lockdown", ["state": "off", "reason": "stocktake done", "staff": "S-05", "pin": "5678"]).isSuccess)
         #expect(await s.rig.driver.snapshot.lockdown == nil)
+    }
+
+    // MARK: 18.8 PIN lockout forgotten on restart
+
+    /// Three wrong PINs lock a badge out; a restart of the daemon (a new driver on the same
+    /// store, as `dosecabd` starting again reads it) used to forget that, so a crash or a
+    /// restart gave a guesser three more tries. The lockout now holds after the restart, on
+    /// the socket and at the counter, and ends when its time is up.
+    @Test func aPINLockoutSurvivesARestartAndEndsWithItsTime() async throws {
+        let s = try await Socket()
+        let rig = s.rig
+        var config = DaemonConfig.simulated(stateDirectory: rig.dir)
+        config.journalMaxUnsentSeconds = 1
+        let policy = config.policy
+        let nurse = try #require(try rig.store.staff(id: StaffID("S-01")))
+        for _ in 0..<policy.pinAttemptsBeforeLockout {
+            _ = await rig.driver.checkSocketPIN(nurse, pin: "0000", action: "guessing")
+        }
+        #expect(await rig.driver.checkSocketPIN(nurse, pin: "1234", action: "test")?.reason == .pinLockout)
+
+        func restart() async throws -> CabinetDriver {
+            let driver = try CabinetDriver(config: config, store: rig.store, journal: rig.journal, lines: rig.lines,
+                                           clock: rig.clock, pins: rig.pins, logger: Logger(label: "test"), simulate: true,
+                                           version: "test", pinMap: rig.lines.pinMap)
+            _ = try await driver.start()
+            return driver
+        }
+        let again = try await restart()
+        #expect(await again.checkSocketPIN(nurse, pin: "1234", action: "test")?.reason == .pinLockout,
+                "the lockout holds after a restart, even with the right PIN")
+        await again.handle(.card(DriverTests.Rig.nurse, at: rig.clock.now()))
+        let feedback = await again.feedback
+        #expect(feedback.last?.contains("locked out") == true, "\(feedback)")
+
+        // Two wrong PINs (one short of a lockout) are not forgotten either.
+        let clinician = try #require(try rig.store.staff(id: StaffID("S-02")))
+        for _ in 1..<policy.pinAttemptsBeforeLockout {
+            #expect(await again.checkSocketPIN(clinician, pin: "0000", action: "guessing")?.reason == .wrongPIN)
+        }
+        let third = try await restart()
+        #expect(await third.checkSocketPIN(clinician, pin: "0000", action: "guessing")?.reason == .pinLockout)
+
+        // Once the lockout time has passed, the right PIN is accepted again, after a restart too.
+        rig.clock.advance(millis: Int64(policy.pinLockoutMinutes) * 60_000 + 1000)
+        let later = try await restart()
+        #expect(await later.checkSocketPIN(nurse, pin: "1234", action: "test") == nil)
     }
 }
