@@ -581,7 +581,17 @@ struct Log: ParsableCommand {
     @Option(help: "Only since then: a duration ago (90s, 15m, 2h, 1d) or a date YYYY-MM-DD (UTC).") var since: String?
     @Option(help: "Only this event kind (release, return, refusal, hold, ...).") var event: String?
     @Option(help: "Read a journal directory instead of the system journal.") var directory: String?
+    @Option(help: "Only entries journald attributes to this systemd unit (_SYSTEMD_UNIT); '' for any unit (a --simulate daemon).")
+    var unit = JournalReader.Trust.serviceUnit
+    @Option(help: "Only entries journald attributes to this user, a name or a uid (_UID): the user dosecabd runs as.")
+    var user = JournalReader.Trust.serviceUser
     func run() throws {
+        // Anyone can send an entry that says SYSLOG_IDENTIFIER=dosecabd; only journald's own
+        // fields tell the service's from a forgery (issue 18.10).
+        guard let uid = uid_t(user) ?? JournalReader.Trust.service(unit: unit, user: user)?.uid else {
+            throw Refused(message: "no user '\(user)' on this machine: pass --user, the user (or uid) dosecabd runs as", code: 64)
+        }
+        let trust = JournalReader.Trust(uid: uid, unit: unit.isEmpty ? nil : unit)
         var query = JournalReader.Query()
         if let since {
             if let seconds = parseDuration(since) {
@@ -594,7 +604,7 @@ struct Log: ParsableCommand {
         }
         if let event { query.fields[.event] = [event] }
         do {
-            let entries = try JournalReader(directory: directory).entries(query)
+            let entries = try JournalReader(directory: directory, trust: trust).entries(query)
             for e in entries {
                 if json { print(Render.json(.object(e.mapValues { .string($0) }))) } else {
                     print("\(e["DOSECAB_EVENT"] ?? "-")\t\(e["MESSAGE"] ?? "")")
