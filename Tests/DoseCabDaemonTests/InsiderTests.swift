@@ -172,4 +172,29 @@ import Testing
         let later = try await restart()
         #expect(await later.checkSocketPIN(nurse, pin: "1234", action: "test") == nil)
     }
+
+    /// After a reboot the boot clock starts again: a stored lockout ends by the wall clock then,
+    /// and one that has ended (with no count left) is dropped from the store.
+    @Test func aPINLockoutFromAnEarlierBootEndsByTheWallClock() {
+        let card = CardID(format: .h10301, facility: 10, number: 1001)
+        let other = CardID(format: .h10301, facility: 10, number: 1002)
+        let now = Moment(wallMillis: 1_000_000_000, bootMillis: 5_000, bootID: "boot-b")
+        let stored = [
+            // Set on the earlier boot with 10 min to go by the wall clock; its boot time means nothing now.
+            StoredPINFailures(card: card, failures: 0,
+                              lockedUntil: Moment(wallMillis: now.wallMillis + 600_000, bootMillis: 99_999_999, bootID: "boot-a")),
+            // Ended a minute ago: nothing left.
+            StoredPINFailures(card: other, failures: 0,
+                              lockedUntil: Moment(wallMillis: now.wallMillis - 60_000, bootMillis: 1, bootID: "boot-a")),
+        ]
+        let (restored, stale) = CabinetDriver.restoredPINFailures(stored, now: now)
+        #expect(restored[card]?.lockedUntil == now.bootMillis + 600_000)
+        #expect(restored[other] == nil)
+        #expect(stale == [other])
+        // The same boot: its own boot clock decides, whatever the wall clock says now.
+        let sameBoot = [StoredPINFailures(card: card, failures: 2,
+                                          lockedUntil: Moment(wallMillis: now.wallMillis - 1, bootMillis: 9_000, bootID: "boot-b"))]
+        #expect(CabinetDriver.restoredPINFailures(sameBoot, now: now).0[card]?.lockedUntil == 9_000)
+    }
 }
+
