@@ -19,9 +19,10 @@ public struct ControlRequest: Sendable, Hashable {
 
     /// Parses and validates one frame (without its NUL). Nothing in the frame is trusted
     /// until this returns: the nesting depth is checked on the raw bytes before parsing,
-    /// then the shape, then the method name.
+    /// then that no object names a member twice, then the shape, then the method name.
     public init(frame: some Collection<UInt8>) throws(ProtocolError) {
         let members = try FrameCodec.decodeObject(frame, maxDepth: Self.maxDepth)
+        if let name = DuplicateMembers.first(in: frame) { throw .duplicateMember(name) }
         for key in members.keys where key != "method" && key != "parameters" {
             throw .unexpectedMember(key)
         }

@@ -13,6 +13,9 @@ public enum ProtocolError: Error, Sendable, Hashable, CustomStringConvertible {
     case notAnObject(String)
     /// A request object has a member other than `method` and `parameters`.
     case unexpectedMember(String)
+    /// An object in a request names the same member twice (issue 18.13: the parser kept one
+    /// of them silently, so a frame could say one thing to a reader and another to the daemon).
+    case duplicateMember(String)
     /// A request object has no `method`.
     case missingMethod
     /// `method` is not a string.
@@ -39,6 +42,8 @@ public enum ProtocolError: Error, Sendable, Hashable, CustomStringConvertible {
             return "malformed request: expected a JSON object, got \(kind)"
         case .unexpectedMember(let name):
             return "malformed request: unexpected member \(Self.quoted(name)) (only \"method\" and \"parameters\")"
+        case .duplicateMember(let name):
+            return "malformed request: member \(Self.quoted(name)) appears more than once in one object"
         case .missingMethod:
             return "malformed request: missing \"method\""
         case .methodNotString:

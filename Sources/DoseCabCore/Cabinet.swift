@@ -744,3 +744,13 @@ public struct Cabinet: Sendable {
         }
     }
 }
+
+// MARK: Wrong PINs across restarts
+
+extension Cabinet {
+    /// The wrong-PIN counts and lockouts the store kept from before a restart (issue 18.8),
+    /// with lockout deadlines already on this boot's clock.
+    public mutating func restorePINFailures(_ failures: [CardID: (count: Int, lockedUntil: Int64?)]) {
+        pinFailures = failures
+    }
+}

@@ -46,6 +46,8 @@ public actor CabinetDriver {
     /// What the start-up read-back of the journal still has to check (see JournalReadBack).
     var readBack: JournalReadBackPlan?
     var recentFeedback: [String] = []
+    /// The wrong-PIN counts and lockouts as last written to the store (CabinetDriver+PINLockout).
+    var savedPINFailures: [CardID: (count: Int, lockedUntil: Int64?)] = [:]
     let startedAt: Moment
     /// Stock control wants the alarm output on (an open override, an escalated discrepancy).
     var stockAlarm = false
@@ -76,8 +78,13 @@ public actor CabinetDriver {
         for h in try store.holds() { holds[h.patient] = h.reason }
         let now = clock.now()
         startedAt = now
-        cabinet = Cabinet(policy: config.policy, roster: roster, pins: pins, ledger: try store.unitLedger(now: now),
-                          holds: holds, lockdown: lockdown.on ? lockdown.reason : nil, residueOwed: try store.residueOwed())
+        var cabinet = Cabinet(policy: config.policy, roster: roster, pins: pins, ledger: try store.unitLedger(now: now),
+                              holds: holds, lockdown: lockdown.on ? lockdown.reason : nil, residueOwed: try store.residueOwed())
+        let (pinFailures, stale) = Self.restoredPINFailures(try store.pinFailures(), now: now)
+        cabinet.restorePINFailures(pinFailures)
+        try store.savePINFailures([], cleared: stale)
+        savedPINFailures = pinFailures
+        self.cabinet = cabinet
         var wc = WiegandDecoder.Configuration()
         wc.frameGapNanos = UInt64(config.wiegandFrameGapMillis) * 1_000_000
         wc.cardFormats = Set(config.counterCardFormats)
@@ -171,6 +178,7 @@ public actor CabinetDriver {
                 queue = (cabinet.handle(event) + queue)[...]
             }
         }
+        persistPINFailures()
         rearmTimers()
     }
 

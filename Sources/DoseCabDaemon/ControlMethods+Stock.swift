@@ -67,8 +67,7 @@ extension ControlMethods {
             guard let drug = Drug(rawValue: try string(p, "drug")), let route = Route(rawValue: try string(p, "route")) else {
                 throw MethodError(message: "drug must be diacetylmorphine|methadone and route injectable|inhalable|oral")
             }
-            let strength = try int(p, "strength_mg")
-            guard strength > 0, strength <= 2000 else { throw MethodError(message: "strength_mg must be 1-2000") }
+            let strength = try int(p, "strength_mg", in: 1...2000)
             let serials = try serialList(p, "serials", required: true)
             let batch = try string(p, "batch"), expiry = try string(p, "expiry")
             let units = serials.map { StockUnit(serial: UnitSerial($0), drug: drug, route: route, strengthMg: strength, batch: batch, expiry: expiry) }
@@ -88,7 +87,7 @@ extension ControlMethods {
             }
             let serial = p["serial"]?.stringValue.map(UnitSerial.init)
             let release = p["release"]?.stringValue.map(ReleaseID.init)
-            var mg = p["mg"]?.intValue
+            var mg = try optionalInt(p, "mg", in: 1...100_000)
             if let serial, release == nil {
                 // A whole unit from stock: how much is its strength.
                 guard let unit = try store.stockUnit(serial: serial) else { throw MethodError(message: "unit \(serial) is not in the stock register") }
@@ -127,8 +126,8 @@ extension ControlMethods {
             }
             var entered: [StockKind: Int] = [:]
             for (key, value) in figures {
-                guard let kind = StockKind(key: key), let n = value.intValue else {
-                    throw MethodError(message: "count '\(key)' must be drug/route/strength = a whole number")
+                guard let kind = StockKind(key: key), let n = value.intValue, (0...1_000_000).contains(n) else {
+                    throw MethodError(message: "count '\(key)' must be drug/route/strength = a whole number from 0 to 1000000")
                 }
                 entered[kind] = n
             }
@@ -207,8 +206,8 @@ extension ControlMethods {
             guard try store.patient(id: patient) != nil else { throw MethodError(message: "patient \(patient) is not enrolled") }
             let id = await driver.newID("O")
             let now = await driver.now()
-            let result = OverrideRules.open(id: id, patient: patient, drug: drug, route: route, doseMg: try int(p, "dose_mg"),
-                                            minutes: try int(p, "minutes"), reason: try string(p, "reason"), by: by, second: second,
+            let result = OverrideRules.open(id: id, patient: patient, drug: drug, route: route, doseMg: try int(p, "dose_mg", in: 1...100_000),
+                                            minutes: try int(p, "minutes", in: 1...10_080), reason: try string(p, "reason"), by: by, second: second,
                                             at: now, policy: policy)
             let o: Override
             switch result {

@@ -68,10 +68,39 @@ public struct ControlMethods: Sendable {
         return s
     }
 
-    func int(_ p: [String: JSONValue], _ key: String, default d: Int? = nil) throws -> Int {
-        if let v = p[key]?.intValue { return v }
+    /// The largest whole number a JSON number carries exactly (JSONValue keeps numbers as Double).
+    static let largestExact = 1 << 53
+
+    /// A whole number from the socket, checked against `range` before anything converts,
+    /// computes with or stores it: every number a request carries comes through here (or
+    /// ``optionalInt(_:_:in:)``), so a negative or huge value is a clear error, never a trap in
+    /// `UInt32(_:)` or an overflow (issue 18.11). Without `in:` the range is 0 to 2^53. A
+    /// missing (or null) parameter takes `default` when there is one; present but not a whole
+    /// number in range is an error even then.
+    func int(_ p: [String: JSONValue], _ key: String, in range: ClosedRange<Int> = 0...largestExact, default d: Int? = nil) throws -> Int {
+        if let v = try optionalInt(p, key, in: range) { return v }
         if let d { return d }
-        throw MethodError(message: "parameter '\(key)' (integer) is required")
+        throw MethodError(message: "parameter '\(key)' (a whole number \(Self.describe(range))) is required")
+    }
+
+    /// ``int(_:_:in:default:)`` for a parameter that may be left out: nil when it is.
+    func optionalInt(_ p: [String: JSONValue], _ key: String, in range: ClosedRange<Int>) throws -> Int? {
+        guard let value = p[key], !value.isNull else { return nil }
+        guard let v = value.intValue, range.contains(v) else {
+            throw MethodError(message: "parameter '\(key)' must be a whole number \(Self.describe(range)); nothing was changed")
+        }
+        return v
+    }
+
+    static func describe(_ range: ClosedRange<Int>) -> String {
+        func n(_ v: Int) -> String {
+            switch v {
+            case largestExact: "2^53"
+            case Int(UInt32.max): "2^32-1"
+            default: String(v)
+            }
+        }
+        return "from \(n(range.lowerBound)) to \(n(range.upperBound))"
     }
 
     func dispatch(_ request: ControlRequest, _ caller: Caller) async throws -> ControlReply {
@@ -82,7 +111,7 @@ public struct ControlMethods: Sendable {
             let units = try store.openUnits()
             return .ok(["units": .array(units.map(Self.unitJSON))])
         case "releases":
-            let since = Int64(try int(p, "since", default: Int(await driver.now().wallMillis - 86_400_000)))
+            let since = Int64(try int(p, "since", in: 0...Self.largestExact, default: Int(await driver.now().wallMillis - 86_400_000)))
             return .ok(["releases": .array(try store.releases(since: since).map(Self.releaseJSON))])
         case "holds":
             return .ok(["holds": .array(try store.holds().map { h in
@@ -140,8 +169,9 @@ public struct ControlMethods: Sendable {
                                     error: result.description)
             }
         case "audit.list":
-            let from = Int64(try int(p, "from", default: 1))
-            let limit = min(1000, try int(p, "limit", default: 100))
+            let from = Int64(try int(p, "from", in: 0...Self.largestExact, default: 1))
+            // A negative limit was SQLite's "no limit": the whole log in one reply (18.13).
+            let limit = min(1000, try int(p, "limit", in: 1...Self.largestExact, default: 100))
             let records = try store.auditRecords(fromSeq: from, limit: limit).map { r -> JSONValue in
                 var fields: [String: JSONValue] = [:]
                 for (k, v) in r.event.fields { fields[k] = .string(v) }
@@ -195,10 +225,22 @@ public struct ControlMethods: Sendable {
         case "enroll":
             return try await enroll(p, caller)
         case "lockdown":
-            let on = try string(p, "state") == "on"
+            let state = try string(p, "state")
+            guard state == "on" || state == "off" else { throw MethodError(message: "state must be on or off") }
+            let on = state == "on"
             let reason = try string(p, "reason")
+            var by = caller.description
+            if !on {
+                // Anyone in the admin group may stop releases; lifting a lockdown (an alarm's, or
+                // one switched on by hand) takes an admin's badge + PIN (§4a, issue 18.13).
+                let staff = try await identifyStaff(p, action: "lifting a lockdown")
+                guard staff.role == .admin else {
+                    throw MethodError(message: "refused: lifting a lockdown takes an admin's badge and PIN; \(staff.id) is \(staff.role.rawValue)")
+                }
+                by = "\(staff.id) (\(caller))"
+            }
             // The lockdown of a mechanical-key opening stays until its late entry is closed (§4a).
-            do { try await driver.setLockdown(on: on, reason: reason, by: caller.description) } catch let refused as DowntimeRefused {
+            do { try await driver.setLockdown(on: on, reason: reason, by: by) } catch let refused as DowntimeRefused {
                 throw MethodError(message: refused.description)
             }
             return .ok(["lockdown": .bool(await driver.snapshot.lockdown != nil)])
@@ -240,7 +282,7 @@ public struct ControlMethods: Sendable {
         case "sim.line":
             guard let lines = simLines else { throw MethodError(message: "not simulating") }
             guard let role = LineRole(rawValue: try string(p, "line")) else { throw MethodError(message: "unknown line; one of \(LineRole.allCases.map(\.rawValue).joined(separator: ", "))") }
-            let value = try int(p, "value")
+            let value = try int(p, "value", in: 0...1)
             if role.isOutput { return .ok(["line": .string(role.rawValue), "value": .number(lines.output(role) ? 1 : 0)]) }
             try lines.drive(role, active: value != 0)
             try await Task.sleep(for: .milliseconds(50))
@@ -255,8 +297,7 @@ public struct ControlMethods: Sendable {
             return .ok([:])
         case "sim.advance":
             guard simLines != nil else { throw MethodError(message: "not simulating") }
-            let seconds = try int(p, "seconds")
-            guard seconds >= 0, seconds <= 30 * 86_400 else { throw MethodError(message: "seconds must be 0 to 30 days") }
+            let seconds = try int(p, "seconds", in: 0...(30 * 86_400))
             await driver.advance(millis: Int64(seconds) * 1000)
             return .ok(["now": .string(await driver.now().description)])
         default:
@@ -284,7 +325,7 @@ public struct ControlMethods: Sendable {
     func enroll(_ p: [String: JSONValue], _ caller: Caller) async throws -> ControlReply {
         let kind = try string(p, "kind")
         let format = CardFormat(rawValue: p["format"]?.stringValue ?? "h10301") ?? .h10301
-        let card = CardID(format: format, facility: UInt32(try int(p, "facility")), number: UInt64(try int(p, "card")))
+        let card = try cardID(p, format: format)
         let pin = try string(p, "new_pin")
         guard pin.count >= 4, pin.count <= 8, pin.allSatisfy(\.isNumber) else { throw MethodError(message: "PIN must be 4-8 digits") }
         if try store.patient(card: card) != nil || store.staff(card: card) != nil {
@@ -311,12 +352,19 @@ public struct ControlMethods: Sendable {
         return .ok(["enrolled": .string(try string(p, "id")), "audit_seq": .number(Double(record.seq))])
     }
 
+    /// A card's facility and number from the socket, in their ranges (facility fits 32 bits).
+    func cardID(_ p: [String: JSONValue], format: CardFormat, facilityDefault: Int? = nil) throws -> CardID {
+        let facility = try int(p, "facility", in: 0...Int(UInt32.max), default: facilityDefault)
+        let number = try int(p, "card", in: 0...Self.largestExact)
+        return CardID(format: format, facility: UInt32(facility), number: UInt64(number))
+    }
+
     func simCard(_ p: [String: JSONValue]) async throws -> ControlReply {
         guard let lines = simLines else { throw MethodError(message: "not simulating") }
         let readerName = p["reader"]?.stringValue ?? "counter"
         guard let reader = Reader(rawValue: readerName) else { throw MethodError(message: "reader must be counter or return") }
         let format = CardFormat(rawValue: p["format"]?.stringValue ?? "h10301") ?? .h10301
-        let card = CardID(format: format, facility: UInt32(try int(p, "facility", default: 0)), number: UInt64(try int(p, "card")))
+        let card = try cardID(p, format: format, facilityDefault: 0)
         guard WiegandDecoder.fits(card) else { throw MethodError(message: "card \(card) does not fit format \(format.rawValue)") }
         try await playAndSettle(lines, reader, WiegandDecoder.encode(card))
         if let pin = p["pin"]?.stringValue {
@@ -417,7 +465,9 @@ public struct ControlMethods: Sendable {
     static func brief(_ v: JSONValue) -> String {
         switch v {
         case .string(let s): return String(s.prefix(64))
-        case .number(let n): return String(Int64(n))
+        // Any number the socket sent, never trapping (a huge one took the daemon down after
+        // its write was committed and before this record, 18.11).
+        case .number(let n): return Int64(exactly: n).map(String.init) ?? String(n)
         case .array(let a): return "\(a.count) items"
         default: return "…"
         }

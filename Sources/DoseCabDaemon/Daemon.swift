@@ -100,7 +100,10 @@ public enum Daemon {
         logger.notice("recovery: \(summary)")
         // Finds audit records journald lost in a power cut (it had them, unsynced) and sends
         // them again; runs beside the start so READY=1 does not wait for it.
-        let readBack = Task { await CabinetDriver.readBackJournal(driver: driver, reader: JournalReader(), logger: logger) }
+        // Only its own entries (issue 18.10): its uid, and its unit when systemd started it.
+        let ownEntries = JournalReader.Trust.ownProcess()
+        logger.info("journal read-back trusts entries of \(ownEntries)")
+        let readBack = Task { await CabinetDriver.readBackJournal(driver: driver, reader: JournalReader(trust: ownEntries), logger: logger) }
         defer { readBack.cancel() }
 
         let methods = ControlMethods(driver: driver, store: store, journal: journal, simLines: simLines, pins: pins)

@@ -28,8 +28,29 @@ enum Schema {
         migrator.registerMigration("v5") { db in
             try db.execute(sql: v5)
         }
+        // Issue 18.8: wrong-PIN counts and lockouts survive a restart. Registered last: GRDB
+        // runs migrations in the order they are registered, and the name says what it is.
+        migrator.registerMigration("v7-pin-lockout") { db in
+            try db.execute(sql: v7PINLockout)
+        }
         return migrator
     }
+
+    /// The wrong-PIN count of each card that has one, and until when it is locked out (wall
+    /// clock, and the boot clock of the boot it was set on). Not part of the chain: every wrong
+    /// PIN and lockout is an audit record already (`refusal`); this is the counter's state.
+    static let v7PINLockout = """
+    CREATE TABLE pin_failure (
+        card_format TEXT NOT NULL,
+        card_facility INTEGER NOT NULL,
+        card_number INTEGER NOT NULL,
+        failures INTEGER NOT NULL,
+        locked_until_wall INTEGER,
+        locked_until_boot INTEGER,
+        locked_until_boot_id TEXT,
+        PRIMARY KEY (card_format, card_facility, card_number)
+    );
+    """
 
     /// One row per mechanical-key alarm, open until two staff members close its late entry; the
     /// releases a late entry booked carry the downtime they belong to. Alarms recorded before v5

@@ -1,8 +1,73 @@
 import Foundation
 import Glibc
 
-/// Reads dosecab's entries back from the journal, for `dosecabctl log`.
+/// Reads dosecab's entries back from the journal, for `dosecabctl log` and the daemon's
+/// start-up read-back. Only entries the service itself wrote are returned (``Trust``).
 public struct JournalReader: Sendable {
+    /// Whose entries are believed (issue 18.10). Any local user can send journald an entry
+    /// with `SYSLOG_IDENTIFIER=dosecabd` and every `DOSECAB_*` field of an audit record; no
+    /// client can set the fields journald adds itself from the sender's kernel credentials
+    /// and cgroup (journald drops client fields that start with `_`). Every query matches
+    /// `_UID` and, when known, `_SYSTEMD_UNIT`.
+    public struct Trust: Sendable, Equatable, CustomStringConvertible {
+        /// `_UID=`: the uid the service runs as.
+        public var uid: uid_t
+        /// `_SYSTEMD_UNIT=`: the service's unit; nil when the writer runs outside any unit
+        /// (`--simulate` from a shell, tests), then the uid alone decides.
+        public var unit: String?
+
+        public init(uid: uid_t, unit: String?) {
+            self.uid = uid
+            self.unit = unit
+        }
+
+        /// The unit systemd/dosecabd.service installs.
+        public static let serviceUnit = "dosecabd.service"
+        /// Its `User=`.
+        public static let serviceUser = "dosecab"
+
+        /// The installed service: `unit` running as `user`; nil when there is no such user.
+        public static func service(unit: String = serviceUnit, user: String = serviceUser) -> Trust? {
+            guard let uid = uid(ofUser: user) else { return nil }
+            return Trust(uid: uid, unit: unit)
+        }
+
+        /// The running daemon reading back its own entries: its own uid, and its own unit when
+        /// systemd started it (`INVOCATION_ID` set; the unit is the last `.service` in
+        /// /proc/self/cgroup). Outside systemd, the uid alone.
+        public static func ownProcess(environment: [String: String] = ProcessInfo.processInfo.environment,
+                                      cgroup: String? = try? String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8)) -> Trust {
+            let underSystemd = environment["INVOCATION_ID"]?.isEmpty == false
+            return Trust(uid: getuid(), unit: underSystemd ? cgroup.flatMap(unit(fromCgroup:)) : nil)
+        }
+
+        /// The service unit in /proc/PID/cgroup text (cgroup v2 `0::/system.slice/x.service`, or
+        /// v1's `name=systemd` line): the last path component that names a `.service`.
+        static func unit(fromCgroup text: String) -> String? {
+            let lines = text.split(separator: "\n")
+            let line = lines.first { $0.hasPrefix("0::") } ?? lines.first { $0.contains(":name=systemd:") }
+            guard let path = line?.split(separator: ":", maxSplits: 2).last else { return nil }
+            return path.split(separator: "/").last { $0.hasSuffix(".service") }.map(String.init)
+        }
+
+        /// `getpwnam_r`: the uid of `user`, nil when there is none.
+        static func uid(ofUser user: String) -> uid_t? {
+            var entry = passwd()
+            var result: UnsafeMutablePointer<passwd>?
+            var buffer = [CChar](repeating: 0, count: 4096)
+            let rc = getpwnam_r(user, &entry, &buffer, buffer.count, &result)
+            guard rc == 0, result != nil else { return nil }
+            return entry.pw_uid
+        }
+
+        /// The journal matches: `_UID=…` and, when known, `_SYSTEMD_UNIT=…`.
+        var matches: [String] {
+            ["_UID=\(uid)"] + (unit.map { ["_SYSTEMD_UNIT=\($0)"] } ?? [])
+        }
+
+        public var description: String { "uid \(uid)" + (unit.map { ", unit \($0)" } ?? "") }
+    }
+
     /// Why reading failed.
     public enum ReadError: Error, Sendable, Equatable, CustomStringConvertible {
         /// The caller may not read the system journal. The audit log itself is served
@@ -54,11 +119,14 @@ public struct JournalReader: Sendable {
 
     /// The directory of journal files to read, or nil for the machine's journals.
     public let directory: String?
+    /// Whose entries are returned: no other entry is, whatever its fields say.
+    public let trust: Trust
 
     /// A reader of the machine's journals (`directory` nil) or of one directory (tests,
-    /// or a copied journal).
-    public init(directory: String? = nil) {
+    /// or a copied journal), returning only the entries `trust` names as the service's.
+    public init(directory: String? = nil, trust: Trust) {
         self.directory = directory
+        self.trust = trust
     }
 
     /// The matching entries, oldest first, each as field → value (binary values are
@@ -102,7 +170,8 @@ public struct JournalReader: Sendable {
     }
 
     private func read(_ j: OpaquePointer, _ query: Query) throws(SystemdError) -> [[String: String]] {
-        var groups: [[String]] = []
+        // The service's own entries only: each trusted field is a group of its own (AND).
+        var groups: [[String]] = trust.matches.map { [$0] }
         if let id = query.identifier { groups.append(["SYSLOG_IDENTIFIER=\(id)"]) }
         if !query.messageIDs.isEmpty { groups.append(query.messageIDs.map { "MESSAGE_ID=\($0)" }) }
         for name in query.fields.keys.sorted() where !(query.fields[name] ?? []).isEmpty {

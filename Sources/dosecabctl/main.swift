@@ -509,12 +509,28 @@ struct Enroll: ParsableCommand {
 }
 
 struct Lockdown: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Switch lockdown on or off (admin).")
+    static let configuration = CommandConfiguration(
+        abstract: "Switch lockdown on (admin group) or off (admin group and an admin's badge + PIN).")
     @OptionGroup var common: Common
     @Argument(help: "on or off.") var state: String
     @Option(help: "Why.") var reason: String
-    func validate() throws { guard state == "on" || state == "off" else { throw ValidationError("state must be on or off") } }
-    func run() throws { try common.show("lockdown", ["state": .string(state), "reason": .string(reason)]) }
+    @Option(help: "off: the admin's staff number (e.g. S-04).") var staff: String?
+    @Option(help: "off: the admin's PIN; '-' reads it from stdin (one PIN a line) or asks on the terminal without echo.")
+    var pin: String?
+    func validate() throws {
+        guard state == "on" || state == "off" else { throw ValidationError("state must be on or off") }
+        if state == "off" && (staff == nil || pin == nil) {
+            throw ValidationError("lockdown off takes an admin's badge and PIN: --staff S --pin PIN|-")
+        }
+    }
+    func run() throws {
+        var p: [String: JSONValue] = ["state": .string(state), "reason": .string(reason)]
+        if let staff, let pin {
+            p["staff"] = .string(staff)
+            p["pin"] = .string(try PINInput.resolve([(staff, pin)])[0]!)
+        }
+        try common.show("lockdown", p)
+    }
 }
 
 struct Audit: ParsableCommand {
@@ -565,7 +581,17 @@ struct Log: ParsableCommand {
     @Option(help: "Only since then: a duration ago (90s, 15m, 2h, 1d) or a date YYYY-MM-DD (UTC).") var since: String?
     @Option(help: "Only this event kind (release, return, refusal, hold, ...).") var event: String?
     @Option(help: "Read a journal directory instead of the system journal.") var directory: String?
+    @Option(help: "Only entries journald attributes to this systemd unit (_SYSTEMD_UNIT); '' for any unit (a --simulate daemon).")
+    var unit = JournalReader.Trust.serviceUnit
+    @Option(help: "Only entries journald attributes to this user, a name or a uid (_UID): the user dosecabd runs as.")
+    var user = JournalReader.Trust.serviceUser
     func run() throws {
+        // Anyone can send an entry that says SYSLOG_IDENTIFIER=dosecabd; only journald's own
+        // fields tell the service's from a forgery (issue 18.10).
+        guard let uid = uid_t(user) ?? JournalReader.Trust.service(unit: unit, user: user)?.uid else {
+            throw Refused(message: "no user '\(user)' on this machine: pass --user, the user (or uid) dosecabd runs as", code: 64)
+        }
+        let trust = JournalReader.Trust(uid: uid, unit: unit.isEmpty ? nil : unit)
         var query = JournalReader.Query()
         if let since {
             if let seconds = parseDuration(since) {
@@ -578,7 +604,7 @@ struct Log: ParsableCommand {
         }
         if let event { query.fields[.event] = [event] }
         do {
-            let entries = try JournalReader(directory: directory).entries(query)
+            let entries = try JournalReader(directory: directory, trust: trust).entries(query)
             for e in entries {
                 if json { print(Render.json(.object(e.mapValues { .string($0) }))) } else {
                     print("\(e["DOSECAB_EVENT"] ?? "-")\t\(e["MESSAGE"] ?? "")")

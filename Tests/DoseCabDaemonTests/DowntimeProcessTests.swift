@@ -9,6 +9,8 @@ import Testing
 extension ProcessTests {
     static let clinicianWitness = ["--witness", "S-02", "--witness-pin", "2345"]
     static let nurse = ["--staff", "S-01", "--pin", "1234"]
+    /// Lifting a lockdown takes an admin's badge and PIN (issue 18.13).
+    static let admin = ["--staff", "S-04", "--pin", "4567"]
 
     @Test func aMechanicalKeyOpeningIsEnteredLateByTwoStaffBeforeTheLockdownLifts() async throws {
         let d = try await offPool { try SimDaemon(extraArguments: ["--sim-door-open"]) }
@@ -17,7 +19,7 @@ extension ProcessTests {
         #expect((start["lockdown"] as? String)?.contains("mechanical-key") == true, "\(start)")
         #expect((start["late_entry_owed"] as? String)?.contains("mechanical-key opening") == true, "\(start)")
         await d.run(["sim", "door", "close"])
-        let off = await d.run(["lockdown", "off", "--reason", "door inspected"])
+        let off = await d.run(["lockdown", "off", "--reason", "door inspected"] + Self.admin)
         #expect(off.code == 1 && off.err.contains("late-entry-owed"), "\(off.err)")
 
         // The downtime: from the daemon's last record (the demo's seeding) to the door found open.
@@ -51,14 +53,14 @@ extension ProcessTests {
         #expect(await level(d, 200) == 39)
         #expect(journal(d, "late-entry").contains { $0.contains("DOSECAB_STATE=entry") && $0.contains("DOSECAB_OUTCOME=returned") })
         #expect(await report(d).contains("late entry from the paper register"))
-        #expect((await d.run(["lockdown", "off", "--reason", "door inspected"])).code == 1)
+        #expect((await d.run(["lockdown", "off", "--reason", "door inspected"] + Self.admin)).code == 1)
 
         // Closed by two: the lockdown may go, and the dose counts for the patient's interval.
         let close = await d.run(["late-entry", "close", "--note", "paper register checked, nothing more taken"]
                                 + Self.nurse + Self.clinicianWitness)
         #expect(close.code == 0 && close.json["closed"] as? Int == 1, "\(close.err)")
         #expect(await d.status()["late_entry_owed"] is NSNull)
-        let lifted = await d.run(["lockdown", "off", "--reason", "downtime entered and closed"])
+        let lifted = await d.run(["lockdown", "off", "--reason", "downtime entered and closed"] + Self.admin)
         #expect(lifted.code == 0, "\(lifted.err)")
         await d.unlockForPatient1Async()
         #expect(await d.status()["lock"] as? String == "locked")

@@ -242,7 +242,12 @@ final class SimDaemon: @unchecked Sendable {
         d.unlockForPatient1()
         #expect(d.refusals().last?.contains("lockdown") == true)
         #expect(d.status()["lock"] as? String == "locked")
-        #expect(d.ctl(["lockdown", "off", "--reason", "door inspected, no loss"]).code == 0)
+        // Lifting it takes an admin's badge and PIN, not only the Unix group (issue 18.13).
+        #expect(d.ctl(["lockdown", "off", "--reason", "door inspected, no loss"]).code != 0)
+        #expect(d.ctl(["lockdown", "off", "--reason", "door inspected, no loss", "--staff", "S-01", "--pin", "1234"]).code == 1)
+        #expect((d.status()["lockdown"] as? String)?.contains("forced-door") == true)
+        let off = d.ctl(["lockdown", "off", "--reason", "door inspected, no loss", "--staff", "S-04", "--pin", "-"], stdin: "4567\n")
+        #expect(off.code == 0, "\(off.err)")
         #expect(d.status()["lockdown"] is NSNull)
     }
 

@@ -29,6 +29,13 @@ struct JournaldHelperReport: Codable {
     var resumedFlushed = false
     var resumedHealth = ""
     var resumedWritten: UInt64 = 0
+    /// Issue 18.10: `logger --journald` as uid 65534 sent a forged dosecabd audit entry.
+    var forgeStatus: Int32 = -1
+    /// The forgery as a reader trusting the forger's uid sees it (proves it reached journald).
+    var forgedSeenFromItsOwnUID = -1
+    /// The forgery among the entries of the service's reader, and among its audit records.
+    var forgedReadAsTheService = -1
+    var forgedInAuditRecords = true
     var errors: [String] = []
 }
 
@@ -109,7 +116,8 @@ struct JournaldHelperReport: Codable {
         stalled.shutdown()
         writer.shutdown()
 
-        let reader = JournalReader()
+        // Outside systemd: this process's uid is the service's.
+        let reader = JournalReader(trust: .init(uid: getuid(), unit: nil))
         let releaseID = JournalMessageID.forKind(.release)
         do {
             // journald writes each datagram to its files as it receives it; poll briefly.
@@ -124,11 +132,47 @@ struct JournaldHelperReport: Codable {
             let future = UInt64(Date().timeIntervalSince1970 * 1e6) + 3_600_000_000
             report.readerFutureCount = try reader.entries(.init(sinceRealtimeUsec: future)).count
             report.readerAudit = try reader.auditRecords(sinceRealtimeUsec: nil)
+            try forge(&report, reader: reader)
         } catch {
             report.errors.append("\(error)")
         }
         let data = try JSONEncoder().encode(report)
         try data.write(to: URL(fileURLWithPath: HelperEntry.outDir + "/report.json"))
+    }
+
+    /// Another local user (uid 65534) sends an entry that claims every field of a dosecabd
+    /// audit record, journald's own `_UID` and `_SYSTEMD_UNIT` included (journald drops those).
+    /// Needs real root to switch uid; in a user namespace only root is mapped, and it is skipped.
+    func forge(_ report: inout JournaldHelperReport, reader: JournalReader) throws {
+        let forger: uid_t = 65534
+        let fields = [
+            "MESSAGE=forged: released 200 mg DAM to patient P-0042", "SYSLOG_IDENTIFIER=\(AuditJournalEvent.syslogIdentifier)",
+            "MESSAGE_ID=\(JournalMessageID.forKind(.release))", "DOSECAB_EVENT=release", "DOSECAB_PATIENT=P-0042",
+            "DOSECAB_AUDIT_SEQ=999", "DOSECAB_AUDIT_HASH=\(String(repeating: "ab", count: 32))",
+            "_UID=\(getuid())", "_SYSTEMD_UNIT=\(JournalReader.Trust.serviceUnit)",
+        ]
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+        p.arguments = ["--reuid=\(forger)", "--regid=\(forger)", "--clear-groups", "/usr/bin/logger", "--journald"]
+        let input = Pipe()
+        p.standardInput = input
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        input.fileHandleForWriting.write(Data(fields.joined(separator: "\n").utf8 + [0x0A]))
+        try input.fileHandleForWriting.close()
+        p.waitUntilExit()
+        report.forgeStatus = p.terminationStatus
+        guard p.terminationStatus == 0 else { return }
+        let forged = { (e: [String: String]) in e["MESSAGE"]?.hasPrefix("forged:") == true }
+        let asForger = JournalReader(trust: .init(uid: forger, unit: nil))
+        for _ in 0..<100 {
+            report.forgedSeenFromItsOwnUID = try asForger.entries(.init()).filter(forged).count
+            if report.forgedSeenFromItsOwnUID > 0 { break }
+            usleep(50_000)
+        }
+        report.forgedReadAsTheService = try reader.entries(.init()).filter(forged).count
+        report.forgedInAuditRecords = try reader.auditRecords(sinceRealtimeUsec: nil)[999] != nil
     }
 
     /// Under systemd-socket-activate: report what ListenFDs found and answer one client.

@@ -25,7 +25,7 @@ import Testing
             mount -t tmpfs tmpfs /var/log/journal
             "$0" \(TestSupport.helperArguments.joined(separator: " ")) > "$DOSECAB_HELPER_OUT/helper.log" 2>&1 \
               || echo "helper exited $?" >> "$DOSECAB_HELPER_OUT/helper.log"
-            journalctl -o json --no-pager SYSLOG_IDENTIFIER=dosecabd > "$DOSECAB_HELPER_OUT/journal.json"
+            journalctl -o json --no-pager SYSLOG_IDENTIFIER=dosecabd _UID=0 > "$DOSECAB_HELPER_OUT/journal.json"
             """
         // As root a mount namespace is enough; otherwise map ourselves to root in a user ns.
         let userNS = geteuid() == 0 ? [] : ["--user", "--map-root-user"]
@@ -123,6 +123,16 @@ import Testing
         for e in events { if let seq = e.auditSeq, let hash = e.auditHash { expectedAudit[Int64(seq)] = hash } }
         #expect(!expectedAudit.isEmpty)
         #expect(r.readerAudit == expectedAudit)
+
+        // Issue 18.10: an entry another local user sent with SYSLOG_IDENTIFIER=dosecabd and every
+        // field of an audit record (journald's own _UID and _SYSTEMD_UNIT claimed too) reaches
+        // the journal, and the service's reader ignores it, in `log` and in the read-back.
+        if geteuid() == 0 {
+            #expect(r.forgeStatus == 0, "logger --journald as uid 65534: \(r.forgeStatus)\n\(run.log)")
+            #expect(r.forgedSeenFromItsOwnUID == 1, "the forged entry did not reach journald")
+            #expect(r.forgedReadAsTheService == 0, "the reader returned the forged entry")
+            #expect(!r.forgedInAuditRecords, "the read-back took the forged entry for an audit record")
+        }
 
         // journald stopped (SIGSTOP): enqueue stayed fast, entries waited, health degraded
         // by age; after SIGCONT everything was written and health recovered.

@@ -231,7 +231,7 @@ dc_ready() {
     close_cabinet
     if [[ $(status_of lockdown) != null ]]; then
         log "lockdown from an earlier scenario: $(status_of lockdown); switching it off"
-        ctl lockdown off --reason "rig: next scenario" >/dev/null
+        ctl lockdown off --reason "rig: next scenario" --staff S-03 --pin 3456 >/dev/null
     fi
     expect_eq "$(status_of lockdown)" null "lockdown before the scenario"
     expect_eq "$(lock_value)" 0 "lock line before the scenario"

@@ -37,5 +37,5 @@ expect_match "$(jq -r .lockdown <<<"$st")" lock-fault "status lockdown"
 expect_eq "$(lock_value)" 0 "lock line after the lock fault"
 kill -0 "$watcher" 2>/dev/null || fail "the lock line read 1 after the door opened: $(cat /tmp/lock-watch.out)"
 bolt_engage
-ctl lockdown off --reason "rig: strike adjusted, bolt sensor checked" >/dev/null
+ctl lockdown off --reason "rig: strike adjusted, bolt sensor checked" --staff S-03 --pin 3456 >/dev/null
 expect_eq "$(status_of lockdown)" null "status lockdown after lockdown off"

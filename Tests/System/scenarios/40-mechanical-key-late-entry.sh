@@ -27,7 +27,7 @@ dc_wait_lockdown 10 "$cur" on >/dev/null
 st=$(ctl status)
 expect_match "$(jq -r .lockdown <<<"$st")" mechanical-key "status lockdown"
 expect_match "$(jq -r .late_entry_owed <<<"$st")" "mechanical-key opening" "status late_entry_owed"
-if out=$(ctl lockdown off --reason "rig: too early" 2>&1); then fail "lockdown off accepted while the late entry is owed: $out"; fi
+if out=$(ctl lockdown off --reason "rig: too early" --staff S-03 --pin 3456 2>&1); then fail "lockdown off accepted while the late entry is owed: $out"; fi
 expect_match "$out" late-entry-owed "lockdown off refusal"
 
 found=$(ctl late-entry list | jq -r '.downtimes[0].found')
@@ -45,7 +45,7 @@ expect_eq "$(ctl late-entry list | jq -r '.entries[0].units[0].state')" returned
 ctl late-entry close --note "rig: paper register checked, nothing more taken" --staff S-01 --pin 1234 --witness S-02 --witness-pin 2345 >/dev/null
 dc_wait_event 20 "$cur" late-entry DOSECAB_STATE=closed >/dev/null
 expect_eq "$(status_of late_entry_owed)" null "status late_entry_owed after the close"
-ctl lockdown off --reason "rig: downtime entered and closed" >/dev/null
+ctl lockdown off --reason "rig: downtime entered and closed" --staff S-03 --pin 3456 >/dev/null
 expect_eq "$(status_of lockdown)" null "status lockdown after lockdown off"
 close_cabinet
 sleep 4   # past bolt-confirm-seconds
