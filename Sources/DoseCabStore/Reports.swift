@@ -14,7 +14,7 @@ public struct RegisterEntry: Hashable, Sendable, Codable {
     public var time: String
     /// release, release-completed, release-interrupted, issue, return, consumed, incident, anomaly, alarm, waste;
     /// receipt, count-*, discrepancy*, ESCALATION, OVERRIDE, override-*; refusal, hold, hold-cleared,
-    /// lockdown-on, lockdown-off, observation-cleared, reauthorised (docs/store.md lists them).
+    /// lockdown-on, lockdown-off, observation-ended, reauthorised (docs/store.md lists them).
     public var event: String
     public var release: String?
     public var patient: String?
@@ -435,7 +435,7 @@ extension Store {
     /// and cleared, lockdown on and off, observation clearances and re-authorisations.
     static func decisionEntries(_ db: Database, from start: Int64, to end: Int64,
                                 entry: (Int64, String, Int64, String) -> RegisterEntry) throws -> [RegisterEntry] {
-        let kinds: [AuditEventKind] = [.refusal, .hold, .holdCleared, .lockdown, .admin]
+        let kinds: [AuditEventKind] = [.refusal, .hold, .holdCleared, .lockdown, .observationEnded, .reauthorised]
         var out: [RegisterEntry] = []
         for row in try Row.fetchAll(db, sql: """
             SELECT * FROM audit WHERE wall >= ? AND wall < ? AND kind IN (\(kinds.map { "'\($0.rawValue)'" }.joined(separator: ","))) ORDER BY seq
@@ -444,16 +444,15 @@ extension Store {
             let f = record.event.fields
             let event: String
             switch record.event.kind {
-            case .refusal, .hold, .holdCleared: event = record.event.kind.rawValue
+            case .refusal, .hold, .holdCleared, .observationEnded, .reauthorised: event = record.event.kind.rawValue
             case .lockdown: event = "lockdown-\(f["state"] ?? "?")"
-            case .admin where f["action"] == "observation-cleared" || f["action"] == "reauthorised": event = f["action"] ?? ""
             default: continue
             }
             let detail: String
             switch record.event.kind {
             case .refusal: detail = f["detail"] ?? ""
             case .lockdown: detail = "\(f["reason"] ?? "") (by \(f["actor"] ?? "?"))"
-            case .admin: detail = ""
+            case .reauthorised: detail = "\(f["reason"] ?? "") (\(f["missed_days"] ?? "?") day(s) missed)"
             default: detail = f["reason"] ?? ""
             }
             var e = entry(record.event.wallMillis, event, record.seq, detail)

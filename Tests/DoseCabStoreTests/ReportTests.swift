@@ -95,8 +95,8 @@ import Testing
         try f.store.commit(.holdCleared(f.patient, by: f.clinician, reason: "=HYPERLINK(\"http://x\")", at: f.at(minutes: 7)))
         try f.store.commit(.lockdown(on: true, reason: "forced-door: door opened without a release", by: "dosecabd", at: f.at(minutes: 8)))
         try f.store.commit(.lockdown(on: false, reason: "door inspected", by: "uid=0", at: f.at(minutes: 9)))
-        try f.store.commit(.observationCleared(f.patient, by: f.nurse, at: f.at(minutes: 10)))
-        try f.store.commit(.reauthorised(f.other, by: f.clinician, at: f.at(minutes: 11)))
+        try f.store.commit(.observationCleared(f.patient, by: f.nurse, reason: "seen well, leaves with escort", release: nil, at: f.at(minutes: 10)))
+        try f.store.commit(.reauthorised(f.other, by: f.clinician, reason: "reviewed after the gap", missedDays: 3, at: f.at(minutes: 11)))
         let o = Override(id: "OV-1", patient: f.other, drug: .diacetylmorphine, route: .injectable, doseMg: 100,
                          reason: "+prescription server down", openedBy: f.clinician, secondBy: f.nurse,
                          openedAt: f.at(minutes: 12), expiresAt: f.at(minutes: 42))
@@ -105,7 +105,7 @@ import Testing
 
         let register = try f.store.dailyRegister(day: f.day)
         let events = register.entries.map(\.event).filter { $0 != "receipt" }
-        #expect(events == ["refusal", "hold", "hold-cleared", "lockdown-on", "lockdown-off", "observation-cleared",
+        #expect(events == ["refusal", "hold", "hold-cleared", "lockdown-on", "lockdown-off", "observation-ended",
                            "reauthorised", "OVERRIDE", "override-closed"])
         func entry(_ event: String) throws -> RegisterEntry { try #require(register.entries.first { $0.event == event }) }
         let refusal = try entry("refusal")
@@ -114,8 +114,10 @@ import Testing
         #expect(try entry("hold").patient == "P-0001" && entry("hold").detail.contains("not returned"))
         #expect(try entry("hold-cleared").staff == "S-02" && entry("hold-cleared").patient == "P-0001")
         #expect(try entry("lockdown-on").detail.contains("forced-door") && entry("lockdown-off").detail.contains("uid=0"))
-        #expect(try entry("observation-cleared").staff == "S-01" && entry("observation-cleared").patient == "P-0001")
-        #expect(try entry("reauthorised").staff == "S-02" && entry("reauthorised").patient == "P-0002")
+        #expect(try entry("observation-ended").staff == "S-01" && entry("observation-ended").patient == "P-0001"
+                && entry("observation-ended").detail.contains("escort"))
+        #expect(try entry("reauthorised").staff == "S-02" && entry("reauthorised").patient == "P-0002"
+                && entry("reauthorised").detail.contains("3 day(s) missed"))
         #expect(try entry("override-closed").staff == "S-01")
         // Each line names the audit record behind it.
         let seqs = try Set(f.store.auditRecords().filter { [.refusal, .hold, .holdCleared, .lockdown].contains($0.event.kind) }.map(\.seq))
