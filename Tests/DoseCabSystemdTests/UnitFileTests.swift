@@ -69,7 +69,7 @@ import Testing
             "SupplementaryGroups=dosecab-gpio systemd-journal", "StateDirectory=dosecab", "RuntimeDirectory=dosecab",
             "ConfigurationDirectory=dosecab", "DevicePolicy=closed", "DeviceAllow=char-gpiochip rw",
             "LogRateLimitIntervalSec=0", "LogRateLimitBurst=0", "Requires=dosecabd.socket",
-            "SystemCallFilter=setpriority", "LimitNICE=-5",
+            "SystemCallFilter=setpriority", "LimitNICE=-5", "UMask=0077", "StateDirectoryMode=0700",
         ] {
             #expect(lines.contains(required), "missing \(required)")
         }
@@ -120,9 +120,11 @@ import Testing
         let tmpfiles = try TestSupport.run(["/bin/sh", "-c",
             "systemd-tmpfiles --root=\"$1\" --create - < \"$2\"", "sh", root, Self.systemdDir + "/dosecab.tmpfiles"])
         #expect(tmpfiles.status == 0, "\(tmpfiles.stderr)")
-        for d in ["/etc/dosecab", "/var/lib/dosecab", "/run/dosecab"] {
+        // The store's folder is the service user's alone (issue 18.1); config and socket folder
+        // stay reachable by the read group.
+        for (d, mode) in [("/etc/dosecab", 0o750), ("/var/lib/dosecab", 0o700), ("/run/dosecab", 0o750)] {
             var st = stat()
-            #expect(stat(root + d, &st) == 0 && st.st_mode & 0o7777 == 0o750, "\(d)")
+            #expect(stat(root + d, &st) == 0 && Int(st.st_mode & 0o7777) == mode, "\(d)")
         }
     }
 

@@ -1062,7 +1062,7 @@ _dosecabctl_lockdown() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--socket --reason)
+    non_repeating_options=(--socket --reason --staff --pin)
     __dosecabctl_offer_flags_options 1
 
     # Offer option value completions
@@ -1071,6 +1071,12 @@ _dosecabctl_lockdown() {
         return
         ;;
     '--reason')
+        return
+        ;;
+    '--staff')
+        return
+        ;;
+    '--pin')
         return
         ;;
     esac
@@ -1183,7 +1189,7 @@ _dosecabctl_log() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--since --event --directory)
+    non_repeating_options=(--since --event --directory --unit --user)
     __dosecabctl_offer_flags_options 0
 
     # Offer option value completions
@@ -1195,6 +1201,12 @@ _dosecabctl_log() {
         return
         ;;
     '--directory')
+        return
+        ;;
+    '--unit')
+        return
+        ;;
+    '--user')
         return
         ;;
     esac
