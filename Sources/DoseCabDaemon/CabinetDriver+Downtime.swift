@@ -53,6 +53,7 @@ extension CabinetDriver {
                               units: r.serials.map { byStock[$0]! }, givenAt: givenAt, outcome: r.outcome,
                               closeOut: policy.closeOutPolicy(for: r.route), by: r.by.id, witness: r.witness.id, note: r.note,
                               downtimeSeq: downtime.alarmSeq, enteredAt: now)
+        try refuseWhileUnrecorded()
         let records = try store.commitAll(entry.writes)
         for record in records { mirror(record) }
         handle(.lateEntryBooked(entry))
@@ -66,6 +67,7 @@ extension CabinetDriver {
         let open = try store.openDowntimes()
         let problems = DowntimeRules.closeProblems(downtime: open.first, by: by, witness: witness, note: note)
         guard problems.isEmpty else { throw DowntimeRefused(refusals: problems) }
+        try refuseWhileUnrecorded()
         let records = try store.commitAll(open.map {
             .downtimeClosed(alarmSeq: $0.alarmSeq, note: note, by: by.id, witness: witness.id, at: now)
         })

@@ -12,13 +12,18 @@ extension CabinetDriver {
     /// wall clock, one of this boot by the boot clock (setting the clock back does not lengthen
     /// or shorten it). Rows with nothing left in them (a lockout that has ended, no count) are
     /// returned as `stale`, to be deleted.
-    static func restoredPINFailures(_ stored: [StoredPINFailures], now: Moment) -> (PINFailures, stale: [CardID]) {
+    /// A lockout is never restored longer than `longestMillis` (the configured lockout): a
+    /// board without a real-time clock may boot with its wall clock far behind, which would
+    /// otherwise turn a 15-minute lockout into days.
+    static func restoredPINFailures(_ stored: [StoredPINFailures], now: Moment,
+                                    longestMillis: Int64 = .max) -> (PINFailures, stale: [CardID]) {
         var restored: PINFailures = [:]
         var stale: [CardID] = []
         for entry in stored {
             var until: Int64?
             if let u = entry.lockedUntil {
-                let boot = u.bootID == now.bootID ? u.bootMillis : now.bootMillis + max(0, u.wallMillis - now.wallMillis)
+                let left = u.bootID == now.bootID ? u.bootMillis - now.bootMillis : max(0, u.wallMillis - now.wallMillis)
+                let boot = now.bootMillis + min(left, longestMillis)
                 if boot > now.bootMillis { until = boot }
             }
             if entry.failures > 0 || until != nil {

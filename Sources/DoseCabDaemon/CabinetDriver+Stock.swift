@@ -9,6 +9,7 @@ import Foundation
 extension CabinetDriver {
     /// Runs a store write for the control socket and mirrors its records in chain order.
     public func stockWrite<T: Sendable>(_ body: @Sendable (Store, Moment) throws -> (T, [AuditRecord])) throws -> T {
+        try refuseWhileUnrecorded()
         let (value, records) = try body(store, clock.now())
         for record in records { mirror(record) }
         stockTick()
@@ -19,6 +20,7 @@ extension CabinetDriver {
     /// above what the release owes; one it accepts settles the cabinet's account of the release
     /// in the same turn of this actor, so the close-outs it was holding back may follow at once.
     public func recordWaste(_ request: WasteRequest) throws(StoreError) -> AuditRecord {
+        try refuseWhileUnrecorded()
         let now = clock.now()
         let record = try store.commit(.waste(release: request.release, serial: request.serial, mg: request.mg, by: request.by,
                                              witness: request.witness, reason: request.reasonText, at: now))

@@ -80,7 +80,8 @@ public actor CabinetDriver {
         startedAt = now
         var cabinet = Cabinet(policy: config.policy, roster: roster, pins: pins, ledger: try store.unitLedger(now: now),
                               holds: holds, lockdown: lockdown.on ? lockdown.reason : nil, residueOwed: try store.residueOwed())
-        let (pinFailures, stale) = Self.restoredPINFailures(try store.pinFailures(), now: now)
+        let (pinFailures, stale) = Self.restoredPINFailures(try store.pinFailures(), now: now,
+                                                            longestMillis: Int64(config.policy.pinLockoutMinutes) * 60_000)
         cabinet.restorePINFailures(pinFailures)
         try store.savePINFailures([], cleared: stale)
         savedPINFailures = pinFailures
@@ -153,6 +154,12 @@ public actor CabinetDriver {
         timerTask?.cancel()
         inputDeadlineTask?.cancel()
         catchUpTask?.cancel()
+        // A last try for records held in memory; what the store still refuses is at least said,
+        // record by record, in the journal before the process ends.
+        retryUnrecorded()
+        for write in unrecorded {
+            logger.critical("LOST AT SHUTDOWN, never recorded in the store: \(write.auditEvent.message)")
+        }
     }
 
     // MARK: Events
@@ -352,6 +359,14 @@ public actor CabinetDriver {
 
     /// Records held in memory because the store could not commit them.
     public var unrecordedCount: Int { unrecorded.count }
+
+    /// Every write that goes to the store directly (control-socket actions run on this actor)
+    /// asks first: nothing may land in the chain ahead of records still held in memory.
+    func refuseWhileUnrecorded() throws(StoreError) {
+        guard unrecorded.isEmpty else {
+            throw .cannotCommit("store-not-recording: \(unrecorded.count) record(s) are held in memory until the store takes them")
+        }
+    }
 
     /// Queues the journal mirror of an audit record; false when the queue refused it (it stays
     /// unmirrored in the store and is replayed when the journal recovers).

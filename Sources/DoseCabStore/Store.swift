@@ -31,9 +31,11 @@ public final class Store: Sendable {
     }
 
     /// `maxPageCount` caps the file (tests simulate a full disk with it); `busySeconds` is how
-    /// long a commit waits for another holder of the write lock before it fails (tests that
-    /// hold the lock on purpose shorten it).
-    init(directory: String, calendar: ClinicCalendar, maxPageCount: Int?, busySeconds: Double = 5) throws(StoreError) {
+    /// long a commit waits for another holder of the write lock before it fails. The daemon is
+    /// the only writer, so a holder is an intruder or a stuck process: a commit that waited
+    /// longer would hold up the actor, and the watchdog's tick with it, while the cabinet
+    /// retries its held records (tests that hold the lock on purpose shorten it further).
+    init(directory: String, calendar: ClinicCalendar, maxPageCount: Int?, busySeconds: Double = 1) throws(StoreError) {
         let path = (directory as NSString).appendingPathComponent(Store.fileName)
         self.path = path
         self.calendar = calendar

@@ -32,6 +32,7 @@ import Testing
     @Test func theDailyRegisterListsARefusalAndAHoldCleared() throws {
         let d = try SimDaemon()
         defer { d.stop() }
+        d.sameClinicDay()
         d.unlockForPatient1()
         d.ctl(["sim", "door", "open"])
         d.ctl(["sim", "scan", "700002"])

@@ -195,6 +195,11 @@ import Testing
         let sameBoot = [StoredPINFailures(card: card, failures: 2,
                                           lockedUntil: Moment(wallMillis: now.wallMillis - 1, bootMillis: 9_000, bootID: "boot-b"))]
         #expect(CabinetDriver.restoredPINFailures(sameBoot, now: now).0[card]?.lockedUntil == 9_000)
+        // A wall clock far behind (a board without a real-time clock) never lengthens a lockout
+        // beyond the configured one.
+        let farAhead = [StoredPINFailures(card: card, failures: 0,
+                                          lockedUntil: Moment(wallMillis: now.wallMillis + 90 * 86_400_000, bootMillis: 1, bootID: "boot-a"))]
+        #expect(CabinetDriver.restoredPINFailures(farAhead, now: now, longestMillis: 900_000).0[card]?.lockedUntil == now.bootMillis + 900_000)
     }
 }
 

@@ -105,6 +105,14 @@ final class SimDaemon: @unchecked Sendable {
 
     func status() -> [String: Any] { ctl(["status"]).json }
 
+    /// Moves the simulated clock past midnight when fewer than `hours` remain of the clinic day
+    /// (UTC under --simulate), so that what a test does lands on one register day whatever the
+    /// hour the test runs at.
+    func sameClinicDay(forHours hours: Int = 4) {
+        guard let now = status()["now"] as? String, let hour = Int(now.dropFirst(11).prefix(2)) else { return }
+        if hour >= 24 - hours { ctl(["sim", "advance", "\(24 - hour)h"]) }
+    }
+
     // The demo clinic's people (DemoClinic).
     func nurse() { ctl(["sim", "card", "counter", "1001", "--facility", "10", "--pin", "1234"]) }
     func patient1(pin: String = "1111") { ctl(["sim", "card", "counter", "2001", "--facility", "20", "--pin", pin]) }

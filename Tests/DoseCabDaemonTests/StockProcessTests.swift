@@ -21,6 +21,8 @@ extension SimDaemon {
 
     func status() async -> [String: Any] { await run(["status"]).json }
 
+    func sameClinicDay() async { _ = try? await offPool { self.sameClinicDay() } }
+
     func unlockForPatient1Async() async {
         await run(["sim", "card", "counter", "1001", "--facility", "10", "--pin", "1234"])
         await run(["sim", "card", "counter", "2001", "--facility", "20", "--pin", "1111"])
@@ -244,6 +246,7 @@ extension ProcessTests {
     @Test func anAbandonedCountIsVisibleAndTwoPeopleCancelIt() async throws {
         let d = try await SimDaemon.started()
         defer { d.stop() }
+        await d.sameClinicDay()
         let id = try #require(await d.run(["count", "start"] + Self.pharmacist + Self.nurseWitness).json["count"] as? String)
         await d.unlockForPatient1Async()
         #expect(await d.refusalReasons().last?.contains("count-in-progress") == true)
@@ -328,6 +331,7 @@ extension ProcessTests {
     @Test func overrideFromOpenThroughUseAndExpiryToReview() async throws {
         let d = try await SimDaemon.started()
         defer { d.stop() }
+        await d.sameClinicDay()
         // P-0003 has no heroin prescription: refused.
         await d.run(["sim", "card", "counter", "1001", "--facility", "10", "--pin", "1234"])
         await d.run(["sim", "card", "counter", "2003", "--facility", "20", "--pin", "3333"])

@@ -38,6 +38,13 @@ import Testing
         await rig.driver.handle(.tamper(at: rig.clock.now()))
         let held = await rig.driver.unrecordedCount
         #expect(held >= 5, "issue, lockdown, completion, return, alarm")
+        // Control-socket writes that go to the store directly wait too: nothing lands ahead.
+        do {
+            _ = try await rig.driver.stockWrite { _, _ in ((), []) }
+            Issue.record("a control-socket write went ahead of the records held in memory")
+        } catch {
+            #expect("\(error)".contains("store-not-recording"))
+        }
         let stuck = await rig.driver.tick()
         #expect(stuck.heldInMemory == held, "a failed retry keeps every record")
         #expect(try rig.store.issuedUnit(serial: serial) == nil, "nothing reached the store yet")
