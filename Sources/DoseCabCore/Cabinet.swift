@@ -573,6 +573,14 @@ public struct Cabinet: Sendable {
                     .feedback(.refused("unit \(serial): no release open"))]
         }
         let plan = r.plan
+        // Lock energised but the door not yet open: no unit can have come out of this cabinet
+        // for this release, so the scan is refused (issue 18.6); booking it would leave a unit
+        // open on a release that the unlock window then ends with nothing issued.
+        if r.phase == .unlocked && !doorOpen {
+            return [.commit(.anomaly(.scanBeforeDoorOpen, serial: serial, patient: plan.patient,
+                                     detail: "scanned on release \(r.id) before the door opened: not issued", at: at)),
+                    .feedback(.refused("unit \(serial): the door is not open yet: open the door, then scan each unit as you take it"))]
+        }
         guard let stock else {
             let kind: LedgerAnomaly = ledger.unit(serial) != nil ? .alreadyIssued : .unknownSerial
             return [.commit(.anomaly(kind, serial: serial, patient: plan.patient,
@@ -749,8 +757,10 @@ public struct Cabinet: Sendable {
             guard let r = release, r.id == id, r.phase == .unlocked else { return [] }
             release = nil
             lockEnergised = false
+            settleResidue(r.id)
+            // What was really issued (none: scans before the door opens are refused, issue 18.6).
             return [.deEnergiseLock,
-                    .commit(.releaseCompleted(id, patient: r.plan.patient, unitsIssued: 0, unitsExpected: r.plan.unitCount,
+                    .commit(.releaseCompleted(id, patient: r.plan.patient, unitsIssued: r.issued.count, unitsExpected: r.plan.unitCount,
                                               outcome: "unlock window expired, door not opened", at: at)),
                     .startTimer(.boltConfirm, atBootMillis: at.bootMillis + Int64(policy.boltConfirmSeconds) * 1000)]
         case .doorHeldOpen(let id):

@@ -3,7 +3,8 @@ import Testing
 
 /// Issue 18.4 (ARCHITECTURE §4a "Witnessed close-out"): the scan of a witnessed unit names it, and
 /// only the witness's badge + PIN that follows books its consumption; the witness is never the
-/// patient.
+/// patient. Issue 18.6: a unit scanned before the door opens is refused, so the release records
+/// what was really issued.
 extension CabinetTests {
     static let cup = UnitSerial("800003")
 
@@ -100,4 +101,36 @@ extension CabinetTests {
         #expect(send(.keys("12#", at: tick())).contains { if case .evaluate(let r) = $0 { r.drug == .methadone } else { false } })
     }
 
+    // MARK: 18.6
+
+    @Test mutating func aUnitScannedBeforeTheDoorOpensIsRefusedAndTheReleaseRecordsWhatWasIssued() throws {
+        _ = try #require(unlock())
+        let stock = StockUnit(serial: UnitSerial("700010"), drug: .diacetylmorphine, route: .injectable, strengthMg: 200,
+                              batch: "B-1", expiry: "2027-12-31")
+        // Lock energised, door still closed: the unit cannot have come out of this cabinet.
+        var fx = send(.issueScan(stock.serial, stock: stock, at: tick()))
+        #expect(!Self.commits(fx).contains { if case .issue = $0 { true } else { false } })
+        #expect(Self.commits(fx).contains { if case .anomaly(let kind, stock.serial, PatientID("P-1"), _, _) = $0 { kind.rawValue == "scan-before-door-open" } else { false } })
+        #expect(fx.contains(.feedback(.refused("unit 700010: the door is not open yet: open the door, then scan each unit as you take it"))))
+        #expect(cab.ledger.unit(stock.serial) == nil && cab.release?.issued == [])
+        // The window expires: the release records the 0 units really issued and leaves nothing open.
+        fx = send(.timer(.unlockWindow(ReleaseID("R-1")), at: tick(21)))
+        #expect(Self.commits(fx).contains { if case .releaseCompleted(ReleaseID("R-1"), _, 0, 1, _, _) = $0 { true } else { false } })
+        #expect(cab.ledger.openUnits.isEmpty && cab.ledger.isConsistent)
+    }
+
+    @Test mutating func aUnitScannedAfterTheDoorOpensIsIssuedAndAStaleUnlockWindowKeepsIt() throws {
+        _ = try #require(unlock())
+        let stock = StockUnit(serial: UnitSerial("700011"), drug: .diacetylmorphine, route: .injectable, strengthMg: 200,
+                              batch: "B-1", expiry: "2027-12-31")
+        _ = send(.bolt(engaged: false, at: tick()))  // the solenoid pulls the bolt back
+        _ = send(.door(open: true, at: tick()))
+        #expect(Self.commits(send(.issueScan(stock.serial, stock: stock, at: tick()))).contains { if case .issue = $0 { true } else { false } })
+        _ = send(.door(open: false, at: tick()))
+        // The bolt has not confirmed yet when a stale unlock-window timer fires: nothing is dropped.
+        #expect(send(.timer(.unlockWindow(ReleaseID("R-1")), at: tick(21))).isEmpty)
+        let fx = send(.bolt(engaged: true, at: tick()))
+        #expect(Self.commits(fx).contains { if case .releaseCompleted(ReleaseID("R-1"), _, 1, 1, "complete", _) = $0 { true } else { false } })
+        #expect(cab.ledger.unit(stock.serial)?.state == .open)
+    }
 }
