@@ -116,6 +116,10 @@ public enum CounterStep: Hashable, Sendable {
     case attestation(Patient)
     case deciding(Patient)
     case committing(ReleaseID, ReleasePlan)
+    /// A witnessed unit was scanned (§4a "Witnessed close-out"): waiting for the witness's badge.
+    case witnessBadge(UnitSerial, expires: Int64)
+    /// The witness badged in for the unit: waiting for their PIN, which books the consumption.
+    case witnessPIN(Staff, UnitSerial, expires: Int64)
 }
 
 /// The cabinet state machine (ARCHITECTURE §3 steps 1–7): events in, effects out.
@@ -232,6 +236,11 @@ public struct Cabinet: Sendable {
                 return refuse([Refusal(.pinLockout, "badge \(staff.id) locked out after repeated wrong PINs")], patient: nil, staff: staff.id, at: at)
             }
             let expires = at.bootMillis + Int64(policy.pinEntrySeconds) * 1000
+            if case .witnessBadge(let serial, let e) = step, at.bootMillis < e {
+                step = .witnessPIN(staff, serial, expires: expires)
+                return [.startTimer(.pinEntry, atBootMillis: expires),
+                        .feedback(.prompt("\(staff.id): enter PIN to confirm unit \(serial) was consumed, then #"))]
+            }
             step = .staffPIN(staff, expires: expires)
             return [.startTimer(.pinEntry, atBootMillis: expires), .feedback(.prompt("\(staff.id): enter PIN, then #"))]
         }
@@ -368,7 +377,15 @@ public struct Cabinet: Sendable {
                 patient: patient.id, identity: IdentityCheck(cardPresented: true, pinVerified: true),
                 witness: witness.id, witnessIsPatient: witnessIsPatient, notIntoxicatedAttested: attested, drug: drug,
                 choice: choice))]
-        case .idle, .deciding, .committing:
+        case .witnessPIN(let staff, let serial, let expires):
+            guard at.bootMillis < expires else { step = .idle; return [.feedback(.prompt("unit \(serial): witness confirmation timed out; the unit stays open"))] }
+            guard pins.verify(pin: entry, against: staff.pin) else {
+                return pinFailed(staff.card, patient: ledger.unit(serial)?.patient, staff: staff.id, at: at)
+            }
+            pinFailures[staff.card] = nil
+            step = .idle
+            return [.cancelTimer(.pinEntry)] + onConsumed(serial, staff.id, at)
+        case .idle, .deciding, .committing, .witnessBadge:
             return []
         }
     }
@@ -546,15 +563,24 @@ public struct Cabinet: Sendable {
 
     private mutating func onIssueScan(_ serial: UnitSerial, _ stock: StockUnit?, _ at: Moment) -> [CabinetEffect] {
         guard var r = release, r.phase != .closing || doorOpen else {
-            // No release open: a witness scanning an open witnessed unit confirms its consumption.
-            if let unit = ledger.unit(serial), unit.state == .open, unit.rule == .witnessed, let witness = currentSession(at) {
-                return onConsumed(serial, witness.id, at)
+            // No release open: the scan of an open witnessed unit names it for a witnessed
+            // close-out, which only the witness's badge + PIN that follows books (§4a).
+            if let unit = ledger.unit(serial), unit.state == .open, unit.rule == .witnessed {
+                return witnessScan(unit, at)
             }
             return [.commit(.anomaly(.unknownSerial, serial: serial, patient: nil,
                                      detail: "issue scan with no release open", at: at)),
                     .feedback(.refused("unit \(serial): no release open"))]
         }
         let plan = r.plan
+        // Lock energised but the door not yet open: no unit can have come out of this cabinet
+        // for this release, so the scan is refused (issue 18.6); booking it would leave a unit
+        // open on a release that the unlock window then ends with nothing issued.
+        if r.phase == .unlocked && !doorOpen {
+            return [.commit(.anomaly(.scanBeforeDoorOpen, serial: serial, patient: plan.patient,
+                                     detail: "scanned on release \(r.id) before the door opened: not issued", at: at)),
+                    .feedback(.refused("unit \(serial): the door is not open yet: open the door, then scan each unit as you take it"))]
+        }
         guard let stock else {
             let kind: LedgerAnomaly = ledger.unit(serial) != nil ? .alreadyIssued : .unknownSerial
             return [.commit(.anomaly(kind, serial: serial, patient: plan.patient,
@@ -591,6 +617,23 @@ public struct Cabinet: Sendable {
         residue[r.id] = account
         return [.commit(.issue(unit)), .startTimer(.closeOut(serial), atBootMillis: deadline.bootMillis),
                 .feedback(.accepted("unit \(serial) issued (\(r.issued.count) of \(plan.unitCount))"))]
+    }
+
+    /// The witness scanned an open witnessed unit: ask for their badge + PIN (§4a). Refused at
+    /// once while the unit's release still owes residue, so the witness is not asked for nothing.
+    private mutating func witnessScan(_ unit: IssuedUnit, _ at: Moment) -> [CabinetEffect] {
+        if isCommittingOrDeciding {
+            return [.feedback(.refused("unit \(unit.serial): a release is being decided: scan it again afterwards"))]
+        }
+        if let account = residue[unit.release], account.owedMg > 0 {
+            return refuse([Refusal(.residueNotWasted, "unit \(unit.serial) not closed out: \(account.refusalText)")],
+                          patient: unit.patient, staff: currentSession(at)?.id, at: at)
+        }
+        keyBuffer = ""
+        let expires = at.bootMillis + Int64(policy.pinEntrySeconds) * 1000
+        step = .witnessBadge(unit.serial, expires: expires)
+        return [.startTimer(.pinEntry, atBootMillis: expires),
+                .feedback(.prompt("unit \(unit.serial): witness, present your badge and PIN to confirm it was consumed"))]
     }
 
     private mutating func onReturn(_ serial: UnitSerial, _ at: Moment) -> [CabinetEffect] {
@@ -693,13 +736,17 @@ public struct Cabinet: Sendable {
         switch timer {
         case .pinEntry:
             let expires: Int64
+            var witnessed: UnitSerial?
             switch step {
             case .staffPIN(_, let e), .patientPIN(_, let e): expires = e
+            case .witnessBadge(let serial, let e), .witnessPIN(_, let serial, let e): expires = e; witnessed = serial
             default: return []
             }
             guard at.bootMillis >= expires else { return [] }
             step = .idle
             keyBuffer = ""
+            // The unit stays open; its close-out deadline runs on.
+            if let witnessed { return [.feedback(.prompt("unit \(witnessed): witness confirmation timed out; the unit stays open"))] }
             return [.feedback(.prompt("PIN entry timed out"))]
         case .staffSession:
             guard let s = staffSession, at.bootMillis >= s.expires else { return [] }
@@ -710,8 +757,10 @@ public struct Cabinet: Sendable {
             guard let r = release, r.id == id, r.phase == .unlocked else { return [] }
             release = nil
             lockEnergised = false
+            settleResidue(r.id)
+            // What was really issued (none: scans before the door opens are refused, issue 18.6).
             return [.deEnergiseLock,
-                    .commit(.releaseCompleted(id, patient: r.plan.patient, unitsIssued: 0, unitsExpected: r.plan.unitCount,
+                    .commit(.releaseCompleted(id, patient: r.plan.patient, unitsIssued: r.issued.count, unitsExpected: r.plan.unitCount,
                                               outcome: "unlock window expired, door not opened", at: at)),
                     .startTimer(.boltConfirm, atBootMillis: at.bootMillis + Int64(policy.boltConfirmSeconds) * 1000)]
         case .doorHeldOpen(let id):

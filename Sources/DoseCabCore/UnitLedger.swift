@@ -70,6 +70,9 @@ public enum LedgerAnomaly: String, Error, Hashable, Sendable, Codable {
     case expired
     /// An issue scan of a unit whose batch was never recorded (issue #11).
     case unknownBatch = "unknown-batch"
+    /// An issue scan while the lock is energised but the door has not opened yet: refused, the
+    /// unit cannot have come out of the cabinet for this release (issue 18.6).
+    case scanBeforeDoorOpen = "scan-before-door-open"
 }
 
 /// The unit ledger: every unit from issue to close-out.
