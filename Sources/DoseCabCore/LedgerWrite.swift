@@ -259,4 +259,8 @@ public enum AlarmKind: String, Hashable, Sendable, Codable, CaseIterable {
     case hardwareFault = "hardware-fault"
     /// The cabinet was opened with the mechanical key while the daemon was down.
     case mechanicalKey = "mechanical-key"
+    /// The journal holds an audit record of this store's chain with another hash than the store
+    /// has for its sequence number, or one the store no longer has: the store was changed after
+    /// the record was journaled (found by the start-up read-back, issue 18.9).
+    case journalMismatch = "journal-mismatch"
 }

@@ -112,6 +112,7 @@ public actor CabinetDriver {
         lines.makeSafe()
         let now = clock.now()
         let cursorAtStart = (try? store.mirrorCursor()) ?? 0
+        let headAtStart = (try? store.chainHead().lastSeq) ?? 0
         // Records an earlier run committed but never handed to the journal go first, in order.
         if let missed = try? store.unmirrored(limit: 1), !missed.isEmpty { mirrorBehind = true }
         let report = try store.recover(now: now)
@@ -124,7 +125,7 @@ public actor CabinetDriver {
         perform(fx)
         stockTick()
         replayJournal()
-        readBack = planJournalReadBack(cursor: cursorAtStart)
+        readBack = planJournalReadBack(cursor: cursorAtStart, headAtStart: headAtStart)
         return report.summary
     }
 

@@ -98,8 +98,9 @@ public enum Daemon {
                                        logger: logger, simulate: options.simulate, version: options.version, pinMap: pinMap)
         let summary = try await driver.start()
         logger.notice("recovery: \(summary)")
-        // Finds audit records journald lost in a power cut (it had them, unsynced) and sends
-        // them again; runs beside the start so READY=1 does not wait for it.
+        // Compares what the journal holds with the store (another hash: an alarm, issue 18.9) and
+        // sends again what journald lost in a power cut (it had them, unsynced); runs beside the
+        // start so READY=1 does not wait for it.
         // Only its own entries (issue 18.10): its uid, and its unit when systemd started it.
         let ownEntries = JournalReader.Trust.ownProcess()
         logger.info("journal read-back trusts entries of \(ownEntries)")
