@@ -218,6 +218,11 @@ public actor CabinetDriver {
                 let record = try store.commit(.releaseIntent(id, plan))
                 storeProblem = nil
                 guard mirror(record) else {
+                    // The intent is stored but the lock will not be energised: the store says so
+                    // too (its own record), or the release would stay in progress until a restart
+                    // and count as a dose for the patient's interval (issue 18.13).
+                    commit(.releaseCompleted(id, patient: plan.patient, unitsIssued: 0, unitsExpected: plan.unitCount,
+                                             outcome: "aborted: journal queue full, lock not energised", at: now))
                     return [.releaseCommitFailed(id, reason: "journal queue full", at: now)]
                 }
                 return [.releaseCommitted(id, at: clock.now())]

@@ -22,7 +22,7 @@ import Testing
         static let patient = CardID(format: .h10301, facility: 20, number: 2001)
 
         init(journalSink: JournalWriter.Sink, fullDisk: Bool = false, lines: SimulatedLines = SimulatedLines(),
-             driverLines: (any CabinetLines)? = nil, busySeconds: Double = 5) throws {
+             driverLines: (any CabinetLines)? = nil, busySeconds: Double = 5, journalLimits: JournalWriter.Limits? = nil) throws {
             self.lines = lines
             dir = NSTemporaryDirectory() + "dosecab-driver-\(UUID().uuidString.prefix(8))"
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -31,7 +31,7 @@ import Testing
             store = try Store(directory: dir, calendar: config.policy.calendar, maxPageCount: nil, busySeconds: busySeconds)
             var limits = JournalWriter.Limits(maxUnsentAge: .milliseconds(200))
             limits.retryInterval = .milliseconds(20)
-            journal = JournalWriter(sink: journalSink, limits: limits)
+            journal = JournalWriter(sink: journalSink, limits: journalLimits ?? limits)
             let now = clock.now()
             try DemoClinic.seed(store: store, directory: dir, pins: pins, now: now, calendar: config.policy.calendar)
             if fullDisk {
