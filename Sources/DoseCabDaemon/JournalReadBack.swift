@@ -28,8 +28,8 @@ public struct JournalReadBackPlan: Sendable, Equatable {
     /// answer (another namespace, a volatile journal the reader cannot see) would look like
     /// "everything lost" and send the whole window twice.
     public var probe: [Int64: String]
-    /// Where to start reading: the store's first record (an entry from before it belongs to an
-    /// earlier store, e.g. before a reinstall, and says nothing about this chain).
+    /// Where to start reading: the store's first record, less a margin for clock steps (an entry
+    /// from long before it belongs to an earlier store, e.g. before a reinstall).
     public var sinceRealtimeUsec: UInt64
     /// Sequence numbers already raised as a mismatch by an earlier attempt of this read-back.
     public var mismatched: [Int64]? = nil
@@ -53,6 +53,11 @@ public enum JournalReadBackOutcome: Sendable, Equatable {
 }
 
 extension CabinetDriver {
+    /// The margin before the store's first record: journald stamps entries with the wall clock,
+    /// which NTP may have stepped between a record and its entry (or between boots); an entry
+    /// left out by a step would hide this run's own probe, and the re-send with it.
+    static let readBackClockMargin: Int64 = 10 * 60 * 1000
+
     func planJournalReadBack(cursor: Int64, headAtStart: Int64) -> JournalReadBackPlan? {
         // stderr: no journal to read back. headAtStart 0: nothing existed before this run.
         guard journal.sink != .stderr, headAtStart > 0,
@@ -70,7 +75,7 @@ extension CabinetDriver {
             }
         }
         return JournalReadBackPlan(window: window, probe: Dictionary(uniqueKeysWithValues: fresh.map { ($0.seq, $0.hash) }),
-                                   sinceRealtimeUsec: UInt64(max(0, first.event.wallMillis)) * 1000)
+                                   sinceRealtimeUsec: UInt64(max(0, first.event.wallMillis - Self.readBackClockMargin)) * 1000)
     }
 
     /// The read-back still to do, if any.
