@@ -60,4 +60,7 @@ public enum AuditEventKind: String, Sendable, Codable, CaseIterable, Hashable {
     case observationEnded = "observation-ended"
     /// A clinician or admin re-authorised a patient after missed doses, with badge + PIN and a reason.
     case reauthorised
+    /// Two staff members revoked a prescriber's key, with a reason: it signs nothing more, and
+    /// what it signed is no longer in force (issue 18.13).
+    case keyRevoked = "key-revoked"
 }

@@ -70,6 +70,9 @@ public enum CabinetEvent: Hashable, Sendable {
     case timer(TimerID, at: Moment)
     /// A hardware fault (a line could not be read or written).
     case fault(String, at: Moment)
+    /// An alarm the daemon found outside the lines (e.g. the journal holds an audit record with
+    /// another hash than the store's): safe, recorded, lockdown, as any alarm.
+    case alarm(AlarmKind, String, at: Moment)
     case lockdown(on: Bool, reason: String, by: String, at: Moment)
     /// A clinician or admin clears a hold.
     case clearHold(PatientID, by: StaffID, reason: String, at: Moment)
@@ -203,6 +206,7 @@ public struct Cabinet: Sendable {
         case .lateEntryBooked(let entry): return onLateEntryBooked(entry)
         case .timer(let timer, let at): return onTimer(timer, at)
         case .fault(let what, let at): return raiseAlarm(.hardwareFault, what, at: at)
+        case .alarm(let kind, let what, let at): return raiseAlarm(kind, what, at: at)
         case .lockdown(let on, let reason, let by, let at): return setLockdown(on, reason: reason, by: by, at: at)
         case .clearHold(let patient, let by, let reason, let at): return onClearHold(patient, by, reason, at)
         case .roster(let roster):

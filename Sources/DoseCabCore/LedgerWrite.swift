@@ -60,6 +60,8 @@ public enum LedgerWrite: Hashable, Sendable {
     case lateEntry(LateEntry)
     /// Two staff members closed a downtime: everything taken has been entered.
     case downtimeClosed(alarmSeq: Int64, note: String, by: StaffID, witness: StaffID, at: Moment)
+    /// Two staff members revoked prescriber key `keyID` (`actor`: who asked, e.g. the socket caller).
+    case prescriberKeyRevoked(keyID: String, reason: String, by: StaffID, witness: StaffID, actor: String, at: Moment)
 
     public var at: Moment {
         switch self {
@@ -72,7 +74,8 @@ public enum LedgerWrite: Hashable, Sendable {
              .admin(_, _, _, let at), .startup(_, let at), .recovery(_, let at),
              .countEntered(_, _, _, _, let at), .countOverdue(_, let at), .countCancelled(_, _, _, _, let at), .discrepancyResolved(_, _, _, _, _, _, let at),
              .discrepancyEscalated(_, _, let at), .overrideClosed(_, _, _, let at), .overrideReviewed(_, _, _, let at),
-             .residueOutstanding(_, _, let at), .downtimeClosed(_, _, _, _, let at): at
+             .residueOutstanding(_, _, let at), .downtimeClosed(_, _, _, _, let at),
+             .prescriberKeyRevoked(_, _, _, _, _, let at): at
         case .lateEntry(let e): e.enteredAt
         case .issue(let u): u.issuedAt
         case .countStarted(let sheet): sheet.startedAt
@@ -233,6 +236,10 @@ public enum LedgerWrite: Hashable, Sendable {
             return AuditEvent(kind: .lateEntry, wallMillis: t,
                 message: "late entry for the mechanical-key downtime (alarm \(seq)) closed by \(by), witness \(w): \(note)",
                 fields: ["state": "closed", "downtime": String(seq), "staff": by.rawValue, "witness": w.rawValue, "reason": note])
+        case .prescriberKeyRevoked(let key, let reason, let by, let w, let actor, _):
+            return AuditEvent(kind: .keyRevoked, wallMillis: t,
+                message: "prescriber key \(key) revoked by \(by), witness \(w): \(reason); what it signed is no longer in force",
+                fields: ["key": key, "staff": by.rawValue, "witness": w.rawValue, "reason": reason, "actor": actor])
         case .admin(let action, let detail, let actor, _):
             return AuditEvent(kind: .admin, wallMillis: t, message: "\(action) by \(actor): \(detail)",
                 fields: ["action": action, "detail": detail, "actor": actor])
@@ -259,4 +266,8 @@ public enum AlarmKind: String, Hashable, Sendable, Codable, CaseIterable {
     case hardwareFault = "hardware-fault"
     /// The cabinet was opened with the mechanical key while the daemon was down.
     case mechanicalKey = "mechanical-key"
+    /// The journal holds an audit record of this store's chain with another hash than the store
+    /// has for its sequence number, or one the store no longer has: the store was changed after
+    /// the record was journaled (found by the start-up read-back, issue 18.9).
+    case journalMismatch = "journal-mismatch"
 }

@@ -113,6 +113,7 @@ public actor CabinetDriver {
         lines.makeSafe()
         let now = clock.now()
         let cursorAtStart = (try? store.mirrorCursor()) ?? 0
+        let headAtStart = (try? store.chainHead().lastSeq) ?? 0
         // Records an earlier run committed but never handed to the journal go first, in order.
         if let missed = try? store.unmirrored(limit: 1), !missed.isEmpty { mirrorBehind = true }
         let report = try store.recover(now: now)
@@ -125,7 +126,7 @@ public actor CabinetDriver {
         perform(fx)
         stockTick()
         replayJournal()
-        readBack = planJournalReadBack(cursor: cursorAtStart)
+        readBack = planJournalReadBack(cursor: cursorAtStart, headAtStart: headAtStart)
         return report.summary
     }
 
@@ -224,6 +225,11 @@ public actor CabinetDriver {
                 let record = try store.commit(.releaseIntent(id, plan))
                 storeProblem = nil
                 guard mirror(record) else {
+                    // The intent is stored but the lock will not be energised: the store says so
+                    // too (its own record), or the release would stay in progress until a restart
+                    // and count as a dose for the patient's interval (issue 18.13).
+                    commit(.releaseCompleted(id, patient: plan.patient, unitsIssued: 0, unitsExpected: plan.unitCount,
+                                             outcome: "aborted: journal queue full, lock not energised", at: now))
                     return [.releaseCommitFailed(id, reason: "journal queue full", at: now)]
                 }
                 return [.releaseCommitted(id, at: clock.now())]

@@ -17,7 +17,7 @@ public struct ControlMethods: Sendable {
 
     public static let read: [String] = ["status", "outstanding", "releases", "holds", "rx.list", "stock.list",
                                         "audit.verify", "audit.list", "report.daily", "people.list"]
-    public static let admin: [String] = ["hold.clear", "confirm", "rx.import", "stock.add", "enroll", "lockdown"]
+    public static let admin: [String] = ["hold.clear", "confirm", "rx.import", "rx.revoke-key", "stock.add", "enroll", "lockdown"]
     public static let sim: [String] = ["sim.card", "sim.keys", "sim.scan", "sim.return", "sim.door", "sim.line",
                                        "sim.advance", "sim.bolt-fault"]
 
@@ -215,6 +215,8 @@ public struct ControlMethods: Sendable {
                 throw MethodError(message: "unit \(serial) not confirmed: \(await driver.feedback.last ?? "refused")")
             }
             return .ok(["unit": .string(serial.rawValue), "witness": .string(staff.id.rawValue)])
+        case "rx.revoke-key":
+            return try await revokePrescriberKey(p, caller)
         case "rx.import":
             guard let text = p["bundle"]?.stringValue else { throw MethodError(message: "parameter 'bundle' (the file's JSON text) is required") }
             let report = try store.importBundle(Array(text.utf8), policy: driver.config.policy, now: await driver.now(),
@@ -320,6 +322,20 @@ public struct ControlMethods: Sendable {
             throw MethodError(message: "refused: \(refusal)")
         }
         return staff
+    }
+
+    /// `rx.revoke-key`: two staff members (badge + PIN each, on the actor's counts) revoke a
+    /// prescriber's key with a reason; what it signed is no longer in force (issue 18.13).
+    func revokePrescriberKey(_ p: [String: JSONValue], _ caller: Caller) async throws -> ControlReply {
+        let key = try string(p, "key")
+        let reason = try string(p, "reason")
+        let by = try await identifyStaff(p, action: "revoking a prescriber key")
+        let witness = try await identifyStaff(p, prefix: "witness_", action: "revoking a prescriber key")
+        guard by.id != witness.id else { throw MethodError(message: "revoking a prescriber key needs two different staff members") }
+        let record = try store.revokePrescriberKey(key, reason: reason, by: by.id, witness: witness.id, actor: caller.description,
+                                                   at: await driver.now())
+        await driver.mirrorFromControl(record)
+        return .ok(["revoked": .string(key), "audit_seq": .number(Double(record.seq))])
     }
 
     func enroll(_ p: [String: JSONValue], _ caller: Caller) async throws -> ControlReply {

@@ -98,8 +98,9 @@ public enum Daemon {
                                        logger: logger, simulate: options.simulate, version: options.version, pinMap: pinMap)
         let summary = try await driver.start()
         logger.notice("recovery: \(summary)")
-        // Finds audit records journald lost in a power cut (it had them, unsynced) and sends
-        // them again; runs beside the start so READY=1 does not wait for it.
+        // Compares what the journal holds with the store (another hash: an alarm, issue 18.9) and
+        // sends again what journald lost in a power cut (it had them, unsynced); runs beside the
+        // start so READY=1 does not wait for it.
         // Only its own entries (issue 18.10): its uid, and its unit when systemd started it.
         let ownEntries = JournalReader.Trust.ownProcess()
         logger.info("journal read-back trusts entries of \(ownEntries)")
@@ -165,34 +166,97 @@ public enum Daemon {
     }
 
     /// `dosecabd --safe-state`: de-energise every output and exit (systemd's ExecStopPost).
+    ///
+    /// Its job is the lock, so a configuration that does not parse does not stop it: it works
+    /// from the pin map the configuration names (as far as a line scan finds the `pinmap` key of
+    /// `[daemon]`, else the default), and says so on stderr and in its journal entry at error
+    /// priority, exiting 2 (1: the outputs could not be made safe).
     public static func safeState(configPath: String?, simulate: Bool) -> Int32 {
         if simulate { return 0 }
-        let config = (try? DaemonConfig.load(path: configPath ?? "/etc/dosecab/dosecab.toml")) ?? DaemonConfig()
+        let path = configPath ?? "/etc/dosecab/dosecab.toml"
+        let (pinMapPath, configProblem) = safeStatePinMap(configPath: path)
         let journal = JournalWriter(sink: .journald(), limits: JournalWriter.Limits())
         defer { _ = journal.shutdown(timeout: .seconds(2)) }
+        let broken = configProblem.map { "; the configuration does not parse (\($0)), so the pin map was found by a line scan" } ?? ""
         do {
-            let pinMap = try PinMap.load(path: config.pinMapPath)
+            let pinMap = try PinMap.load(path: pinMapPath)  // its errors name the file
             // Requesting the lines sets every output to its safe value; close keeps it there.
             let lines = try GpiodLines(pinMap: pinMap)
             lines.makeSafe()
             lines.close()
-            _ = journal.enqueue(safeStateEntry("safe state: every output de-energised by dosecabd --safe-state", ok: true))
+            guard configProblem == nil else {
+                let message = "safe state: every output de-energised by dosecabd --safe-state with pin map \(pinMapPath)\(broken)"
+                _ = journal.enqueue(safeStateEntry(message, outcome: .configBroken))
+                FileHandle.standardError.write(Data("dosecabd --safe-state: \(message)\n".utf8))
+                return 2
+            }
+            _ = journal.enqueue(safeStateEntry("safe state: every output de-energised by dosecabd --safe-state", outcome: .safe))
             return 0
         } catch {
-            _ = journal.enqueue(safeStateEntry("safe state FAILED: \(error)", ok: false))
-            FileHandle.standardError.write(Data("dosecabd --safe-state: \(error)\n".utf8))
+            _ = journal.enqueue(safeStateEntry("safe state FAILED: \(error)\(broken)", outcome: .failed))
+            FileHandle.standardError.write(Data("dosecabd --safe-state: \(error)\(broken)\n".utf8))
             return 1
         }
+    }
+
+    /// The pin map `--safe-state` uses, and why the configuration did not parse, if it did not.
+    static func safeStatePinMap(configPath: String) -> (path: String, configProblem: String?) {
+        do {
+            return (try DaemonConfig.load(path: configPath).pinMapPath, nil)
+        } catch {
+            return (pinMapNamed(inConfig: configPath) ?? DaemonConfig().pinMapPath, "\(error)")
+        }
+    }
+
+    /// The `pinmap` of `[daemon]` in a configuration and its drop-ins (the last one wins, as
+    /// `DaemonConfig.load` has it), read line by line so that an error elsewhere does not hide it.
+    static func pinMapNamed(inConfig path: String) -> String? {
+        var files = [path]
+        if let names = try? FileManager.default.contentsOfDirectory(atPath: path + ".d") {
+            files += names.sorted().filter { $0.hasSuffix(".toml") }.map { path + ".d/" + $0 }
+        }
+        var found: String?
+        for file in files {
+            guard let text = DaemonConfig.readText(file) else { continue }
+            var section = ""
+            for raw in text.split(whereSeparator: \.isNewline) {
+                let line = raw.trimmingCharacters(in: .whitespaces)
+                if line.hasPrefix("[") {
+                    section = line.trimmingCharacters(in: CharacterSet(charactersIn: "[] \t"))
+                    continue
+                }
+                guard section == "daemon", line.hasPrefix("pinmap") else { continue }
+                let rest = line.dropFirst("pinmap".count).drop { $0 == " " || $0 == "\t" }
+                guard rest.first == "=" else { continue }
+                let value = rest.dropFirst().drop { $0 == " " || $0 == "\t" }
+                guard let quote = value.first, quote == "\"" || quote == "'",
+                      let end = value.dropFirst().firstIndex(of: quote) else { continue }
+                let named = String(value[value.index(after: value.startIndex)..<end])
+                if !named.isEmpty { found = named }
+            }
+        }
+        return found
     }
 }
 
 extension Daemon {
+    enum SafeStateOutcome {
+        case safe, configBroken, failed
+    }
+
     /// The safe-state command's own journal entry, with its own MESSAGE_ID (the crash test
     /// looks for it after `kill -9`, since gpio-sim drops a released line to its pull anyway).
-    static func safeStateEntry(_ message: String, ok: Bool) -> JournalEntry {
-        JournalEntry([(.message, message), (.messageID, JournalMessageID.safeState),
-                      (.priority, ok ? "5" : "2"), (.syslogIdentifier, AuditJournalEvent.syslogIdentifier),
-                      (.event, "safe-state"), (.reason, ok ? "outputs-safe" : "failed")])
+    /// Outputs safe: notice, `outputs-safe`; safe but the configuration does not parse: error,
+    /// `outputs-safe-config-broken`; not safe: crit, `failed`.
+    static func safeStateEntry(_ message: String, outcome: SafeStateOutcome) -> JournalEntry {
+        let (priority, reason) = switch outcome {
+        case .safe: ("5", "outputs-safe")
+        case .configBroken: ("3", "outputs-safe-config-broken")
+        case .failed: ("2", "failed")
+        }
+        return JournalEntry([(.message, message), (.messageID, JournalMessageID.safeState),
+                             (.priority, priority), (.syslogIdentifier, AuditJournalEvent.syslogIdentifier),
+                             (.event, "safe-state"), (.reason, reason)])
     }
 }
 

@@ -11,6 +11,21 @@ extension Store {
         }
     }
 
+    /// Sequence number → hash of the records from `fromSeq` through `throughSeq`, without
+    /// decoding them (the start-up read-back compares every record the journal holds).
+    public func auditHashes(fromSeq: Int64, throughSeq: Int64) throws(StoreError) -> [Int64: String] {
+        try read { db in
+            var hashes: [Int64: String] = [:]
+            let rows = try Row.fetchCursor(db, sql: "SELECT seq, hash FROM audit WHERE seq BETWEEN ? AND ?",
+                                           arguments: [fromSeq, throughSeq])
+            while let row = try rows.next() {
+                let seq: Int64 = row["seq"]
+                hashes[seq] = row["hash"] as String
+            }
+            return hashes
+        }
+    }
+
     static func decodeRecord(_ row: Row) throws -> AuditRecord {
         guard let record = AuditCodec.record(row) else {
             throw StoreError.corrupt("audit row at position \(row["pos"] as Int64? ?? -1) cannot be read")

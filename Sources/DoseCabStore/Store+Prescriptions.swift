@@ -49,18 +49,14 @@ extension Store {
         }
     }
 
-    /// Revokes a prescriber's key from `at` on: bundles it signed are refused from then on.
-    /// Prescriptions it signed earlier stay in force until superseded, cancelled or expired.
+    /// Revokes a prescriber's key from `at` on, by two staff members (one `key-revoked`
+    /// record): bundles it signed are refused from then on, and the prescriptions it signed are no
+    /// longer in force (issue 18.13).
     @discardableResult
-    public func revokePrescriberKey(_ keyID: String, at: Moment, by actor: String) throws(StoreError) -> AuditRecord {
+    public func revokePrescriberKey(_ keyID: String, reason: String, by: StaffID, witness: StaffID, actor: String,
+                                    at: Moment) throws(StoreError) -> AuditRecord {
         try transaction { tx throws(StoreError) in
-            guard let existing = try tx.row("SELECT revoked_wall FROM prescriber_key WHERE key_id = ?", [keyID]) else {
-                throw .conflict("no prescriber key '\(keyID)' is installed")
-            }
-            if (existing["revoked_wall"] as Int64?) != nil { throw .conflict("key '\(keyID)' is already revoked") }
-            let record = try tx.apply(.admin(action: "prescriber-key-revoked", detail: "key \(keyID)", actor: actor, at: at))
-            try tx.exec("UPDATE prescriber_key SET revoked_wall = ? WHERE key_id = ?", [at.wallMillis, keyID])
-            return record
+            try tx.apply(.prescriberKeyRevoked(keyID: keyID, reason: reason, by: by, witness: witness, actor: actor, at: at))
         }
     }
 
@@ -218,27 +214,32 @@ extension Store {
         try read { db in try Store.loadBook(db) }
     }
 
-    /// The patient's prescriptions in force (not cancelled). Each stored entry's signature is
-    /// checked again against its installed key, so an entry edited in the database is refused
-    /// (`corrupt`) instead of dispensed.
+    /// The patient's prescriptions in force (not cancelled, their key not revoked). Each stored
+    /// entry's signature is checked again against its installed key, so an entry edited in the
+    /// database is refused (`corrupt`) instead of dispensed.
     public func activePrescriptions(for patient: PatientID) throws(StoreError) -> [Prescription] {
         try read { db in
             let keys = Dictionary(try Store.prescriberKeys(db).map { ($0.keyID, $0) }, uniquingKeysWith: { a, _ in a })
             return try Row.fetchAll(db, sql: """
                 SELECT id, key_id, payload, signature FROM prescription WHERE patient = ? AND type = 'prescription' ORDER BY id
-                """, arguments: [patient.rawValue]).map { row -> Prescription in
-                try Store.verifiedStored(row, keys: keys, patient: patient, name: "prescription \(row["id"] as String)")
+                """, arguments: [patient.rawValue]).compactMap { row -> Prescription? in
+                try Store.verifiedStored(row, keys: keys, patient: patient, name: "prescription \(row["id"] as String)", atWall: nil)
             }
         }
     }
 
     /// A stored prescription row (`key_id`, `payload`, `signature`) verified again against its
-    /// installed key and parsed; `corrupt` when it no longer matches its signature or patient.
-    static func verifiedStored(_ row: Row, keys: [String: PrescriberKey], patient: PatientID, name: String) throws -> Prescription {
+    /// installed key and parsed; `corrupt` when it no longer matches its signature or patient; nil
+    /// when its key was revoked by `atWall` (nil: revoked at all, i.e. by now). A revoked key's
+    /// prescriptions are no longer in force (issue 18.13); a dose given before the revocation is
+    /// still judged by them.
+    static func verifiedStored(_ row: Row, keys: [String: PrescriberKey], patient: PatientID, name: String,
+                               atWall: Int64?) throws -> Prescription? {
         let entry = SignedPrescriptionEntry(keyID: row["key_id"], payload: Array(row["payload"] as Data),
                                             signature: Array(row["signature"] as Data))
-        // Revocation stops imports, not what was imported before it.
         var key = keys[entry.keyID]
+        if let revoked = key?.revokedAtMillis, atWall.map({ revoked <= $0 }) ?? true { return nil }
+        // The signature is checked as of its import: the revocation was handled above.
         key?.revokedAtMillis = nil
         let verifier = PrescriptionVerifier(keys: key.map { [$0] } ?? [])
         guard case .success(.prescription(let p)) = verifier.verify(entry, nowMillis: 0), p.patient == patient else {
@@ -264,7 +265,8 @@ extension Store {
             return try newest.keys.sorted().compactMap { id -> Prescription? in
                 let row = newest[id]!
                 guard (row["type"] as String) == "prescription" else { return nil }
-                return try Store.verifiedStored(row, keys: keys, patient: patient, name: "prescription \(id) version \(row["version"] as Int)")
+                return try Store.verifiedStored(row, keys: keys, patient: patient, name: "prescription \(id) version \(row["version"] as Int)",
+                                              atWall: wall)
             }
         }
     }

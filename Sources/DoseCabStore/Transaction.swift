@@ -213,6 +213,12 @@ struct Transaction {
         case .downtimeClosed(let alarmSeq, _, let by, let witness, _):
             guard let d = try downtime(alarmSeq), d.isOpen else { throw .conflict("no open downtime \(alarmSeq)") }
             if by == witness { throw .invalidInput("closing a late entry needs two different staff members") }
+        case .prescriberKeyRevoked(let key, _, let by, let witness, _, _):
+            guard let existing = try row("SELECT revoked_wall FROM prescriber_key WHERE key_id = ?", [key]) else {
+                throw .conflict("no prescriber key '\(key)' is installed")
+            }
+            if (existing["revoked_wall"] as Int64?) != nil { throw .conflict("key '\(key)' is already revoked") }
+            if by == witness { throw .invalidInput("revoking a prescriber key takes two different staff members") }
         case .anomaly, .refusal, .hold, .observationCleared, .reauthorised, .lockdown, .alarm, .admin, .startup, .recovery:
             break
         }
@@ -437,6 +443,8 @@ struct Transaction {
             try exec("""
                 INSERT INTO admin_action (action, detail, actor, wall, day, audit_seq) VALUES (?, ?, ?, ?, ?, ?)
                 """, [action, detail, actor, at.wallMillis, day(at), seq])
+        case .prescriberKeyRevoked(let key, _, _, _, _, let at):
+            try exec("UPDATE prescriber_key SET revoked_wall = ? WHERE key_id = ?", [at.wallMillis, key])
         case .startup, .recovery, .residueOutstanding:
             break  // the audit record is the whole of it (the owed residue is computed, Store+Residue)
         case .countStarted(let c):

@@ -35,6 +35,7 @@ public enum JournalMessageID {
         case .lateEntry: "72de2aee713f40d883158b06dab50c3f"
         case .observationEnded: "0b33ee900d5842f3aa75281e94655752"
         case .reauthorised: "aa5aa1ea7a944a58b6ab066b3e3a0de1"
+        case .keyRevoked: "8003f083da014e328af2b56011ae642e"
         }
     }
 
@@ -62,6 +63,8 @@ extension AuditEventKind {
         case .hold, .incident: .error
         case .alarm: .alert
         case .lockdown, .recovery, .countOverdue: .warning
+        // A prescriber's key revoked: every prescription it signed stops at once.
+        case .keyRevoked: .warning
         // Residue not wasted when a release's units are all closed out: the staff's duty left
         // undone, a register gap rather than a unit outside the clinic.
         case .residueOutstanding: .warning

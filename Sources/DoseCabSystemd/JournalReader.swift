@@ -169,6 +169,19 @@ public struct JournalReader: Sendable {
         return found
     }
 
+    /// Every hash dosecabd's entries since `sinceRealtimeUsec` carry for each
+    /// `DOSECAB_AUDIT_SEQ` (a record sent twice with two hashes shows both): the daemon's
+    /// read-back raises an alarm for any hash the store does not have (issue 18.9).
+    public func auditHashes(sinceRealtimeUsec: UInt64?) throws(ReadError) -> [Int64: Set<String>] {
+        var found: [Int64: Set<String>] = [:]
+        for entry in try entries(Query(sinceRealtimeUsec: sinceRealtimeUsec)) {
+            guard let seq = entry[JournalField.auditSeq.name].flatMap({ Int64($0) }),
+                  let hash = entry[JournalField.auditHash.name] else { continue }
+            found[seq, default: []].insert(hash)
+        }
+        return found
+    }
+
     private func read(_ j: OpaquePointer, _ query: Query) throws(SystemdError) -> [[String: String]] {
         // The service's own entries only: each trusted field is a group of its own (AND).
         var groups: [[String]] = trust.matches.map { [$0] }

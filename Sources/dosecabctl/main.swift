@@ -222,7 +222,7 @@ struct Confirm: ParsableCommand {
 }
 
 struct Rx: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Prescriptions.", subcommands: [Import.self, List.self])
+    static let configuration = CommandConfiguration(abstract: "Prescriptions.", subcommands: [Import.self, List.self, RevokeKey.self])
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Import a signed prescription bundle (all or nothing).")
         @OptionGroup var common: Common
@@ -236,6 +236,22 @@ struct Rx: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Current prescriptions.")
         @OptionGroup var common: Common
         func run() throws { try common.show("rx.list", table: "prescriptions") }
+    }
+    struct RevokeKey: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "revoke-key",
+            abstract: "Two-person revocation of a prescriber's key: it signs nothing more and its prescriptions are no longer in force.")
+        @OptionGroup var common: Common
+        @Argument(help: "The key's id (its file name in the prescribers folder, without .pub).") var key: String
+        @Option(help: "Why (key lost, prescriber left, ...).") var reason: String
+        @OptionGroup var auth: StaffAuth
+        @OptionGroup var second: WitnessAuth
+        func run() throws {
+            var p = try auth.parameters(second)
+            p["key"] = .string(key)
+            p["reason"] = .string(reason)
+            try common.show("rx.revoke-key", p)
+        }
     }
 }
 

@@ -22,7 +22,7 @@ import Testing
         static let patient = CardID(format: .h10301, facility: 20, number: 2001)
 
         init(journalSink: JournalWriter.Sink, fullDisk: Bool = false, lines: SimulatedLines = SimulatedLines(),
-             driverLines: (any CabinetLines)? = nil, busySeconds: Double = 5) throws {
+             driverLines: (any CabinetLines)? = nil, busySeconds: Double = 5, journalLimits: JournalWriter.Limits? = nil) throws {
             self.lines = lines
             dir = NSTemporaryDirectory() + "dosecab-driver-\(UUID().uuidString.prefix(8))"
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -31,7 +31,7 @@ import Testing
             store = try Store(directory: dir, calendar: config.policy.calendar, maxPageCount: nil, busySeconds: busySeconds)
             var limits = JournalWriter.Limits(maxUnsentAge: .milliseconds(200))
             limits.retryInterval = .milliseconds(20)
-            journal = JournalWriter(sink: journalSink, limits: limits)
+            journal = JournalWriter(sink: journalSink, limits: journalLimits ?? limits)
             let now = clock.now()
             try DemoClinic.seed(store: store, directory: dir, pins: pins, now: now, calendar: config.policy.calendar)
             if fullDisk {
@@ -329,18 +329,17 @@ import Testing
         let beforeReadBack = try Self.sentSeqs(path)
         #expect(beforeReadBack.allSatisfy { $0 > head }, "the start sends only its own records")
 
-        // The journal after the power cut: seq 3 and 5 lost, seq 7 carries another hash, this
-        // run's records present.
+        // The journal after the power cut: seq 3 and 5 lost, this run's records present. (A
+        // record there with another hash is not a loss: JournalReadBackTests, issue 18.9.)
         var found: [Int64: String] = [:]
         for r in plan.window where r.seq != 3 && r.seq != 5 { found[r.seq] = r.hash }
-        found[7] = String(repeating: "f", count: 64)
         for (seq, hash) in plan.probe { found[seq] = hash }
-        #expect(await rig.driver.finishJournalReadBack(found: found) == .replayed([3, 5, 7]))
+        #expect(await rig.driver.finishJournalReadBack(found: found) == .replayed([3, 5]))
         #expect(await rig.driver.journalReadBackPlan() == nil, "done once")
         #expect(await rig.driver.finishJournalReadBack(found: found) == .notNeeded)
         #expect(rig.journal.flush(timeout: .seconds(2)))
         let resent = try Self.sentSeqs(path).filter { $0 <= head }
-        #expect(resent == [3, 5, 7], "exactly the lost records, in chain order, once")
+        #expect(resent == [3, 5], "exactly the lost records, in chain order, once")
     }
 
     @Test func readBackWaitsUntilItSeesThisRunsOwnEntries() async throws {
@@ -364,13 +363,15 @@ import Testing
         #expect(try Self.sentSeqs(path).allSatisfy { $0 > head })
     }
 
-    @Test func noReadBackWithoutAMirrorCursorOrWhenTurnedOff() async throws {
+    @Test func noReSendWithoutAMirrorCursorOrWhenTurnedOff() async throws {
         let devnull = open("/dev/null", O_WRONLY)
         defer { close(devnull) }
-        // A fresh store: nothing was ever handed to journald before this run.
+        // A store whose records were never handed to journald (the cursor is 0): nothing to
+        // re-send, but what the journal holds is still compared with the store (issue 18.9: a
+        // cursor set back must not turn the check off).
         let fresh = try Rig(journalSink: .fileDescriptor(devnull))
         _ = try await fresh.driver.start()
-        #expect(await fresh.driver.journalReadBackPlan() == nil)
+        #expect(await fresh.driver.journalReadBackPlan()?.window == [])
         // The window set to 0 in the configuration turns the read-back off.
         let (rig, path, _) = try Self.readBackRig()
         defer { unlink(path) }
@@ -382,6 +383,6 @@ import Testing
                                     pins: rig.pins, logger: Logger(label: "test"), simulate: true, version: "test",
                                     pinMap: rig.lines.pinMap)
         _ = try await off.start()
-        #expect(await off.journalReadBackPlan() == nil)
+        #expect(await off.journalReadBackPlan()?.window == [], "no re-send; the comparison with the store stays")
     }
 }

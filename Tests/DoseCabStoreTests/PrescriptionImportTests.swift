@@ -133,12 +133,17 @@ import Testing
         #expect(try expectRejected(f, try Fixture.bundle([nothing])) == ["entry 1 (rx-9 v1): cancels prescription rx-9, which is not installed"])
     }
 
-    @Test func aRevokedKeySignsNoMoreButEarlierPrescriptionsStay() throws {
+    /// Issue 18.13: a revoked key signs nothing more, and what it signed is no longer in force
+    /// from the revocation on (a late entry for a dose given before it is still judged by it).
+    @Test func aRevokedKeySignsNoMoreAndItsPrescriptionsAreNoLongerInForce() throws {
         let f = try seeded()
         _ = try f.store.importBundle(try Fixture.bundle([f.prescription()]), policy: policy, now: f.at(minutes: 1), actor: "S-02")
-        try f.store.revokePrescriberKey("dr-a", at: f.at(minutes: 2), by: "admin")
+        try f.store.revokePrescriberKey("dr-a", reason: "key lost", by: StaffID("S-01"), witness: StaffID("S-02"), actor: "test",
+                                         at: f.at(minutes: 2))
         #expect(try expectRejected(f, try Fixture.bundle([f.prescription("rx-2")])) == ["entry 1: prescriber key 'dr-a' is revoked"])
-        #expect(try f.store.activePrescriptions(for: f.patient).map(\.id) == ["rx-1"])
+        #expect(try f.store.activePrescriptions(for: f.patient).isEmpty)
+        #expect(try f.store.prescriptionsInForce(for: f.patient, atWall: f.at(minutes: 1).wallMillis + 1).map(\.id) == ["rx-1"])
+        #expect(try f.store.prescriptionsInForce(for: f.patient, atWall: f.at(minutes: 3).wallMillis).isEmpty)
         #expect(try f.store.prescriberKeys().first?.revokedAtMillis == f.at(minutes: 2).wallMillis)
         #expect(storeError { try f.store.installPrescriberKey(PrescriberKey(keyID: "dr-a", publicKey: Array(Fixture.prescriberKey.publicKey.rawRepresentation)), by: "admin", at: f.at(minutes: 3)) } != nil)
     }

@@ -34,6 +34,7 @@ import Testing
         .lateEntry: "72de2aee713f40d883158b06dab50c3f",
         .observationEnded: "0b33ee900d5842f3aa75281e94655752",
         .reauthorised: "aa5aa1ea7a944a58b6ab066b3e3a0de1",
+        .keyRevoked: "8003f083da014e328af2b56011ae642e",
     ]
 
     @Test func messageIDsAreFixedUniqueAndWellFormed() {
@@ -64,6 +65,7 @@ import Testing
             .receipt: .notice, .count: .notice, .countOverdue: .warning, .discrepancy: .error, .discrepancyResolved: .notice,
             .escalation: .alert, .override: .alert, .overrideClosed: .notice, .overrideReviewed: .notice, .residueOutstanding: .warning,
             .lateEntry: .warning, .observationEnded: .notice, .reauthorised: .notice,
+            .keyRevoked: .warning,
         ]
         for kind in AuditEventKind.allCases {
             #expect(kind.journalPriority == expected[kind], "\(kind)")

@@ -327,13 +327,13 @@ _dosecabctl_rx() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    import|list)
+    import|list|revoke-key)
         # Offer subcommand argument completions
         "_dosecabctl_rx_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'import list' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'import list revoke-key' -- "${cur}"))
         ;;
     esac
 }
@@ -363,6 +363,36 @@ _dosecabctl_rx_list() {
     # Offer option value completions
     case "${prev}" in
     '--socket')
+        return
+        ;;
+    esac
+}
+
+_dosecabctl_rx_revoke-key() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--socket --reason --staff --pin --witness --witness-pin)
+    __dosecabctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--socket')
+        return
+        ;;
+    '--reason')
+        return
+        ;;
+    '--staff')
+        return
+        ;;
+    '--pin')
+        return
+        ;;
+    '--witness')
+        return
+        ;;
+    '--witness-pin')
         return
         ;;
     esac
