@@ -221,7 +221,7 @@ func benchMemory(_ report: Report, patientsCount: Int, sessions: Int) async thro
     var done = 0, problems = 0
     let t0 = nowNanos()
     for round in 0..<sessions {
-        if round > 0 { await rig.driver.advance(millis: 8 * 3_600_000) }  // next dosing window
+        if round > 0 { await rig.driver.advance(millis: 8 * 3_600_000) }  // next dosing window: each observation has ended by itself
         for p in patients {
             await rig.dialogue(p.card)
             await rig.driver.handle(.keys("#", at: rig.now()))
@@ -237,7 +237,6 @@ func benchMemory(_ report: Report, patientsCount: Int, sessions: Int) async thro
             try rig.sim.drive(.door, active: true)   // closes; the bolt follows the lock
             _ = await rig.waitUntil { let c = await rig.driver.snapshot; return !c.doorOpen && c.release == nil }
             await rig.driver.handle(.returned(unit.serial, at: rig.now()))
-            _ = try clinic.store.commit(.observationCleared(p.id, by: StaffID("S-01"), reason: "bench", release: nil, at: rig.now()))
             done += 1
         }
     }
