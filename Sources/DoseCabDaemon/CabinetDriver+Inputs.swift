@@ -83,11 +83,11 @@ extension CabinetDriver {
         let deadlines = [counterDecoder.nextDeadline, returnDecoder.nextDeadline, chute.nextDeadline]
             + debouncers.values.map(\.nextDeadline)
         guard let next = deadlines.compactMap({ $0 }).min() else { return }
-        let now = MonotonicClock.now()
+        let now = inputClock.now()
         var wait = next > now ? next - now : 0
         if let answer, answer < next { wait = max(wait, min(next - answer, 1_000_000_000)) }
-        inputDeadlineTask = Task { [lines] in
-            try? await Task.sleep(for: .nanoseconds(Int64(wait) + 100_000))
+        inputDeadlineTask = Task { [lines, inputClock] in
+            try? await inputClock.sleep(until: now + wait + 100_000)
             guard !Task.isCancelled else { return }
             lines.requestQuiet()
         }

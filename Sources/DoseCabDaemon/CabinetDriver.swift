@@ -17,6 +17,8 @@ public actor CabinetDriver {
     let journal: JournalWriter
     let lines: any CabinetLines
     let clock: DaemonClock
+    /// The clock of the lines' edge timestamps, on which the input deadlines run.
+    let inputClock: any InputClock
     let logger: Logger
     let simulate: Bool
     let version: String
@@ -63,12 +65,14 @@ public actor CabinetDriver {
     public internal(set) var rejectedFrames = 0
 
     public init(config: DaemonConfig, store: Store, journal: JournalWriter, lines: any CabinetLines, clock: DaemonClock,
-                pins: any PINVerifier, logger: Logger, simulate: Bool, version: String, pinMap: PinMap) throws {
+                pins: any PINVerifier, logger: Logger, simulate: Bool, version: String, pinMap: PinMap,
+                inputClock: any InputClock = MonotonicInputClock()) throws {
         self.config = config
         self.store = store
         self.journal = journal
         self.lines = lines
         self.clock = clock
+        self.inputClock = inputClock
         self.logger = logger
         self.simulate = simulate
         self.version = version

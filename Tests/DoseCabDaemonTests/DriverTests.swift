@@ -22,7 +22,8 @@ import Testing
         static let patient = CardID(format: .h10301, facility: 20, number: 2001)
 
         init(journalSink: JournalWriter.Sink, fullDisk: Bool = false, lines: SimulatedLines = SimulatedLines(),
-             driverLines: (any CabinetLines)? = nil, busySeconds: Double = 5, journalLimits: JournalWriter.Limits? = nil) throws {
+             driverLines: (any CabinetLines)? = nil, busySeconds: Double = 5, journalLimits: JournalWriter.Limits? = nil,
+             inputClock: any InputClock = MonotonicInputClock()) throws {
             self.lines = lines
             dir = NSTemporaryDirectory() + "dosecab-driver-\(UUID().uuidString.prefix(8))"
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -45,7 +46,8 @@ import Testing
                 }
             }
             driver = try CabinetDriver(config: config, store: store, journal: journal, lines: driverLines ?? lines, clock: clock, pins: pins,
-                                       logger: Logger(label: "test"), simulate: true, version: "test", pinMap: lines.pinMap)
+                                       logger: Logger(label: "test"), simulate: true, version: "test", pinMap: lines.pinMap,
+                                       inputClock: inputClock)
         }
 
         deinit {
@@ -68,7 +70,13 @@ import Testing
         // journald's socket does not exist: the writer keeps entries and reports degraded health.
         let rig = try Rig(journalSink: .journald(socketPath: "/nonexistent/journal/socket"))
         _ = try await rig.driver.start()
-        try await Task.sleep(for: .milliseconds(300))
+        // The writer finds the socket missing on its own thread: wait for its verdict (up to
+        // 10 s, the machine may be busy) rather than a fixed time that a slow run can outlast.
+        var waited = 0
+        while rig.journal.health().isHealthy, waited < 1000 {
+            try await Task.sleep(for: .milliseconds(10))
+            waited += 1
+        }
         #expect(!rig.journal.health().isHealthy)
         await rig.ask()
         #expect(rig.lines.output(.lock) == false, "the lock must not be energised without the journal")
@@ -244,19 +252,29 @@ import Testing
     @Test func theReturnScannerTakesOnlyAmpouleTags() async throws {
         let devnull = open("/dev/null", O_WRONLY)
         defer { close(devnull) }
-        let rig = try Rig(journalSink: .fileDescriptor(devnull))
+        // The edges and the driver's frame-end timer on one manual clock: a frame ends when the
+        // test moves time past its gap, however slowly the run goes.
+        let source = ManualClock(startNanos: 1_000_000_000)
+        let lines = SimulatedLines(clock: { source.now() })
+        let rig = try Rig(journalSink: .fileDescriptor(devnull), lines: lines, inputClock: source)
         _ = try await rig.driver.start()
         let inputs = Task { await rig.driver.runInputs() }
         defer { inputs.cancel() }
-        // Waits (up to 10 s, the whole suite may be running) until the frame that started at
-        // `start` has been decoded, accepted or not.
+        let gap = UInt64(await rig.driver.config.wiegandFrameGapMillis) * 1_000_000
+        // Plays the frame, moves time past its end, and waits until the frame that started at
+        // `start` has been decoded, accepted or not. Time goes on 1 ms at each look: the driver
+        // may arm its timer only after the test's first move. The real wait only lets the driver's
+        // tasks run; no outcome depends on its length.
         func play(_ reader: Reader, _ card: CardID) async throws {
-            let start = MonotonicClock.now()
-            try rig.lines.playWiegand(reader: reader, bits: WiegandDecoder.encode(card), startNanos: start)
-            for _ in 0..<1000 {
+            let start = source.now()
+            let bits = WiegandDecoder.encode(card)
+            try rig.lines.playWiegand(reader: reader, bits: bits, startNanos: start)
+            source.advance(by: UInt64(bits.count) * 2_000_000 + gap)
+            for _ in 0..<10_000 {
                 let last = reader == .counter ? await rig.driver.counterDecoder.lastFrame : await rig.driver.returnDecoder.lastFrame
                 if last?.start == start { return }
-                try await Task.sleep(for: .milliseconds(10))
+                source.advance(by: 1_000_000)
+                try await Task.sleep(for: .milliseconds(1))   // the driver's turn: at least 10 s in all
             }
             Issue.record("the \(reader) frame was never decoded")
         }
