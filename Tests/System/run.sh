@@ -343,7 +343,9 @@ while kill -0 "$qemu_pid" 2>/dev/null; do
     fi
     if [[ -f $results ]]; then
         n=$(wc -l <"$results")
-        if ((n > shown)); then sed -n "$((shown + 1)),${n}p" "$results" | sed 's/^/  /'; shown=$n; fi
+        # Host seconds since the step began beside the guest's own figures: how much of the
+        # run's wall time each scenario costs on this host.
+        if ((n > shown)); then sed -n "$((shown + 1)),${n}p" "$results" | sed "s/^/  [host $(elapsed "$step_t0") s] /"; shown=$n; fi
     fi
     if (( $(date +%s) > deadline )); then
         ((booted)) || fail "the guest did not reach the test runner within ${TIMEOUT}s (serial: $serial)"

@@ -42,7 +42,7 @@ known_issue() {
 journal_mark() {
     local t; t=$(tr -d '-' </proc/sys/kernel/random/uuid)
     printf 'MESSAGE=dosecab rig: mark\nSYSLOG_IDENTIFIER=dosecab-rig-mark\nRIG_MARK=%s\n' "$t" | logger --journald
-    wait_until 10 bash -c '[[ -n $(journalctl --no-pager -o export "RIG_MARK=$1") ]]' _ "$t" || fail "the journal mark never appeared"
+    wait_until 10 journal_has "RIG_MARK=$t" || fail "the journal mark never appeared"
     journalctl --no-pager -o export "RIG_MARK=$t" | sed -n 's/^__CURSOR=//p' | head -n1
 }
 # dc_events CURSOR EVENT [MATCHES...]: dosecabd audit entries of one kind after CURSOR (JSON lines).
@@ -53,7 +53,7 @@ dc_events() {
 # dc_wait_event SECONDS CURSOR EVENT [MATCHES...]: waits for at least one; prints them.
 dc_wait_event() {
     local limit=$1 cur=$2 ev=$3; shift 3
-    wait_until "$limit" bash -c '[[ -n $(journalctl --no-pager -o json --cursor "$1" SYSLOG_IDENTIFIER=dosecabd "DOSECAB_EVENT=$2" "${@:3}") ]]' _ "$cur" "$ev" "$@" \
+    wait_until "$limit" journal_has --cursor "$cur" SYSLOG_IDENTIFIER=dosecabd "DOSECAB_EVENT=$ev" "$@" \
         || fail "no dosecabd '$ev' journal entry $* within ${limit}s"
     dc_events "$cur" "$ev" "$@"
 }

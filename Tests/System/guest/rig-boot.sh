@@ -24,6 +24,10 @@ exec 3>/dev/ttyS0
 tty() { echo "RIG: $*" >&3; }
 record() { echo "$*" >>"$RES/results.txt"; tty "$*"; }
 header() { sed -n "s/^# rig: $2 //p" "$1" | head -n1; }
+# busy: the guest's non-idle CPU time so far, in 1/100 s (user nice system irq softirq of
+# /proc/stat). Under -icount it is the guest's instruction count, which is what costs host
+# time: a scenario's "busy" figure is its cost on any host, busy or quiet.
+busy() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8; exit }' /proc/stat; }
 finish() {
     # Every boot of this run (the persistent journal keeps those a scenario reset).
     for ((i = 1; i <= boots; i++)); do
@@ -74,7 +78,7 @@ for f in "$L"/scenarios/*.sh; do
     to=$(header "$f" timeout); to=${to:-120}
     echo "$name" >"$RES/current"
     tty "run $name (phase $this_phase)"
-    t0=$(date +%s.%N)
+    t0=$(date +%s.%N) b0=$(busy)
     mkdir -p "$L/known"; : >"$L/known/$name"
     if [[ -f $RES/known-$name ]]; then cat "$RES/known-$name" >>"$L/known/$name"; rm -f "$RES/known-$name"; fi
     RIG_PHASE=$this_phase RIG_SCENARIO=$name RIG_KNOWN_FILE=$L/known/$name timeout -k 5 "$to" \
@@ -82,7 +86,7 @@ for f in "$L"/scenarios/*.sh; do
         >"$L/logs/$name.log" 2>&1 </dev/null
     rc=$?
     cat "$L/logs/$name.log" >>"$LOGS/$name.log"   # appended: a resumed scenario keeps phase 1's log
-    secs=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+    secs=$(awk -v a="$t0" -v b="$(date +%s.%N)" -v c="$b0" -v d="$(busy)" 'BEGIN { printf "%.1fs, busy %.1f", b - a, (d - c) / 100 }')
     echo "$name" >>"$RES/done.list"
     known=$(awk '!seen[$0]++' "$L/known/$name" | paste -sd';')
     if ((rc == 0)) && [[ -n $known ]]; then
