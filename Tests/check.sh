@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # `make check`: every tier, the README's test command and CI's (.ci/run).
-#  1. make test         unit, component and process tests (debug build)
+#  1. make test         unit, component and process tests (debug build, then one serial run)
 #  2. make release      the static-stdlib release binaries the system tests install
 #  3. make system-test  the qemu guest (docs/system-tests.md), and beside it
 #     make fuzz-smoke   every fuzz target with ASan for a few seconds (docs/reliability.md).
-# The guest's emulation runs on one core and its clock counts instructions, so the fuzz
-# build on the other core slows the run but cannot change what the guest sees.
+# Order on a 2-core machine: the debug build has both cores; then the serial test run (about
+# one core) and the release build (in .build-release: SwiftPM locks .build for the whole test
+# run) share them; the guest (one core) and the fuzz build and smoke follow the release build.
+# The guest's clock counts instructions, so the builds beside it slow the run but cannot
+# change what the guest sees; the tests themselves are written to pass under such load.
 # Ends with one summary: each tier, its counts in the `N passed, N failed` form any CI reads,
 # and its time; fails naming the tier if any tier fails.
 set -uo pipefail
@@ -33,45 +36,63 @@ swift_counts() {
     echo "$((total - fails - skips)) passed, $fails failed, $skips skipped"
 }
 
-t0=$SECONDS
-make test 2>&1 | tee "$logs/test.log"
-test_rc=${PIPESTATUS[0]}
-tier "make test" "$(swift_counts "$logs/test.log")" $((SECONDS - t0))
-if ((test_rc != 0)); then
+export RELEASE_SCRATCH=.build-release
+
+t0=$SECONDS t0_build=$SECONDS
+make test-build 2>&1 | tee "$logs/test-build.log"
+build_rc=${PIPESTATUS[0]}
+if ((build_rc != 0)); then
+    tier "make test" "build FAILED" $((SECONDS - t0))
     failed+=("make test")
 else
+    # The serial test run, beside the release build and then the system tests.
+    test_t0=$SECONDS
+    ( swift test --skip-build --no-parallel >"$logs/test.log" 2>&1; echo $? >"$logs/test.rc"; echo $SECONDS >"$logs/test.end" ) &
+    test_pid=$!
+    trap 'kill "$test_pid" ${fuzz_pid:-} 2>/dev/null' EXIT
+    say "tests started beside the release build (log: $logs/test.log)"
+
     t0=$SECONDS
-    make release 2>&1 | tee "$logs/release.log"
+    make --no-print-directory release 2>&1 | tee "$logs/release.log"
     release_rc=${PIPESTATUS[0]}
     tier "make release" "$( ((release_rc == 0)) && echo "built" || echo "FAILED")" $((SECONDS - t0))
-    ((release_rc == 0)) || failed+=("make release")
-fi
+    if ((release_rc != 0)); then
+        failed+=("make release")
+    else
+        fuzz_log="$logs/fuzz-smoke.log"
+        fuzz_t0=$SECONDS
+        ( make --no-print-directory fuzz-smoke >"$fuzz_log" 2>&1; echo $? >"$logs/fuzz.rc"; echo $SECONDS >"$logs/fuzz.end" ) &
+        fuzz_pid=$!
+        say "fuzz smoke started beside the system tests (log: $fuzz_log)"
 
-if ((${#failed[@]} == 0)); then
-    fuzz_log="$logs/fuzz-smoke.log"
-    fuzz_t0=$SECONDS
-    ( make --no-print-directory fuzz-smoke >"$fuzz_log" 2>&1; echo $? >"$logs/fuzz.rc"; echo $SECONDS >"$logs/fuzz.end" ) &
-    fuzz_pid=$!
-    trap 'kill "$fuzz_pid" 2>/dev/null' EXIT
-    say "fuzz smoke started beside the system tests (log: $fuzz_log)"
+        t0=$SECONDS
+        make --no-print-directory system-test 2>&1 | tee "$logs/system.log"
+        system_rc=${PIPESTATUS[0]}
+        counts=$(grep -oE '^system-test: [0-9]+ passed, [0-9]+ failed, [0-9]+ skipped' "$logs/system.log" | tail -1 | sed 's/^system-test: //')
+        tier "system-test" "${counts:-did not finish}" $((SECONDS - t0))
+        say "system tests finished (exit $system_rc); waiting for the fuzz smoke"
+        wait "$fuzz_pid"
+        fuzz_rc=$(cat "$logs/fuzz.rc" 2>/dev/null || echo 1)
+        if ((fuzz_rc != 0)); then cat "$fuzz_log"; else tail -n 15 "$fuzz_log"; fi
+        # One line per target in the fuzz run's closing summary.
+        ok=$(sed -n '/^== summary/,$p' "$fuzz_log" | grep -cE '^fuzz-[^ ]+ +ok ')
+        bad=$(sed -n '/^== summary/,$p' "$fuzz_log" | grep -cE '^fuzz-[^ ]+ +FAIL ')
+        tier "fuzz-smoke" "$ok passed, $bad failed, 0 skipped (targets)" \
+            $(($(cat "$logs/fuzz.end" 2>/dev/null || echo $SECONDS) - fuzz_t0))
+        ((system_rc == 0)) || failed+=("make system-test")
+        ((fuzz_rc == 0)) || failed+=("make fuzz-smoke")
+    fi
 
-    t0=$SECONDS
-    make --no-print-directory system-test 2>&1 | tee "$logs/system.log"
-    system_rc=${PIPESTATUS[0]}
-    counts=$(grep -oE '^system-test: [0-9]+ passed, [0-9]+ failed, [0-9]+ skipped' "$logs/system.log" | tail -1 | sed 's/^system-test: //')
-    tier "system-test" "${counts:-did not finish}" $((SECONDS - t0))
-    say "system tests finished (exit $system_rc); waiting for the fuzz smoke"
-    wait "$fuzz_pid"
+    wait "$test_pid"
     trap - EXIT
-    fuzz_rc=$(cat "$logs/fuzz.rc" 2>/dev/null || echo 1)
-    if ((fuzz_rc != 0)); then cat "$fuzz_log"; else tail -n 15 "$fuzz_log"; fi
-    # One line per target in the fuzz run's closing summary.
-    ok=$(sed -n '/^== summary/,$p' "$fuzz_log" | grep -cE '^fuzz-[^ ]+ +ok ')
-    bad=$(sed -n '/^== summary/,$p' "$fuzz_log" | grep -cE '^fuzz-[^ ]+ +FAIL ')
-    tier "fuzz-smoke" "$ok passed, $bad failed, 0 skipped (targets)" \
-        $(($(cat "$logs/fuzz.end" 2>/dev/null || echo $SECONDS) - fuzz_t0))
-    ((system_rc == 0)) || failed+=("make system-test")
-    ((fuzz_rc == 0)) || failed+=("make fuzz-smoke")
+    test_rc=$(cat "$logs/test.rc" 2>/dev/null || echo 1)
+    # The test log in full when it failed; its failures and closing lines otherwise.
+    if ((test_rc != 0)); then cat "$logs/test.log"; else grep -E '✘|Test run with' "$logs/test.log" | tail -n 5; fi
+    # First in the summary, as it is first in the run.
+    tier "make test" "$(swift_counts "$logs/test.log")" \
+        $(( $(cat "$logs/test.end" 2>/dev/null || echo $SECONDS) - t0_build ))
+    summary=("${summary[-1]}" "${summary[@]:0:${#summary[@]}-1}")
+    ((test_rc == 0)) || failed=("make test" "${failed[@]}")
 fi
 
 echo
