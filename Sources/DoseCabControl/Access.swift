@@ -48,7 +48,7 @@ public struct Caller: Sendable, Hashable, CustomStringConvertible {
 /// resolved role groups. Group names are resolved to gids by ``resolveGroup``, which is
 /// `getgrnam_r` in production and injectable in tests.
 public struct AccessPolicy: Sendable {
-    /// Members may call `read` methods. Default `dosecab`.
+    /// Members may call `read` methods. Default `dosecab-read`.
     public var readGroup: String
     /// Members may call `read` and `admin` methods. Default `dosecab-admin`.
     public var adminGroup: String
@@ -57,7 +57,7 @@ public struct AccessPolicy: Sendable {
 
     /// A policy with the given group names, resolved with `getgrnam_r` unless told otherwise.
     public init(
-        readGroup: String = "dosecab",
+        readGroup: String = "dosecab-read",
         adminGroup: String = "dosecab-admin",
         resolveGroup: @escaping @Sendable (String) -> gid_t? = GroupDirectory.gid(named:)
     ) {

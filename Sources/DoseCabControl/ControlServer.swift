@@ -603,11 +603,20 @@ final class ServerCore: @unchecked Sendable {
         }
         var log = logger
         log[metadataKey: "caller"] = "\(caller)"
+        // The socket is open to every local user (both role groups must reach it), so a caller
+        // in neither group may call nothing and is turned away with its first request, or after
+        // a second if it sends none: it must not hold a connection slot for the read timeout.
+        // (Not before it has sent: closing on a request not yet read would reset the connection
+        // and the client would see "connection reset" instead of the reason.)
+        let stranger = !policy.allows(caller, .read)
+        let patience: Duration = stranger ? min(limits.readTimeout, .seconds(1)) : limits.readTimeout
+        let turnAway = ControlReply.failure(.permissionDenied,
+            "permission denied: only members of \(policy.readGroup) or \(policy.adminGroup) may use the control socket")
         log.debug("control connection accepted")
 
         var reader = FrameReader(maxFrameSize: limits.maxRequestSize)
         var limiter = RateLimiter(burst: limits.requestBurst, perSecond: limits.requestsPerSecond)
-        var deadline = now() + limits.readTimeout
+        var deadline = now() + patience
         var buffer = [UInt8](repeating: 0, count: 16 * 1024)
 
         while true {
@@ -620,6 +629,11 @@ final class ServerCore: @unchecked Sendable {
                     return
                 }
                 guard let frame else { break }
+                if stranger {
+                    log.notice("control connection refused: the caller is in neither role group")
+                    send(turnAway, to: fd, log)
+                    return
+                }
                 locked { $0.connections[id]?.busy = true }
                 deadline = now() + limits.readTimeout
                 guard limiter.allow(at: now()) else {
@@ -651,6 +665,11 @@ final class ServerCore: @unchecked Sendable {
             if ready[1] { return }
             guard ready[0] else {
                 if now() < deadline { continue }
+                if stranger {
+                    log.notice("control connection refused: the caller is in neither role group")
+                    send(turnAway, to: fd, log)
+                    return
+                }
                 log.notice("control connection closed: no complete request within \(limits.readTimeout)")
                 send(.failure(.timedOut, "timed out waiting for a complete request"), to: fd, log)
                 return

@@ -437,7 +437,28 @@ public struct ControlMethods: Sendable {
             "counter": .array(await driver.feedback.suffix(5).map { .string($0) }),
         ]
         fields["records_held_in_memory"] = .number(Double(held))
+        fields["setup_needed"] = .array(try Self.setupNeeded(store).map { .string($0) })
         return .ok(fields.merging(try await stockStatus(now)) { a, _ in a }.merging(try downtimeStatus()) { a, _ in a })
+    }
+
+    /// What a new cabinet still lacks before it can release a dose, in the order docs/install.md
+    /// sets it up ("First boot"); empty once it is ready. A fresh install starts and answers
+    /// with this list rather than failing its unit: the keys and people arrive after the install.
+    static func setupNeeded(_ store: Store) throws -> [String] {
+        var missing: [String] = []
+        if try store.prescriberKeys().allSatisfy({ $0.revokedAtMillis != nil }) {
+            missing.append("prescriber key: none installed (/etc/dosecab/prescribers/KEYID.pub, then restart; docs/prescriptions.md)")
+        }
+        let staff = try store.staffMembers()
+        if !staff.contains(where: { $0.role == .admin }) {
+            missing.append("staff: no admin enrolled (docs/install.md, first boot)")
+        }
+        if !staff.contains(where: { $0.role != .admin }) {
+            missing.append("staff: nobody to witness a dose (enrol a nurse or clinician)")
+        }
+        if try store.patients().isEmpty { missing.append("patients: none enrolled") }
+        if try store.stockLevels().isEmpty { missing.append("stock: none received (dosecabctl stock receive)") }
+        return missing
     }
 
     /// Stock control in `status`: the count due or overdue, open discrepancies and what they

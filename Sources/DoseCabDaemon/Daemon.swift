@@ -29,7 +29,28 @@ public struct DaemonOptions: Sendable {
 
 public struct StartupError: Error, CustomStringConvertible {
     public var description: String
-    public init(_ d: String) { description = d }
+    /// A file the administrator wrote is wrong (a prescriber key, say), not the machine.
+    public var isConfiguration: Bool
+    public init(_ d: String, configuration: Bool = false) {
+        description = d
+        isConfiguration = configuration
+    }
+}
+
+extension Daemon {
+    /// `EX_CONFIG` (sysexits.h): the unit's `RestartPreventExitStatus=78` stops systemd from
+    /// restarting into the same bad file every two seconds; the journal has the one-line error.
+    public static let configurationExitStatus: Int32 = 78
+
+    /// The exit status for an error that stopped the start: 78 for a configuration, pin map or
+    /// prescriber-key file that is wrong, 1 for anything else (a missing line, an unwritable store).
+    public static func exitStatus(for error: any Error) -> Int32 {
+        switch error {
+        case is ConfigError, is PinMapError, is TOMLGuard.Problem: return configurationExitStatus
+        case let startup as StartupError where startup.isConfiguration: return configurationExitStatus
+        default: return 1
+        }
+    }
 }
 
 /// Wires store, journal, lines, the cabinet driver and the control socket under
@@ -146,19 +167,19 @@ public enum Daemon {
         guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDirectory) else { return }
         guard isDirectory.boolValue, let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else {
             // An unreadable key folder must stop the start, not silently leave keys out.
-            throw StartupError("prescriber keys: cannot read the folder \(dir)")
+            throw StartupError("prescriber keys: cannot read the folder \(dir)", configuration: true)
         }
         let installed = Set(try store.prescriberKeys().map(\.keyID))
         for name in names.sorted() where name.hasSuffix(".pub") {
             let id = String(name.dropLast(4))
             guard !installed.contains(id) else { continue }
             guard let text = try? String(contentsOfFile: dir + "/" + name, encoding: .utf8) else {
-                throw StartupError("prescriber key \(dir)/\(name): cannot be read")
+                throw StartupError("prescriber key \(dir)/\(name): cannot be read", configuration: true)
             }
             // Raw base64 or PEM (what `openssl pkey -pubout` writes), as docs/prescriptions.md says.
             let key: PrescriberKey
             do { key = try Store.prescriberKey(keyID: id, fileContents: text) } catch {
-                throw StartupError("prescriber key \(dir)/\(name): \(error)")
+                throw StartupError("prescriber key \(dir)/\(name): \(error)", configuration: true)
             }
             _ = try store.installPrescriberKey(key, by: "dosecabd", at: now)
             logger.notice("installed prescriber key \(id)")

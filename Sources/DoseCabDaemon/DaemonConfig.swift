@@ -11,7 +11,7 @@ public struct DaemonConfig: Sendable, Hashable {
     public var socketPath = "/run/dosecab/control.sock"
     public var pinMapPath = "/etc/dosecab/pinmap.toml"
     public var prescribersDirectory = "/etc/dosecab/prescribers"
-    public var readGroup = "dosecab"
+    public var readGroup = "dosecab-read"
     public var adminGroup = "dosecab-admin"
     /// Refuse releases while the system clock is not NTP-synchronised.
     public var requireClockSync = true

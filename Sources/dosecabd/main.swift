@@ -49,9 +49,10 @@ struct DoseCabD: AsyncParsableCommand {
             try await Daemon.run(DaemonOptions(configPath: config, simulate: simulate, stateDirectory: stateDir, version: Self.version,
                                                simulateDoorOpen: simDoorOpen))
         } catch {
-            // One clear line and a non-zero exit: bad config, a missing line, an unwritable store.
+            // One clear line and a non-zero exit: 78 (EX_CONFIG) for a bad configuration, pin map
+            // or key file, which systemd does not restart into; 1 for a missing line or store.
             FileHandle.standardError.write(Data("dosecabd: \(error)\n".utf8))
-            throw ExitCode(1)
+            throw ExitCode(Daemon.exitStatus(for: error))
         }
     }
 }

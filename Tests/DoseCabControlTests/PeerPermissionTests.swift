@@ -25,10 +25,15 @@ try:
 except OSError as e:
     print(json.dumps({"connect_errno": errno.errorcode.get(e.errno, str(e.errno))}))
     sys.exit(0)
-s.sendall(json.dumps({"method": method, "parameters": {}}).encode() + b"\0")
+if method:
+    s.sendall(json.dumps({"method": method, "parameters": {}}).encode() + b"\0")
 data = b""
 while not data.endswith(b"\0"):
-    chunk = s.recv(65536)
+    try:
+        chunk = s.recv(65536)
+    except socket.timeout:
+        print(json.dumps({"timed_out": True}))
+        sys.exit(0)
     if not chunk:
         break
     data += chunk
@@ -75,7 +80,7 @@ struct PeerPermissionTests {
 
     @Test func readGroupMemberMayReadButNotAdminister() async throws {
         let calls = Counter()
-        let policy = AccessPolicy(resolveGroup: { ["dosecab": nobody, "dosecab-admin": extraGroup][$0] })
+        let policy = AccessPolicy(resolveGroup: { ["dosecab-read": nobody, "dosecab-admin": extraGroup][$0] })
         try await withNobodyServer(policy: policy, calls: calls) { path in
             let status = try await callAsNobody(path, "status")
             #expect(status["error"] == nil)
@@ -89,10 +94,25 @@ struct PeerPermissionTests {
 
     @Test func strangerMayNotEvenRead() async throws {
         let calls = Counter()
-        let policy = AccessPolicy(resolveGroup: { ["dosecab": extraGroup + 1, "dosecab-admin": extraGroup][$0] })
+        let policy = AccessPolicy(resolveGroup: { ["dosecab-read": extraGroup + 1, "dosecab-admin": extraGroup][$0] })
         try await withNobodyServer(policy: policy, calls: calls) { path in
             let status = try await callAsNobody(path, "status")
-            #expect(status["error"] == .string("permission denied: status needs read"))
+            #expect(status["parameters"]?["code"] == .string("permission-denied"), "\(status)")
+        }
+        #expect(calls.value == 0)
+    }
+
+    /// The socket is open to every local user (issue 18.1: both role groups must reach it), so
+    /// a stranger who connects and sends nothing is answered and dropped after a second, not
+    /// left holding a slot until the 10 s read timeout. The client gives up after 10 s itself.
+    @Test func strangerIsTurnedAwayAtConnectWithoutSendingAnything() async throws {
+        let calls = Counter()
+        let policy = AccessPolicy(resolveGroup: { ["dosecab-read": extraGroup + 1, "dosecab-admin": extraGroup][$0] })
+        try await withNobodyServer(policy: policy, calls: calls) { path in
+            let reply = try await callAsNobody(path, "")
+            #expect(reply["timed_out"] == nil, "the stranger's connection was held open")
+            #expect(reply["parameters"]?["code"] == .string("permission-denied"), "\(reply)")
+            #expect(reply["error"]?.stringValue?.contains("dosecab-read or dosecab-admin") == true, "\(reply)")
         }
         #expect(calls.value == 0)
     }
@@ -100,7 +120,7 @@ struct PeerPermissionTests {
     @Test func supplementaryAdminGroupFromSOPeerGroupsGrantsAdmin() async throws {
         let calls = Counter()
         // The primary gid (65534) grants nothing; only the supplementary group can.
-        let policy = AccessPolicy(resolveGroup: { ["dosecab": extraGroup + 1, "dosecab-admin": extraGroup][$0] })
+        let policy = AccessPolicy(resolveGroup: { ["dosecab-read": extraGroup + 1, "dosecab-admin": extraGroup][$0] })
         try await withNobodyServer(policy: policy, calls: calls) { path in
             let lockdown = try await callAsNobody(path, "lockdown", groups: [extraGroup])
             #expect(lockdown["error"] == nil)

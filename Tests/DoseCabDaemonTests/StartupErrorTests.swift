@@ -2,7 +2,9 @@ import Foundation
 import Testing
 
 /// Bad configuration, a malformed pin map or a missing line: one clear line on stderr, a
-/// non-zero exit, and the daemon does not start (I6; issue 3 and 6).
+/// non-zero exit, and the daemon does not start (I6; issue 3 and 6). A file the administrator
+/// must fix exits 78 (EX_CONFIG), which the unit's RestartPreventExitStatus= does not restart
+/// into; a machine fault (a missing line) exits 1 and is restarted (issue 21.4).
 @Suite struct StartupErrorTests {
     struct Run { var code: Int32; var err: String }
 
@@ -44,25 +46,25 @@ import Testing
         let dir = try tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         var r = try dosecabd(["--config", try config(dir, pinmap: "/nonexistent", extra: "ceiling = 5")])
-        #expect(r.code == 1 && oneLine(r) && r.err.contains("daemon.ceiling") && r.err.contains("unknown key"), "\(r.err)")
+        #expect(r.code == 78 && oneLine(r) && r.err.contains("daemon.ceiling") && r.err.contains("unknown key"), "\(r.err)")
         r = try dosecabd(["--config", try config(dir, pinmap: "/nonexistent", extra: "[policy]\nobservation-minutes = -3")])
-        #expect(r.code == 1 && oneLine(r) && r.err.contains("policy.observation-minutes"), "\(r.err)")
+        #expect(r.code == 78 && oneLine(r) && r.err.contains("policy.observation-minutes"), "\(r.err)")
         // A drop-in that breaks a rule: overlapping windows.
         let path = try config(dir, pinmap: "/nonexistent")
         try FileManager.default.createDirectory(atPath: path + ".d", withIntermediateDirectories: true)
         try "[policy]\nwindows = [\"07:00-10:00\", \"09:00-11:00\"]\n".write(toFile: path + ".d/50-windows.toml", atomically: true, encoding: .utf8)
         r = try dosecabd(["--config", path])
-        #expect(r.code == 1 && oneLine(r) && r.err.contains("overlap"), "\(r.err)")
+        #expect(r.code == 78 && oneLine(r) && r.err.contains("overlap"), "\(r.err)")
         // Inputs on which TOMLKit's parser aborts (fuzz finding F1): a syntax error naming the
         // file and line, refused by the guard (so the sandboxed child does not crash either).
         for crash in ["[policy]\nwindows=[}\n", "[daemon]\nx=1979-05-27T:\n", "x=1979-05-27 2\n", "[\n"] {
             let bad = dir + "/crash.toml"
             try crash.write(toFile: bad, atomically: true, encoding: .utf8)
             r = try dosecabd(["--config", bad])
-            #expect(r.code == 1 && oneLine(r) && r.err.contains("\(bad): TOML syntax error at line "), "\(r.err)")
+            #expect(r.code == 78 && oneLine(r) && r.err.contains("\(bad): TOML syntax error at line "), "\(r.err)")
         }
         r = try dosecabd(["--config", dir + "/missing.toml"])
-        #expect(r.code == 1 && oneLine(r) && r.err.contains("cannot read"), "\(r.err)")
+        #expect(r.code == 78 && oneLine(r) && r.err.contains("cannot read"), "\(r.err)")
     }
 
     @Test func malformedPinMapAndMissingChip() throws {
@@ -71,7 +73,7 @@ import Testing
         let bad = dir + "/pinmap.toml"
         try "chip = \"gpiochip0\"\n[lines.lock]\nline = \"lock\"\n[lines.kettle]\nline = \"k\"\n".write(toFile: bad, atomically: true, encoding: .utf8)
         var r = try dosecabd(["--config", try config(dir, pinmap: bad)])
-        #expect(r.code == 1 && oneLine(r) && r.err.contains("kettle"), "\(r.err)")
+        #expect(r.code == 78 && oneLine(r) && r.err.contains("kettle"), "\(r.err)")
         // The shipped pin map is valid, but this machine has no chip with those lines.
         let shipped = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("hardware/pinmap.toml").path
