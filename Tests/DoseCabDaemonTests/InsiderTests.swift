@@ -14,12 +14,15 @@ import Testing
     static let root = Caller(uid: 0, gid: 0, pid: 4242, groups: [0], groupNames: [])
 
     final class Socket: @unchecked Sendable {
-        let devnull = open("/dev/null", O_WRONLY)
+        /// The journal mirror's sink: /dev/null, or the file a test reads back.
+        let devnull: Int32
         let rig: DriverTests.Rig
         let methods: ControlMethods
 
-        init() async throws {
-            rig = try DriverTests.Rig(journalSink: .fileDescriptor(devnull))
+        /// `demo: false`: a new cabinet with nobody enrolled (the bootstrap's starting point).
+        init(journalPath: String? = nil, demo: Bool = true) async throws {
+            devnull = journalPath.map { open($0, O_WRONLY | O_CREAT | O_TRUNC, 0o600) } ?? open("/dev/null", O_WRONLY)
+            rig = try DriverTests.Rig(journalSink: .fileDescriptor(devnull), demo: demo)
             _ = try await rig.driver.start()
             methods = ControlMethods(driver: rig.driver, store: rig.store, journal: rig.journal, simLines: rig.lines, pins: rig.pins)
         }
