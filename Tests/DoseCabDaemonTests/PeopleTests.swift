@@ -95,8 +95,8 @@ extension InsiderTests {
             ("an admin granted without an admin", Self.newStaff("S-10", "admin", card: 1010).merging(Self.two("S-01", "1234", "S-02", "2345")) { a, _ in a }),
             // Re-enrolling an existing id is a change: never silent, never by the subject.
             ("S-01 re-enrolled without replace", Self.newStaff("S-01", "nurse", card: 1001, pin: "1111").merging(Self.two("S-04", "4567", "S-05", "5678")) { a, _ in a }),
-            ("S-01 promotes themselves", Self.newStaff("S-01", "admin", card: 1001).merging(["replace": true]).merging(Self.two("S-01", "1234", "S-04", "4567")) { a, _ in a }),
-            ("S-04 changes their own PIN", Self.newStaff("S-04", "admin", card: 1004).merging(["replace": true]).merging(Self.two("S-05", "5678", "S-04", "4567")) { a, _ in a }),
+            ("S-01 promotes themselves", Self.newStaff("S-01", "admin", card: 1001).merging(["replace": true]) { a, _ in a }.merging(Self.two("S-01", "1234", "S-04", "4567")) { a, _ in a }),
+            ("S-04 changes their own PIN", Self.newStaff("S-04", "admin", card: 1004).merging(["replace": true]) { a, _ in a }.merging(Self.two("S-05", "5678", "S-04", "4567")) { a, _ in a }),
         ]
         let staffBefore = try s.rig.store.staffMembers()
         for (what, parameters) in refused {
@@ -112,7 +112,7 @@ extension InsiderTests {
         let clinician = await s.call("enroll", Self.newStaff("S-11", "clinician", card: 1011).merging(Self.two("S-01", "1234", "S-04", "4567")) { a, _ in a })
         #expect(clinician.isSuccess, "\(clinician)")
         // A change of S-01 (new PIN) by two others, said to be a change.
-        let change = await s.call("enroll", Self.newStaff("S-01", "nurse", card: 1001, pin: "1357").merging(["replace": true])
+        let change = await s.call("enroll", Self.newStaff("S-01", "nurse", card: 1001, pin: "1357").merging(["replace": true]) { a, _ in a }
                                             .merging(Self.two("S-03", "3456", "S-10", "8642")) { a, _ in a })
         #expect(change.isSuccess, "\(change)")
         let s01 = try #require(try s.rig.store.staff(id: StaffID("S-01")))
@@ -135,13 +135,13 @@ extension InsiderTests {
         let plain = await s.call("enroll", first)
         #expect(plain.error?.contains("bootstrap") == true, "\(plain)")
         // The bootstrap names an admin first, and a second person (two are needed to enrol a third).
-        let notAdmin = await s.call("enroll", Self.newStaff("S-03", "nurse", card: 1003).merging(second).merging(["bootstrap": true]) { a, _ in a })
+        let notAdmin = await s.call("enroll", Self.newStaff("S-03", "nurse", card: 1003).merging(second) { a, _ in a }.merging(["bootstrap": true]) { a, _ in a })
         #expect(notAdmin.error != nil)
         let alone = await s.call("enroll", first.merging(["bootstrap": true]) { a, _ in a })
         #expect(alone.error != nil)
         #expect(try s.rig.store.staffMembers().isEmpty)
 
-        let boot = await s.call("enroll", first.merging(second).merging(["bootstrap": true]) { a, _ in a })
+        let boot = await s.call("enroll", first.merging(second) { a, _ in a }.merging(["bootstrap": true]) { a, _ in a })
         #expect(boot.isSuccess, "\(boot)")
         #expect(try s.rig.store.staffMembers().map(\.id.rawValue) == ["S-02", "S-03"])
         let record = try #require(try s.rig.store.auditRecords(fromSeq: 1, limit: 1000).last { $0.event.fields["action"] == "staff-bootstrapped" })
@@ -178,7 +178,7 @@ extension InsiderTests {
         #expect(record.event.fields["actor"]?.contains("S-02+S-04") == true, "\(record.event.fields)")
 
         // A re-enrolment of S-01 (a change, by two others) keeps the link.
-        let change = await s.call("enroll", Self.newStaff("S-01", "nurse", card: 1001, pin: "1234").merging(["replace": true])
+        let change = await s.call("enroll", Self.newStaff("S-01", "nurse", card: 1001, pin: "1234").merging(["replace": true]) { a, _ in a }
                                             .merging(Self.two("S-03", "3456", "S-04", "4567")) { a, _ in a })
         #expect(change.isSuccess, "\(change)")
         #expect(try s.rig.store.staff(id: StaffID("S-01"))?.alsoPatient == PatientID("P-0001"), "re-enrolment dropped the link")
