@@ -41,10 +41,14 @@ import Testing
     /// Requests whose numbers are out of range: each used to trap in an integer conversion
     /// (`UInt32(-1)`, `UInt64(-5)`) or was taken as it came. Each must be a clear error.
     static let outOfRange: [(String, [String: JSONValue])] = [
-        ("enroll", ["kind": "staff", "id": "S-99", "role": "nurse", "facility": -1, "card": 4711, "new_pin": "9876"]),
-        ("enroll", ["kind": "staff", "id": "S-99", "role": "nurse", "facility": .number(4_294_967_296), "card": 4711, "new_pin": "9876"]),
-        ("enroll", ["kind": "staff", "id": "S-99", "role": "nurse", "facility": 10, "card": -5, "new_pin": "9876"]),
-        ("enroll", ["kind": "staff", "id": "S-99", "role": "nurse", "facility": 10, "card": 1e300, "new_pin": "9876"]),
+        ("enroll", ["kind": "staff", "id": "S-99", "role": "nurse", "facility": -1, "card": 4711, "new_pin": "9876",
+                     "staff": "S-04", "pin": "4567", "witness_staff": "S-05", "witness_pin": "5678"]),
+        ("enroll", ["kind": "staff", "id": "S-99", "role": "nurse", "facility": .number(4_294_967_296), "card": 4711, "new_pin": "9876",
+                     "staff": "S-04", "pin": "4567", "witness_staff": "S-05", "witness_pin": "5678"]),
+        ("enroll", ["kind": "staff", "id": "S-99", "role": "nurse", "facility": 10, "card": -5, "new_pin": "9876",
+                     "staff": "S-04", "pin": "4567", "witness_staff": "S-05", "witness_pin": "5678"]),
+        ("enroll", ["kind": "staff", "id": "S-99", "role": "nurse", "facility": 10, "card": 1e300, "new_pin": "9876",
+                     "staff": "S-04", "pin": "4567", "witness_staff": "S-05", "witness_pin": "5678"]),
         ("sim.card", ["card": 1001, "facility": -1]),
         ("sim.card", ["card": -1001, "facility": 10]),
         ("sim.line", ["line": "door", "value": -7]),
