@@ -326,9 +326,7 @@ public struct ControlMethods: Sendable {
     func revokePrescriberKey(_ p: [String: JSONValue], _ caller: Caller) async throws -> ControlReply {
         let key = try string(p, "key")
         let reason = try string(p, "reason")
-        let by = try await identifyStaff(p, action: "revoking a prescriber key")
-        let witness = try await identifyStaff(p, prefix: "witness_", action: "revoking a prescriber key")
-        guard by.id != witness.id else { throw MethodError(message: "revoking a prescriber key needs two different staff members") }
+        let (by, witness) = try await twoStaff(p, action: "revoking a prescriber key")
         let record = try store.revokePrescriberKey(key, reason: reason, by: by.id, witness: witness.id, actor: caller.description,
                                                    at: await driver.now())
         await driver.mirrorFromControl(record)
