@@ -25,14 +25,20 @@ public struct Caller: Sendable, Hashable, CustomStringConvertible {
     /// The names of the role groups (``AccessPolicy/readGroup``, ``AccessPolicy/adminGroup``)
     /// the client belongs to, resolved when the connection was accepted.
     public var groupNames: Set<String>
+    /// The most the caller may do (``AccessPolicy/allows(_:_:)``), resolved with the groups:
+    /// methods that answer both groups give the admin group more (card numbers in
+    /// `people.list`, issue 18.2). `nil`: neither.
+    public var access: Access?
 
-    /// A caller with the given credentials.
-    public init(uid: uid_t, gid: gid_t, pid: pid_t, groups: [gid_t], groupNames: Set<String>) {
+    /// A caller with the given credentials. `access` defaults to `admin` for root, else none
+    /// (``AccessPolicy/caller(uid:gid:pid:groups:)`` resolves it from the groups).
+    public init(uid: uid_t, gid: gid_t, pid: pid_t, groups: [gid_t], groupNames: Set<String>, access: Access? = nil) {
         self.uid = uid
         self.gid = gid
         self.pid = pid
         self.groups = groups
         self.groupNames = groupNames
+        self.access = access ?? (uid == 0 ? .admin : nil)
     }
 
     /// `uid=1000 pid=4242 groups=dosecab`: what the journal records for an admin call.
@@ -85,7 +91,9 @@ public struct AccessPolicy: Sendable {
         for name in [readGroup, adminGroup] {
             if let roleGID = resolveGroup(name), all.contains(roleGID) { names.insert(name) }
         }
-        return Caller(uid: uid, gid: gid, pid: pid, groups: all, groupNames: names)
+        var caller = Caller(uid: uid, gid: gid, pid: pid, groups: all, groupNames: names)
+        caller.access = allows(caller, .admin) ? .admin : allows(caller, .read) ? .read : nil
+        return caller
     }
 }
 

@@ -85,8 +85,12 @@ public struct Roster: Hashable, Sendable {
     public var patients: [CardID: Patient]
     public var staff: [CardID: Staff]
     public var staffByID: [StaffID: Staff]
+    /// How the cabinet names a card it does not know (the store's keyed fingerprint): never by
+    /// its number (issue 18.2).
+    public var cardFingerprint: CardFingerprinter
 
-    public init(patients: [Patient] = [], staff: [Staff] = []) {
+    public init(patients: [Patient] = [], staff: [Staff] = [], cardFingerprint: CardFingerprinter = .unkeyed) {
+        self.cardFingerprint = cardFingerprint
         self.patients = Dictionary(patients.map { ($0.card, $0) }, uniquingKeysWith: { a, _ in a })
         self.staff = Dictionary(staff.map { ($0.card, $0) }, uniquingKeysWith: { a, _ in a })
         self.staffByID = Dictionary(staff.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
@@ -262,7 +266,7 @@ public struct Cabinet: Sendable {
             step = .patientPIN(patient, expires: expires)
             return [.startTimer(.pinEntry, atBootMillis: expires), .feedback(.prompt("patient \(patient.id): enter PIN, then #"))]
         }
-        return refuse([Refusal(.unknownCard, "card \(card) is not enrolled")], patient: nil, staff: session?.id, at: at)
+        return refuse([Refusal(.unknownCard, "card \(roster.cardFingerprint(card)) is not enrolled")], patient: nil, staff: session?.id, at: at)
     }
 
     private var isCommittingOrDeciding: Bool {

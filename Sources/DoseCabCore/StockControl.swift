@@ -6,6 +6,8 @@
 public enum StockRule: String, Hashable, Sendable, Codable, CaseIterable {
     /// A two-person action named the same person twice.
     case samePerson = "same-person"
+    /// One of the two is the person the action is about (staff enrolment, a link, a patient's own record).
+    case isSubject = "is-subject"
     /// A two-person action where neither person has the role it needs.
     case needsAdmin = "needs-admin"
     case missingBatch = "missing-batch"
@@ -89,11 +91,20 @@ public enum FreezeScope: String, Hashable, Sendable, Codable, CaseIterable {
 
 public enum TwoPerson {
     /// Two staff members for one action: never the same person; with `needsAdmin`, at least one
-    /// of them an admin (ARCHITECTURE §4a, issue #11).
-    public static func check(_ a: Staff, _ b: Staff, action: String, needsAdmin: Bool = false) -> [StockRefusal] {
+    /// of them an admin (ARCHITECTURE §4a, issue #11); neither of them the staff member `subject`
+    /// the action is about, nor the staff member linked to patient `patient` (issue 18.3).
+    public static func check(_ a: Staff, _ b: Staff, action: String, needsAdmin: Bool = false,
+                             subject: StaffID? = nil, patient: PatientID? = nil) -> [StockRefusal] {
         var out: [StockRefusal] = []
         if a.id == b.id {
             out.append(StockRefusal(.samePerson, "\(action) needs two different staff members; \(a.id) was named twice"))
+        }
+        for person in a.id == b.id ? [a] : [a, b] {
+            if let subject, person.id == subject {
+                out.append(StockRefusal(.isSubject, "\(action): \(subject) cannot vouch for themselves; two other staff members"))
+            } else if let patient, person.alsoPatient == patient {
+                out.append(StockRefusal(.isSubject, "\(action): \(person.id) is patient \(patient)"))
+            }
         }
         if needsAdmin && a.role != .admin && b.role != .admin {
             out.append(StockRefusal(.needsAdmin, "\(action) needs one of the two to be an admin; \(a.id) is \(a.role.rawValue), \(b.id) is \(b.role.rawValue)"))

@@ -76,7 +76,7 @@ public actor CabinetDriver {
         self.logger = logger
         self.simulate = simulate
         self.version = version
-        let roster = Roster(patients: try store.patients(), staff: try store.staffMembers())
+        let roster = Roster(patients: try store.patients(), staff: try store.staffMembers(), cardFingerprint: store.cardFingerprinter)
         let lockdown = try store.isLockedDown()
         var holds: [PatientID: String] = [:]
         for h in try store.holds() { holds[h.patient] = h.reason }
@@ -543,6 +543,7 @@ public actor CabinetDriver {
     }
 
     public func reloadRoster() throws {
-        perform(cabinet.handle(.roster(Roster(patients: try store.patients(), staff: try store.staffMembers()))))
+        perform(cabinet.handle(.roster(Roster(patients: try store.patients(), staff: try store.staffMembers(),
+                                              cardFingerprint: store.cardFingerprinter))))
     }
 }

@@ -11,11 +11,13 @@ extension ControlMethods {
     static let stockAdmin: [String] = ["stock.receive", "stock.waste", "count.start", "count.enter", "count.cancel", "discrepancy.resolve",
                                        "override.open", "override.close", "override.review"]
 
-    /// Two people: `staff`/`pin` and `witness_staff`/`witness_pin`.
-    func twoStaff(_ p: [String: JSONValue], action: String, needsAdmin: Bool = false) async throws -> (Staff, Staff) {
+    /// Two people: `staff`/`pin` and `witness_staff`/`witness_pin`, each badge + PIN verified;
+    /// neither of them `subject` nor `patient` when given (`TwoPerson.check`).
+    func twoStaff(_ p: [String: JSONValue], action: String, needsAdmin: Bool = false, subject: StaffID? = nil,
+                  patient: PatientID? = nil) async throws -> (Staff, Staff) {
         let a = try await identifyStaff(p, action: action)
         let b = try await identifyStaff(p, prefix: "witness_", action: action)
-        let problems = TwoPerson.check(a, b, action: action, needsAdmin: needsAdmin)
+        let problems = TwoPerson.check(a, b, action: action, needsAdmin: needsAdmin, subject: subject, patient: patient)
         guard problems.isEmpty else { throw MethodError(message: "refused: " + problems.map(\.description).joined(separator: "; ")) }
         return (a, b)
     }

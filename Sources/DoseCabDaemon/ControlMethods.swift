@@ -32,7 +32,7 @@ public struct ControlMethods: Sendable {
     public var table: [String: Access] {
         var t: [String: Access] = [:]
         for m in Self.read + Self.stockRead + Self.downtimeRead { t[m] = .read }
-        for m in Self.admin + Self.stockAdmin + Self.downtimeAdmin + Self.clinicalAdmin { t[m] = .admin }
+        for m in Self.admin + Self.stockAdmin + Self.downtimeAdmin + Self.clinicalAdmin + Self.peopleAdmin { t[m] = .admin }
         if simLines != nil { for m in Self.sim { t[m] = .admin } }
         return t
     }
@@ -152,11 +152,7 @@ public struct ControlMethods: Sendable {
             }
             return .ok(reply)
         case "people.list":
-            let patients = try store.patients().map { pt -> JSONValue in ["id": .string(pt.id.rawValue), "card": .string(pt.card.description)] }
-            let staff = try store.staffMembers().map { s -> JSONValue in
-                ["id": .string(s.id.rawValue), "role": .string(s.role.rawValue), "card": .string(s.card.description)]
-            }
-            return .ok(["patients": .array(patients), "staff": .array(staff)])
+            return try peopleList(caller)
         case "audit.verify":
             let result = try store.verifyAudit()
             let head = try store.chainHead()
@@ -306,6 +302,7 @@ public struct ControlMethods: Sendable {
             if let reply = try await stockMethod(request.method, p, caller) { return reply }
             if let reply = try await downtimeMethod(request.method, p) { return reply }
             if let reply = try await clinicalMethod(request.method, p) { return reply }
+            if request.method == "people.link" { return try await link(p, caller) }
             throw MethodError(message: "unknown method \(request.method)")
         }
     }
@@ -329,43 +326,11 @@ public struct ControlMethods: Sendable {
     func revokePrescriberKey(_ p: [String: JSONValue], _ caller: Caller) async throws -> ControlReply {
         let key = try string(p, "key")
         let reason = try string(p, "reason")
-        let by = try await identifyStaff(p, action: "revoking a prescriber key")
-        let witness = try await identifyStaff(p, prefix: "witness_", action: "revoking a prescriber key")
-        guard by.id != witness.id else { throw MethodError(message: "revoking a prescriber key needs two different staff members") }
+        let (by, witness) = try await twoStaff(p, action: "revoking a prescriber key")
         let record = try store.revokePrescriberKey(key, reason: reason, by: by.id, witness: witness.id, actor: caller.description,
                                                    at: await driver.now())
         await driver.mirrorFromControl(record)
         return .ok(["revoked": .string(key), "audit_seq": .number(Double(record.seq))])
-    }
-
-    func enroll(_ p: [String: JSONValue], _ caller: Caller) async throws -> ControlReply {
-        let kind = try string(p, "kind")
-        let format = CardFormat(rawValue: p["format"]?.stringValue ?? "h10301") ?? .h10301
-        let card = try cardID(p, format: format)
-        let pin = try string(p, "new_pin")
-        guard pin.count >= 4, pin.count <= 8, pin.allSatisfy(\.isNumber) else { throw MethodError(message: "PIN must be 4-8 digits") }
-        if try store.patient(card: card) != nil || store.staff(card: card) != nil {
-            throw MethodError(message: "card \(card) is already enrolled")
-        }
-        let now = await driver.now()
-        let record: AuditRecord
-        switch kind {
-        case "patient":
-            // Two staff members enrol or replace a patient card (§4a).
-            let by = try await identifyStaff(p, action: "enrolling a patient")
-            let witness = try await identifyStaff(p, prefix: "witness_", action: "enrolling a patient")
-            guard by.id != witness.id else { throw MethodError(message: "enrolling a patient needs two different staff members") }
-            let patient = Patient(id: PatientID(try string(p, "id")), card: card, pin: pins.hash(pin: pin))
-            record = try store.enroll(patient, by: "\(by.id)+\(witness.id) (\(caller))", at: now)
-        case "staff":
-            guard let role = StaffRole(rawValue: try string(p, "role")) else { throw MethodError(message: "role must be nurse, clinician, pharmacist or admin") }
-            let staff = Staff(id: StaffID(try string(p, "id")), role: role, card: card, pin: pins.hash(pin: pin))
-            record = try store.enroll(staff, by: caller.description, at: now)
-        default: throw MethodError(message: "kind must be patient or staff")
-        }
-        await driver.mirrorFromControl(record)
-        try await driver.reloadRoster()
-        return .ok(["enrolled": .string(try string(p, "id")), "audit_seq": .number(Double(record.seq))])
     }
 
     /// A card's facility and number from the socket, in their ranges (facility fits 32 bits).

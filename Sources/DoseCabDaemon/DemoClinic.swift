@@ -32,14 +32,23 @@ public enum DemoClinic {
     public static func seed(store: Store, directory: String, pins: ScryptPINs, now: Moment, calendar: ClinicCalendar) throws -> Bool {
         guard try store.staffMembers().isEmpty else { return false }
         let actor = "demo-setup"
-        for s in staff {
-            let staff = Staff(id: StaffID(s.id), role: StaffRole(rawValue: s.role)!,
-                              card: CardID(format: .h10301, facility: s.facility, number: s.card), pin: pins.hash(pin: s.pin))
-            _ = try store.enroll(staff, by: actor, at: now)
+        // Staff the way a real cabinet gets them (issue 18.3): the one-time bootstrap of the first
+        // admin and a second person (the two admins), then everyone else approved by those two,
+        // through the store's checked calls (two different people, neither the subject, an admin
+        // for a clinician). The demo set every PIN a line above, so it does not verify them again.
+        let members = staff.map { s in
+            Staff(id: StaffID(s.id), role: StaffRole(rawValue: s.role)!,
+                  card: CardID(format: .h10301, facility: s.facility, number: s.card), pin: pins.hash(pin: s.pin))
         }
+        let founders = members.filter { $0.role == .admin }
+        _ = try store.bootstrapStaff(founders[0], founders[1], actor: actor, at: now)
+        for member in members where member.role != .admin {
+            _ = try store.enroll(member, approvedBy: founders[0].id, founders[1].id, replace: false, actor: actor, at: now)
+        }
+        // Patients by two staff members, as `enroll patient` names them.
         for p in patients {
             let patient = Patient(id: PatientID(p.id), card: CardID(format: .h10301, facility: p.facility, number: p.card), pin: pins.hash(pin: p.pin))
-            _ = try store.enroll(patient, by: actor, at: now)
+            _ = try store.enroll(patient, by: "S-01+S-04 (\(actor))", at: now)
         }
         // The demo prescriber key is created on first run and kept beside the state.
         let key = Curve25519.Signing.PrivateKey()

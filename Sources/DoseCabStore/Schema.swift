@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 
 /// The versioned schema. A migration, once released, is never edited: a change is a new one.
@@ -33,8 +34,25 @@ enum Schema {
         migrator.registerMigration("v7-pin-lockout") { db in
             try db.execute(sql: v7PINLockout)
         }
+        // Issue 18.2: the key of the card fingerprints that name a card in the audit log, the
+        // journal and the read group's replies. Made once, from the system's random source.
+        migrator.registerMigration("v8-card-fingerprint-key") { db in
+            try db.execute(sql: v8CardFingerprintKey)
+            var random = SystemRandomNumberGenerator()
+            let key = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &random) }
+            try db.execute(sql: "INSERT INTO card_fingerprint_key (id, key) VALUES (1, ?)", arguments: [Data(key)])
+        }
         return migrator
     }
+
+    /// The one key of ``CardFingerprinter``. Not part of the chain (the chain is readable by the
+    /// read group; the key must not be): the fingerprints in the chain are checked against it.
+    static let v8CardFingerprintKey = """
+    CREATE TABLE card_fingerprint_key (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        key BLOB NOT NULL
+    );
+    """
 
     /// The wrong-PIN count of each card that has one, and until when it is locked out (wall
     /// clock, and the boot clock of the boot it was set on). Not part of the chain: every wrong

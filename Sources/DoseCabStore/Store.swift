@@ -21,6 +21,9 @@ public final class Store: Sendable {
     /// The last audit sequence when this store was opened: everything up to it was written by an
     /// earlier run of the daemon, so a downtime (mechanical-key alarm) began after it.
     let lastSeqAtOpen: Int64
+    /// Names cards in audit details, error messages and the read group's replies (issue 18.2),
+    /// with the store's own key.
+    public let cardFingerprinter: CardFingerprinter
 
     /// The file name inside the state directory.
     public static let fileName = "dosecab.sqlite"
@@ -78,6 +81,9 @@ public final class Store: Sendable {
             // is nothing to migrate); a release would then fail. Say so now, at start.
             try pool.write { db in try db.execute(sql: "UPDATE audit_mirror SET upto_seq = upto_seq WHERE id = 1") }
             lastSeqAtOpen = try pool.read { db in try Store.loadHead(db).lastSeq }
+            let key = try pool.read { db in try Data.fetchOne(db, sql: "SELECT key FROM card_fingerprint_key WHERE id = 1") }
+            guard let key, key.count == 32 else { throw StoreError.corrupt("the card fingerprint key is missing or not 32 bytes") }
+            cardFingerprinter = CardFingerprinter(key: Array(key))
             // SQLite gives the -wal and -shm files the database's own mode.
             for file in [path, path + "-wal", path + "-shm"] where FileManager.default.fileExists(atPath: file) {
                 try Store.makePrivate(file, path: path) { _ in 0o600 }

@@ -498,7 +498,14 @@ struct Override: ParsableCommand {
 }
 
 struct Enroll: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Enrol a staff member or a patient (a patient card needs two staff).")
+    static let configuration = CommandConfiguration(
+        abstract: "Enrol or change a staff member or a patient (two other staff members' badges + PINs; a new cabinet starts with --bootstrap).",
+        discussion: """
+            Staff: two staff members (--staff/--pin, --witness/--witness-pin), neither the one enrolled; an admin among them \
+            for the role admin or clinician. An id that exists is changed only with --replace (same rule). Patients: two staff \
+            members, neither of them the patient. A new cabinet (no staff yet): --bootstrap enrols the first admin and a \
+            second person (--second-*) in one step, once; docs/install.md, "First boot".
+            """)
     @OptionGroup var common: Common
     @Argument(help: "staff or patient.") var kind: String
     @Option(help: "Staff or patient number.") var id: String
@@ -507,19 +514,43 @@ struct Enroll: ParsableCommand {
     @Option(help: "Card format (h10301, h10306, c1000, h10302, h10304).") var format = "h10301"
     @Option(name: .customLong("new-pin"), help: "The new person's PIN (4-8 digits); '-' reads it from stdin or the terminal.") var newPin: String
     @Option(help: "Staff role (nurse, clinician, pharmacist, admin).") var role: String?
-    @Option(help: "Enrolling staff number (patients).") var staff: String?
-    @Option(help: "Enrolling staff PIN (patients); '-' reads it from stdin or the terminal (after --new-pin -).") var pin: String?
-    @Option(help: "Second staff number (patients).") var witness: String?
+    @Option(help: "First staff member vouching (staff and patients).") var staff: String?
+    @Option(help: "Their PIN; '-' reads it from stdin or the terminal (after the new PINs).") var pin: String?
+    @Option(help: "Second staff member vouching (staff and patients).") var witness: String?
     @Option(name: .customLong("witness-pin"), help: "Second staff PIN; '-' as for --pin (read after it).") var witnessPin: String?
+    @Flag(help: "Staff: change the role, card and PIN of an enrolled id (two other staff members).") var replace = false
+    @Flag(help: "Staff, new cabinet only, once: enrol the first admin (--id, --role admin, ...) and a second person (--second-*).")
+    var bootstrap = false
+    @Option(name: .customLong("second-id"), help: "Bootstrap: the second person's staff number.") var secondID: String?
+    @Option(name: .customLong("second-role"), help: "Bootstrap: the second person's role.") var secondRole: String?
+    @Option(name: .customLong("second-facility"), help: "Bootstrap: the second person's card facility code.") var secondFacility: Int?
+    @Option(name: .customLong("second-card"), help: "Bootstrap: the second person's card number.") var secondCard: Int?
+    @Option(name: .customLong("second-format"), help: "Bootstrap: the second person's card format.") var secondFormat = "h10301"
+    @Option(name: .customLong("second-new-pin"), help: "Bootstrap: the second person's PIN; '-' reads it (after --new-pin).")
+    var secondNewPin: String?
+    func validate() throws {
+        if bootstrap {
+            guard kind == "staff", secondID != nil, secondRole != nil, secondFacility != nil, secondCard != nil, secondNewPin != nil else {
+                throw ValidationError("--bootstrap enrols two staff members: --second-id, --second-role, --second-facility, --second-card and --second-new-pin")
+            }
+        }
+    }
     func run() throws {
-        let pins = try PINInput.resolve([("the new \(kind) \(id)", newPin), (staff ?? "", pin), (witness ?? "", witnessPin)])
+        let pins = try PINInput.resolve([("the new \(kind) \(id)", newPin), ("the second person \(secondID ?? "")", secondNewPin),
+                                         (staff ?? "", pin), (witness ?? "", witnessPin)])
         var p: [String: JSONValue] = ["kind": .string(kind), "id": .string(id), "facility": .number(Double(facility)),
                                       "card": .number(Double(card)), "format": .string(format), "new_pin": .string(pins[0]!)]
         if let role { p["role"] = .string(role) }
         if let staff { p["staff"] = .string(staff) }
-        if let pin = pins[1] { p["pin"] = .string(pin) }
+        if let pin = pins[2] { p["pin"] = .string(pin) }
         if let witness { p["witness_staff"] = .string(witness) }
-        if let witnessPin = pins[2] { p["witness_pin"] = .string(witnessPin) }
+        if let witnessPin = pins[3] { p["witness_pin"] = .string(witnessPin) }
+        if replace { p["replace"] = true }
+        if bootstrap, let secondID, let secondRole, let secondFacility, let secondCard, let secondPIN = pins[1] {
+            p.merge(["bootstrap": true, "second_id": .string(secondID), "second_role": .string(secondRole),
+                     "second_facility": .number(Double(secondFacility)), "second_card": .number(Double(secondCard)),
+                     "second_format": .string(secondFormat), "second_new_pin": .string(secondPIN)]) { a, _ in a }
+        }
         try common.show("enroll", p)
     }
 }
@@ -582,12 +613,31 @@ struct Report: ParsableCommand {
 }
 
 struct People: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Enrolled staff and patients (numbers and cards, never names).")
-    @OptionGroup var common: Common
-    func run() throws {
-        let reply = try common.call("people.list")
-        if common.json { print(Render.json(.object(reply))); return }
-        print("STAFF\n" + Render.table(reply["staff"]?.arrayValue ?? []) + "\n\nPATIENTS\n" + Render.table(reply["patients"]?.arrayValue ?? []))
+    static let configuration = CommandConfiguration(
+        abstract: "Enrolled staff and patients (numbers, card fingerprints; card numbers for the admin group only; never names).",
+        subcommands: [List.self, Link.self], defaultSubcommand: List.self)
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Staff and patients: ids, roles, links, card fingerprints (the card itself for the admin group).")
+        @OptionGroup var common: Common
+        func run() throws {
+            let reply = try common.call("people.list")
+            if common.json { print(Render.json(.object(reply))); return }
+            print("STAFF\n" + Render.table(reply["staff"]?.arrayValue ?? []) + "\n\nPATIENTS\n" + Render.table(reply["patients"]?.arrayValue ?? []))
+        }
+    }
+    struct Link: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "A staff member is also a patient: they never witness their own dose (two other staff members).")
+        @OptionGroup var common: Common
+        @Argument(help: "The staff number (e.g. S-01).") var staffID: String
+        @Argument(help: "Their patient number (e.g. P-0042).") var patient: String
+        @OptionGroup var auth: StaffAuth
+        @OptionGroup var second: WitnessAuth
+        func run() throws {
+            try common.show("people.link", try auth.parameters(second).merging(
+                ["staff_id": .string(staffID), "patient": .string(patient)]) { a, _ in a })
+        }
     }
 }
 

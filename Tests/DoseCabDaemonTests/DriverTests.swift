@@ -23,7 +23,7 @@ import Testing
 
         init(journalSink: JournalWriter.Sink, fullDisk: Bool = false, lines: SimulatedLines = SimulatedLines(),
              driverLines: (any CabinetLines)? = nil, busySeconds: Double = 5, journalLimits: JournalWriter.Limits? = nil,
-             inputClock: any InputClock = MonotonicInputClock()) throws {
+             inputClock: any InputClock = MonotonicInputClock(), demo: Bool = true) throws {
             self.lines = lines
             dir = NSTemporaryDirectory() + "dosecab-driver-\(UUID().uuidString.prefix(8))"
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -34,7 +34,7 @@ import Testing
             limits.retryInterval = .milliseconds(20)
             journal = JournalWriter(sink: journalSink, limits: journalLimits ?? limits)
             let now = clock.now()
-            try DemoClinic.seed(store: store, directory: dir, pins: pins, now: now, calendar: config.policy.calendar)
+            if demo { try DemoClinic.seed(store: store, directory: dir, pins: pins, now: now, calendar: config.policy.calendar) }
             if fullDisk {
                 // The disk fills up: reopen with the file capped at its size and use up the last page.
                 let pages = try store.pool.read { db in try Int.fetchOne(db, sql: "PRAGMA page_count") } ?? 0

@@ -14,12 +14,15 @@ import Testing
     static let root = Caller(uid: 0, gid: 0, pid: 4242, groups: [0], groupNames: [])
 
     final class Socket: @unchecked Sendable {
-        let devnull = open("/dev/null", O_WRONLY)
+        /// The journal mirror's sink: /dev/null, or the file a test reads back.
+        let devnull: Int32
         let rig: DriverTests.Rig
         let methods: ControlMethods
 
-        init() async throws {
-            rig = try DriverTests.Rig(journalSink: .fileDescriptor(devnull))
+        /// `demo: false`: a new cabinet with nobody enrolled (the bootstrap's starting point).
+        init(journalPath: String? = nil, demo: Bool = true) async throws {
+            devnull = journalPath.map { open($0, O_WRONLY | O_CREAT | O_TRUNC, 0o600) } ?? open("/dev/null", O_WRONLY)
+            rig = try DriverTests.Rig(journalSink: .fileDescriptor(devnull), demo: demo)
             _ = try await rig.driver.start()
             methods = ControlMethods(driver: rig.driver, store: rig.store, journal: rig.journal, simLines: rig.lines, pins: rig.pins)
         }
@@ -38,10 +41,14 @@ import Testing
     /// Requests whose numbers are out of range: each used to trap in an integer conversion
     /// (`UInt32(-1)`, `UInt64(-5)`) or was taken as it came. Each must be a clear error.
     static let outOfRange: [(String, [String: JSONValue])] = [
-        ("enroll", ["kind": "staff", "id": "S-99", "role": "nurse", "facility": -1, "card": 4711, "new_pin": "9876"]),
-        ("enroll", ["kind": "staff", "id": "S-99", "role": "nurse", "facility": .number(4_294_967_296), "card": 4711, "new_pin": "9876"]),
-        ("enroll", ["kind": "staff", "id": "S-99", "role": "nurse", "facility": 10, "card": -5, "new_pin": "9876"]),
-        ("enroll", ["kind": "staff", "id": "S-99", "role": "nurse", "facility": 10, "card": 1e300, "new_pin": "9876"]),
+        ("enroll", ["kind": "staff", "id": "S-99", "role": "nurse", "facility": -1, "card": 4711, "new_pin": "9876",
+                     "staff": "S-04", "pin": "4567", "witness_staff": "S-05", "witness_pin": "5678"]),
+        ("enroll", ["kind": "staff", "id": "S-99", "role": "nurse", "facility": .number(4_294_967_296), "card": 4711, "new_pin": "9876",
+                     "staff": "S-04", "pin": "4567", "witness_staff": "S-05", "witness_pin": "5678"]),
+        ("enroll", ["kind": "staff", "id": "S-99", "role": "nurse", "facility": 10, "card": -5, "new_pin": "9876",
+                     "staff": "S-04", "pin": "4567", "witness_staff": "S-05", "witness_pin": "5678"]),
+        ("enroll", ["kind": "staff", "id": "S-99", "role": "nurse", "facility": 10, "card": 1e300, "new_pin": "9876",
+                     "staff": "S-04", "pin": "4567", "witness_staff": "S-05", "witness_pin": "5678"]),
         ("sim.card", ["card": 1001, "facility": -1]),
         ("sim.card", ["card": -1001, "facility": 10]),
         ("sim.line", ["line": "door", "value": -7]),

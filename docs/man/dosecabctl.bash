@@ -1045,9 +1045,9 @@ _dosecabctl_reauthorise() {
 
 _dosecabctl_enroll() {
     repeating_flags=()
-    non_repeating_flags=(--json --version -h --help)
+    non_repeating_flags=(--json --replace --bootstrap --version -h --help)
     repeating_options=()
-    non_repeating_options=(--socket --id --facility --card --format --new-pin --role --staff --pin --witness --witness-pin)
+    non_repeating_options=(--socket --id --facility --card --format --new-pin --role --staff --pin --witness --witness-pin --second-id --second-role --second-facility --second-card --second-format --second-new-pin)
     __dosecabctl_offer_flags_options 1
 
     # Offer option value completions
@@ -1083,6 +1083,24 @@ _dosecabctl_enroll() {
         return
         ;;
     '--witness-pin')
+        return
+        ;;
+    '--second-id')
+        return
+        ;;
+    '--second-role')
+        return
+        ;;
+    '--second-facility')
+        return
+        ;;
+    '--second-card')
+        return
+        ;;
+    '--second-format')
+        return
+        ;;
+    '--second-new-pin')
         return
         ;;
     esac
@@ -1244,6 +1262,29 @@ _dosecabctl_log() {
 
 _dosecabctl_people() {
     repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __dosecabctl_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    list|link)
+        # Offer subcommand argument completions
+        "_dosecabctl_people_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'list link' -- "${cur}"))
+        ;;
+    esac
+}
+
+_dosecabctl_people_list() {
+    repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
     repeating_options=()
     non_repeating_options=(--socket)
@@ -1252,6 +1293,33 @@ _dosecabctl_people() {
     # Offer option value completions
     case "${prev}" in
     '--socket')
+        return
+        ;;
+    esac
+}
+
+_dosecabctl_people_link() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--socket --staff --pin --witness --witness-pin)
+    __dosecabctl_offer_flags_options 2
+
+    # Offer option value completions
+    case "${prev}" in
+    '--socket')
+        return
+        ;;
+    '--staff')
+        return
+        ;;
+    '--pin')
+        return
+        ;;
+    '--witness')
+        return
+        ;;
+    '--witness-pin')
         return
         ;;
     esac

@@ -37,7 +37,7 @@ ROFF
     for verb in status outstanding releases holds "hold clear" "observation end" reauthorise confirm "rx import" "rx list" "stock receive" "stock waste" "stock list" \
                 "count start" "count enter" "count cancel" "count status" "discrepancy list" "discrepancy resolve" \
                 "override open" "override close" "override review" "override list" \
-                enroll lockdown "audit verify" "audit list" "report daily" log people \
+                enroll lockdown "audit verify" "audit list" "report daily" log people "people link" \
                 "sim card" "sim keys" "sim scan" "sim return" "sim door" "sim line" "sim advance"; do
         echo ".SH \"$(echo "dosecabctl $verb" | tr a-z A-Z)\""
         echo ".nf"
@@ -50,8 +50,13 @@ ROFF
 A PIN given as a value (--pin 1234, --witness-pin, --new-pin) is in the command line, which every
 local user can read with ps(1): for the demo and tests only. Give --pin - instead: dosecabctl asks
 for the PIN on the terminal without echo, or reads PINs from stdin, one a line, in the order
---new-pin, --pin, --witness-pin. Wrong PINs count towards the badge's lockout at the counter
+--new-pin, --second-new-pin, --pin, --witness-pin. Wrong PINs count towards the badge's lockout at the counter
 (3 wrong, then 15 min), and each is an audit record.
+.PP
+Staff are enrolled, re-enrolled (--replace) and linked to a patient number (people link) only
+with the badges and PINs of two other staff members; a new cabinet's first admin and a second
+person come from enroll staff --bootstrap, accepted once. Card numbers are shown to the admin
+group only; everything else names a card by its fingerprint.
 .SH ENVIRONMENT
 DOSECAB_SOCKET chooses the daemon's control socket; NO_COLOR turns colour off.
 .SH EXIT STATUS

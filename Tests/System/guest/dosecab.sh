@@ -217,9 +217,12 @@ dc_setup() {
 windows = ["00:00-24:00"]'
     install -m 0640 -g dosecab "$DC_PAYLOAD/clinic/rig-prescriber.pub" /etc/dosecab/prescribers/rig-prescriber.pub
     dc_restart   # reads the drop-in and installs the key (docs/configuration.md, docs/prescriptions.md)
-    ctl enroll staff --id S-01 --role nurse --facility 10 --card 1001 --new-pin 1234 >/dev/null
-    ctl enroll staff --id S-02 --role clinician --facility 10 --card 1002 --new-pin 2345 >/dev/null
-    ctl enroll staff --id S-03 --role admin --facility 10 --card 1003 --new-pin 3456 >/dev/null
+    # First boot (docs/install.md): the one-time bootstrap enrols the first admin and a second
+    # person; every later staff enrolment takes two staff PINs, neither the subject's.
+    ctl enroll staff --bootstrap --id S-03 --role admin --facility 10 --card 1003 --new-pin 3456 \
+        --second-id S-02 --second-role clinician --second-facility 10 --second-card 1002 --second-new-pin 2345 >/dev/null
+    ctl enroll staff --id S-01 --role nurse --facility 10 --card 1001 --new-pin 1234 \
+        --staff S-03 --pin 3456 --witness S-02 --witness-pin 2345 >/dev/null
     local i p
     for i in 1 2 3 4 5 6 7 8 9 10; do
         p=$(printf 'P-%04d' "$i")

@@ -1,0 +1,192 @@
+import DoseCabControl
+import DoseCabCore
+@testable import DoseCabDaemon
+@testable import DoseCabStore
+import Foundation
+import Testing
+
+/// Issue 18.2, 18.3 and the patient/staff link of 18.13: who may see card numbers, who may
+/// create or change staff, and a staff member who is also a patient. Control methods are called
+/// as the socket calls them, on the driver rig's real store and actor (the demo clinic: S-01
+/// nurse 1234, S-02 clinician 2345, S-03 pharmacist 3456, S-04 admin 4567, S-05 admin 5678;
+/// P-0001 card 20:2001 PIN 1111).
+extension InsiderTests {
+    /// The socket's groups as the daemon resolves them: `dosecab` (read) and `dosecab-admin`.
+    static let groups = AccessPolicy(readGroup: "dosecab", adminGroup: "dosecab-admin",
+                                     resolveGroup: { ["dosecab": 900, "dosecab-admin": 901][$0] })
+    static let technician = groups.caller(uid: 1000, gid: 900, pid: 4300, groups: [900])
+    static let admin = groups.caller(uid: 1001, gid: 901, pid: 4301, groups: [901])
+
+    static func two(_ a: String, _ pinA: String, _ b: String, _ pinB: String) -> [String: JSONValue] {
+        ["staff": .string(a), "pin": .string(pinA), "witness_staff": .string(b), "witness_pin": .string(pinB)]
+    }
+
+    static func newStaff(_ id: String, _ role: String, card: Int, pin: String = "8642") -> [String: JSONValue] {
+        ["kind": "staff", "id": .string(id), "role": .string(role), "facility": 10, "card": .number(Double(card)), "new_pin": .string(pin)]
+    }
+
+    // MARK: 18.2 card numbers
+
+    @Test func cardNumbersAreShownOnlyToAdmins() async throws {
+        let journalPath = NSTemporaryDirectory() + "dosecab-people-\(UUID().uuidString.prefix(8)).journal"
+        let s = try await Socket(journalPath: journalPath)
+        defer { try? FileManager.default.removeItem(atPath: journalPath) }
+        // people.list: the read group sees who is enrolled and a fingerprint per card, never the number.
+        let asTechnician = await s.methods.handle(ControlRequest(method: "people.list"), Self.technician)
+        #expect(asTechnician.isSuccess, "\(asTechnician)")
+        let staffSeen = try #require(asTechnician.parameters["staff"]?.arrayValue)
+        #expect(!staffSeen.isEmpty)
+        for person in staffSeen + (asTechnician.parameters["patients"]?.arrayValue ?? []) {
+            #expect(person["card"] == nil, "a technician saw a card number: \(person)")
+            #expect(person["card_fingerprint"]?.stringValue?.isEmpty == false)
+        }
+        let asAdmin = await s.methods.handle(ControlRequest(method: "people.list"), Self.admin)
+        let s01 = try #require(asAdmin.parameters["staff"]?.arrayValue?.first { $0["id"]?.stringValue == "S-01" })
+        #expect(s01["card"]?.stringValue == "h10301:10:1001", "an admin sees the card: \(s01)")
+
+        // An enrolment, and an unknown card at the counter.
+        let enrol = await s.call("enroll", ["kind": "patient", "id": "P-0777", "facility": 20, "card": 48813, "new_pin": "7777"]
+                                           .merging(Self.two("S-01", "1234", "S-04", "4567")) { a, _ in a })
+        #expect(enrol.isSuccess, "\(enrol)")
+        let unknown = CardID(format: .h10301, facility: 99, number: 48_791)
+        await s.rig.driver.handle(.card(unknown, at: s.rig.clock.now()))
+        #expect(await s.rig.driver.feedback.last?.contains("not enrolled") == true)
+        try await Task.sleep(for: .milliseconds(300))  // the journal thread writes the mirror
+
+        // No audit record, journal entry, counter message or status carries a full card number.
+        let cards = try s.rig.store.staffMembers().map(\.card) + s.rig.store.patients().map(\.card) + [unknown]
+        let records = try s.rig.store.auditRecords(fromSeq: 1, limit: 100_000)
+        let auditText = records.map { r in ([r.event.message] + r.event.fields.map { "\($0.key)=\($0.value)" }).joined(separator: " ") }
+        let journal = (try? String(contentsOfFile: journalPath, encoding: .utf8)) ?? ""
+        #expect(journal.contains("DOSECAB_EVENT"), "the journal mirror was written")
+        let status = await s.methods.handle(ControlRequest(method: "status"), Self.technician)
+        let statusText = "\(status.parameters)"
+        let feedback = await s.rig.driver.feedback.joined(separator: "\n")
+        for card in cards {
+            let full = "\(card.facility):\(card.number)"
+            for line in auditText { #expect(!line.contains(full), "audit record carries card \(card): \(line)") }
+            #expect(!journal.contains(full), "the journal carries card \(card)")
+            #expect(!statusText.contains(full), "status carries card \(card)")
+            #expect(!feedback.contains(full), "the counter shows card \(card)")
+        }
+        // What tells cards apart instead: the fingerprint, in the unknown card's refusal.
+        let refusals = records.filter { $0.event.kind == .refusal }.map { "\($0.event.fields)" }
+        let named = try #require(refusals.last, "the unknown card was refused on the record")
+        let fingerprint = try #require(named.firstRange(of: /fp-[0-9a-f]{8}/).map { String(named[$0]) },
+                                       "the refusal names the card by a fingerprint: \(named)")
+        // Another card, another fingerprint; the same card, the same one.
+        await s.rig.driver.handle(.card(CardID(format: .h10301, facility: 99, number: 48_792), at: s.rig.clock.now()))
+        await s.rig.driver.handle(.card(unknown, at: s.rig.clock.now()))
+        let later = try s.rig.store.auditRecords(fromSeq: 1, limit: 100_000).filter { $0.event.kind == .refusal }.suffix(2).map { "\($0.event.fields)" }
+        #expect(later.count == 2 && !later[0].contains(fingerprint) && later[1].contains(fingerprint), "\(later)")
+        #expect(records.contains { $0.event.message.contains("P-0777") }, "the enrolment is on the record")
+    }
+
+    // MARK: 18.3 staff enrolment and changes
+
+    @Test func staffEnrolmentNeedsTwoPINsNeitherTheSubject() async throws {
+        let s = try await Socket()
+        let refused: [(String, [String: JSONValue])] = [
+            ("no PINs", Self.newStaff("S-10", "nurse", card: 1010)),
+            ("one person", Self.newStaff("S-10", "nurse", card: 1010).merging(["staff": "S-04", "pin": "4567"]) { a, _ in a }),
+            ("the same person twice", Self.newStaff("S-10", "nurse", card: 1010).merging(Self.two("S-04", "4567", "S-04", "4567")) { a, _ in a }),
+            ("a wrong PIN", Self.newStaff("S-10", "nurse", card: 1010).merging(Self.two("S-04", "4567", "S-01", "9999")) { a, _ in a }),
+            ("a clinician granted without an admin", Self.newStaff("S-10", "clinician", card: 1010).merging(Self.two("S-01", "1234", "S-03", "3456")) { a, _ in a }),
+            ("an admin granted without an admin", Self.newStaff("S-10", "admin", card: 1010).merging(Self.two("S-01", "1234", "S-02", "2345")) { a, _ in a }),
+            // Re-enrolling an existing id is a change: never silent, never by the subject.
+            ("S-01 re-enrolled without replace", Self.newStaff("S-01", "nurse", card: 1001, pin: "1111").merging(Self.two("S-04", "4567", "S-05", "5678")) { a, _ in a }),
+            ("S-01 promotes themselves", Self.newStaff("S-01", "admin", card: 1001).merging(["replace": true]) { a, _ in a }.merging(Self.two("S-01", "1234", "S-04", "4567")) { a, _ in a }),
+            ("S-04 changes their own PIN", Self.newStaff("S-04", "admin", card: 1004).merging(["replace": true]) { a, _ in a }.merging(Self.two("S-05", "5678", "S-04", "4567")) { a, _ in a }),
+        ]
+        let staffBefore = try s.rig.store.staffMembers()
+        for (what, parameters) in refused {
+            let reply = await s.call("enroll", parameters)
+            #expect(reply.error != nil, "\(what): accepted")
+            #expect(try s.rig.store.staffMembers() == staffBefore, "\(what): the staff changed")
+        }
+        // Two staff, neither the subject; a nurse needs no admin.
+        let nurse = await s.call("enroll", Self.newStaff("S-10", "nurse", card: 1010).merging(Self.two("S-01", "1234", "S-03", "3456")) { a, _ in a })
+        #expect(nurse.isSuccess, "\(nurse)")
+        #expect(try s.rig.store.staff(id: StaffID("S-10"))?.role == .nurse)
+        // Granting clinician: an admin among the two.
+        let clinician = await s.call("enroll", Self.newStaff("S-11", "clinician", card: 1011).merging(Self.two("S-01", "1234", "S-04", "4567")) { a, _ in a })
+        #expect(clinician.isSuccess, "\(clinician)")
+        // A change of S-01 (new PIN) by two others, said to be a change.
+        let change = await s.call("enroll", Self.newStaff("S-01", "nurse", card: 1001, pin: "1357").merging(["replace": true]) { a, _ in a }
+                                            .merging(Self.two("S-03", "3456", "S-10", "8642")) { a, _ in a })
+        #expect(change.isSuccess, "\(change)")
+        let s01 = try #require(try s.rig.store.staff(id: StaffID("S-01")))
+        #expect(s.rig.pins.verify(pin: "1357", against: s01.pin))
+        let records = try s.rig.store.auditRecords(fromSeq: 1, limit: 100_000).filter { $0.event.kind == .admin }
+        let changed = try #require(records.last { $0.event.fields["action"] == "staff-re-enrolled" })
+        #expect(changed.event.fields["detail"]?.contains("PIN") == true, "the record says what changed: \(changed.event.fields)")
+        #expect(changed.event.fields["actor"]?.contains("S-03+S-10") == true, "the record names both staff: \(changed.event.fields)")
+        // The new PIN works at the counter; the old one does not.
+        #expect(await s.rig.driver.checkSocketPIN(s01, pin: "1357", action: "test") == nil)
+    }
+
+    @Test func bootstrapAdminOnlyOnce() async throws {
+        let s = try await Socket(demo: false)
+        #expect(try s.rig.store.staffMembers().isEmpty)
+        let first = Self.newStaff("S-03", "admin", card: 1003, pin: "3456")
+        let second: [String: JSONValue] = ["second_id": "S-02", "second_role": "clinician", "second_facility": 10,
+                                           "second_card": 1002, "second_new_pin": "2345"]
+        // Without the bootstrap flag, an empty cabinet takes no enrolment (nobody can vouch).
+        let plain = await s.call("enroll", first)
+        #expect(plain.error?.contains("bootstrap") == true, "\(plain)")
+        // The bootstrap names an admin first, and a second person (two are needed to enrol a third).
+        let notAdmin = await s.call("enroll", Self.newStaff("S-03", "nurse", card: 1003).merging(second) { a, _ in a }.merging(["bootstrap": true]) { a, _ in a })
+        #expect(notAdmin.error != nil)
+        let alone = await s.call("enroll", first.merging(["bootstrap": true]) { a, _ in a })
+        #expect(alone.error != nil)
+        #expect(try s.rig.store.staffMembers().isEmpty)
+
+        let boot = await s.call("enroll", first.merging(second) { a, _ in a }.merging(["bootstrap": true]) { a, _ in a })
+        #expect(boot.isSuccess, "\(boot)")
+        #expect(try s.rig.store.staffMembers().map(\.id.rawValue) == ["S-02", "S-03"])
+        let record = try #require(try s.rig.store.auditRecords(fromSeq: 1, limit: 1000).last { $0.event.fields["action"] == "staff-bootstrapped" })
+        #expect(record.event.fields["detail"]?.contains("S-03 (admin)") == true && record.event.fields["detail"]?.contains("S-02") == true)
+
+        // Only once: a second bootstrap is refused, whatever it names.
+        let again = await s.call("enroll", Self.newStaff("S-08", "admin", card: 1008).merging(
+            ["second_id": "S-09", "second_role": "admin", "second_facility": 10, "second_card": 1009, "second_new_pin": "9090", "bootstrap": true]) { a, _ in a })
+        #expect(again.error?.contains("bootstrap") == true, "\(again)")
+        #expect(try s.rig.store.staffMembers().count == 2)
+        // From then on the two-PIN rule: the two bootstrapped people enrol the third.
+        let third = await s.call("enroll", Self.newStaff("S-01", "nurse", card: 1001, pin: "1234").merging(Self.two("S-03", "3456", "S-02", "2345")) { a, _ in a })
+        #expect(third.isSuccess, "\(third)")
+    }
+
+    // MARK: 18.13 the patient/staff link
+
+    @Test func linkedStaffCannotWitnessOwnDose() async throws {
+        let s = try await Socket()
+        let link: [String: JSONValue] = ["staff_id": "S-01", "patient": "P-0001"]
+        for parameters in [link, link.merging(["staff": "S-04", "pin": "4567"]) { a, _ in a },
+                           link.merging(Self.two("S-01", "1234", "S-04", "4567")) { a, _ in a },
+                           link.merging(Self.two("S-04", "4567", "S-04", "4567")) { a, _ in a },
+                           ["staff_id": "S-01", "patient": "P-9999"].merging(Self.two("S-02", "2345", "S-04", "4567")) { a, _ in a }] {
+            let reply = await s.call("people.link", parameters)
+            #expect(reply.error != nil, "\(parameters): linked")
+        }
+        #expect(try s.rig.store.staff(id: StaffID("S-01"))?.alsoPatient == nil)
+        let reply = await s.call("people.link", link.merging(Self.two("S-02", "2345", "S-04", "4567")) { a, _ in a })
+        #expect(reply.isSuccess, "\(reply)")
+        #expect(try s.rig.store.staff(id: StaffID("S-01"))?.alsoPatient == PatientID("P-0001"))
+        #expect(try s.rig.store.patient(id: PatientID("P-0001"))?.alsoStaff == StaffID("S-01"))
+        let record = try #require(try s.rig.store.auditRecords(fromSeq: 1, limit: 100_000).last { $0.event.fields["action"] == "people-linked" })
+        #expect(record.event.fields["actor"]?.contains("S-02+S-04") == true, "\(record.event.fields)")
+
+        // A re-enrolment of S-01 (a change, by two others) keeps the link.
+        let change = await s.call("enroll", Self.newStaff("S-01", "nurse", card: 1001, pin: "1234").merging(["replace": true]) { a, _ in a }
+                                            .merging(Self.two("S-03", "3456", "S-04", "4567")) { a, _ in a })
+        #expect(change.isSuccess, "\(change)")
+        #expect(try s.rig.store.staff(id: StaffID("S-01"))?.alsoPatient == PatientID("P-0001"), "re-enrolment dropped the link")
+
+        // S-01 badges in as the witness and P-0001 asks for a dose: the witness rule refuses it.
+        await s.rig.ask()
+        #expect(s.rig.lines.output(.lock) == false, "S-01 witnessed their own dose")
+        let refusal = try #require(try s.rig.store.auditRecords(fromSeq: 1, limit: 100_000).last { $0.event.kind == .refusal })
+        #expect("\(refusal.event.fields)".contains("witness"), "\(refusal.event)")
+    }
+}
