@@ -16,6 +16,9 @@ public struct DaemonConfig: Sendable, Hashable {
     /// Refuse releases while the system clock is not NTP-synchronised.
     public var requireClockSync = true
     public var policy = ClinicPolicy()
+    /// Which key set the clinic's time (`daemon.time-zone`, or the deprecated
+    /// `daemon.utc-offset-minutes`); nil while neither has (the clinic then runs on UTC).
+    public var clinicTimeKey: String?
     /// Routes whose `observation-minutes` a `[close-out.ROUTE]` section set: the deprecated
     /// `[policy] observation-minutes` leaves them alone, in whichever order the two are read.
     public var routesWithOwnObservation: Set<Route> = []
@@ -138,10 +141,28 @@ public struct DaemonConfig: Sendable, Hashable {
             case "require-clock-sync":
                 guard let b = v.bool else { throw ConfigError(file: file, key: k, problem: "must be true or false") }
                 requireClockSync = b
-            case "utc-offset-minutes": policy.calendar = ClinicCalendar(utcOffsetMinutes: try int(v, file, k, -840...840))
+            case "time-zone":
+                try setClinicTime(key: k, file: file)
+                let name = try string(v, file, k)
+                do throws(ZoneInfoError) { policy.calendar = try ZoneInfo.calendar(zone: name) } catch {
+                    throw ConfigError(file: file, key: k, problem: error.problem)
+                }
+            case "utc-offset-minutes":
+                // Deprecated: a fixed offset all year, wrong for half of it wherever clocks change.
+                try setClinicTime(key: k, file: file)
+                policy.calendar = ClinicCalendar(utcOffsetMinutes: try int(v, file, k, -840...840))
             default: throw ConfigError(file: file, key: k, problem: "unknown key")
             }
         }
+    }
+
+    /// The clinic's time is set by one key only, in all the files together: a fixed offset and
+    /// a zone would each be right half of the year.
+    private mutating func setClinicTime(key: String, file: String) throws(ConfigError) {
+        if let earlier = clinicTimeKey, earlier != key {
+            throw ConfigError(file: file, key: key, problem: "\(earlier) is set too: set the clinic's time zone once, with daemon.time-zone (utc-offset-minutes is deprecated)")
+        }
+        clinicTimeKey = key
     }
 
     private mutating func applyPolicy(_ t: TOMLTable, _ file: String) throws(ConfigError) {
