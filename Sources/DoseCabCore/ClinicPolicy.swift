@@ -24,6 +24,44 @@ public struct CloseOutPolicy: Hashable, Sendable, Codable {
     }
 }
 
+/// Everything about a route's doses that differs from route to route, in one row of the clinic's
+/// route table (ARCHITECTURE §3 "What is tracked, per route"): how its units are closed out, by
+/// when, and how long the patient is observed after a dose.
+public struct RoutePolicy: Hashable, Sendable, Codable {
+    /// `return` through the scanner and beam, or `witnessed` consumption.
+    public var rule: CloseOutRule
+    /// Minutes after issue by which each unit must be closed out, else an incident.
+    public var deadlineMinutes: Int
+    /// Post-dose observation before the patient's next release; it ends by itself when the time
+    /// has run out (staff end it early only with badge + PIN).
+    public var observationMinutes: Int
+
+    public init(rule: CloseOutRule, deadlineMinutes: Int, observationMinutes: Int) {
+        self.rule = rule
+        self.deadlineMinutes = deadlineMinutes
+        self.observationMinutes = observationMinutes
+    }
+
+    /// The close-out part, as a release plan records it.
+    public var closeOut: CloseOutPolicy { CloseOutPolicy(rule: rule, deadlineMinutes: deadlineMinutes) }
+
+    /// The row a clinic gets without configuring the route (ARCHITECTURE §3 defaults). Exhaustive
+    /// on purpose: a new route makes the compiler ask for its row, and nil means the clinic must
+    /// configure it (`[close-out.ROUTE]`) or the daemon does not start.
+    public static func builtIn(_ route: Route) -> RoutePolicy? {
+        switch route {
+        case .injectable: RoutePolicy(rule: .return, deadlineMinutes: 60, observationMinutes: 15)
+        case .inhalable: RoutePolicy(rule: .witnessed, deadlineMinutes: 60, observationMinutes: 15)
+        case .oral: RoutePolicy(rule: .witnessed, deadlineMinutes: 30, observationMinutes: 15)
+        }
+    }
+
+    /// The built-in table.
+    public static var builtInTable: [Route: RoutePolicy] {
+        Dictionary(uniqueKeysWithValues: Route.allCases.compactMap { r in builtIn(r).map { (r, $0) } })
+    }
+}
+
 /// Every clinic rule with its default; all configurable (docs/policy.md says why each exists).
 public struct ClinicPolicy: Hashable, Sendable, Codable {
     /// Daily ceilings per drug (Dutch trials: 1000 mg DAM, 150 mg methadone).
@@ -42,12 +80,6 @@ public struct ClinicPolicy: Hashable, Sendable, Codable {
     public var missedDaysReauthorise: Int = 3
     /// Consecutive days without a release after which the prescription must be re-titrated.
     public var missedDaysRetitrate: Int = 5
-    /// Post-dose observation before the patient's next release, for a route without a time of
-    /// its own (`observationMinutesByRoute`). It ends by itself when the time has run out.
-    public var observationMinutes: Int = 15
-    /// Post-dose observation per route, beside the route's close-out rule; a route not listed
-    /// uses `observationMinutes`.
-    public var observationMinutesByRoute: [Route: Int] = [:]
     /// Failed PIN entries before the card is locked out, and for how long.
     public var pinAttemptsBeforeLockout: Int = 3
     public var pinLockoutMinutes: Int = 15
@@ -61,12 +93,9 @@ public struct ClinicPolicy: Hashable, Sendable, Codable {
     public var boltConfirmSeconds: Int = 3
     /// An open door during a release must close within this time, else an alarm.
     public var doorOpenMaxSeconds: Int = 120
-    /// Close-out rule and deadline per route (ARCHITECTURE §3 table).
-    public var closeOut: [Route: CloseOutPolicy] = [
-        .injectable: CloseOutPolicy(rule: .return, deadlineMinutes: 60),
-        .inhalable: CloseOutPolicy(rule: .witnessed, deadlineMinutes: 60),
-        .oral: CloseOutPolicy(rule: .witnessed, deadlineMinutes: 30),
-    ]
+    /// The route table: one row per route, every route the cabinet can meet (in a prescription,
+    /// an override, stock or a late entry) must have one (`validationErrors`).
+    public var routes: [Route: RoutePolicy] = RoutePolicy.builtInTable
     /// Clinic local time.
     public var calendar = ClinicCalendar()
     /// Blind counts are due at these local times (minutes since midnight): each shift change.
@@ -85,16 +114,23 @@ public struct ClinicPolicy: Hashable, Sendable, Codable {
 
     public func ceiling(for drug: Drug) -> Int { dailyCeilingMg[drug] ?? 0 }
 
+    /// The route's row. `validationErrors` keeps a policy without one from being used: the daemon
+    /// does not start. Should one be missing anyway, the strictest of every rule stands in (the
+    /// unit must come back, by the shortest deadline, after the longest observation), never a
+    /// guess that lets a unit go unaccounted for.
+    public func routePolicy(for route: Route) -> RoutePolicy {
+        routes[route] ?? RoutePolicy(rule: .return, deadlineMinutes: routes.values.map(\.deadlineMinutes).min() ?? 30,
+                                     observationMinutes: routes.values.map(\.observationMinutes).max() ?? 15)
+    }
+
     /// How long the patient is observed after a dose by `route`. A release whose route is not
     /// known gets the longest observation of any route (never the shorter guess).
     public func observationMinutes(for route: Route?) -> Int {
-        guard let route else { return Route.allCases.map { observationMinutes(for: $0) }.max() ?? observationMinutes }
-        return observationMinutesByRoute[route] ?? observationMinutes
+        guard let route else { return Route.allCases.map { observationMinutes(for: $0) }.max() ?? 0 }
+        return routePolicy(for: route).observationMinutes
     }
 
-    public func closeOutPolicy(for route: Route) -> CloseOutPolicy {
-        closeOut[route] ?? CloseOutPolicy(rule: .return, deadlineMinutes: 60)
-    }
+    public func closeOutPolicy(for route: Route) -> CloseOutPolicy { routePolicy(for: route).closeOut }
 
     /// The window containing `moment`, by index.
     public func windowIndex(at moment: Moment) -> Int? {
@@ -129,9 +165,13 @@ public struct ClinicPolicy: Hashable, Sendable, Codable {
         }
         if pinAttemptsBeforeLockout < 1 { errors.append("PIN attempts before lockout must be at least 1") }
         if unlockWindowSeconds < 1 || unlockWindowSeconds > 120 { errors.append("unlock window must be 1-120 s") }
-        if observationMinutes < 0 || minIntervalMinutes < 0 { errors.append("durations must not be negative") }
-        for (route, minutes) in observationMinutesByRoute where minutes < 0 {
-            errors.append("observation time for \(route.rawValue) must not be negative")
+        if minIntervalMinutes < 0 { errors.append("durations must not be negative") }
+        for route in Route.allCases where routes[route] == nil {
+            errors.append("route \(route.rawValue) has no entry in the route table: configure [close-out.\(route.rawValue)] with rule, deadline-minutes and observation-minutes")
+        }
+        for (route, r) in routes.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+            if r.deadlineMinutes < 1 { errors.append("close-out deadline for \(route.rawValue) must be at least 1 minute") }
+            if r.observationMinutes < 0 { errors.append("observation time for \(route.rawValue) must not be negative") }
         }
         if countTimes.contains(where: { !(0..<1440).contains($0) }) { errors.append("count times must be within the day (00:00-23:59)") }
         if countGraceMinutes < 1 { errors.append("count grace must be at least 1 minute") }
@@ -143,9 +183,6 @@ public struct ClinicPolicy: Hashable, Sendable, Codable {
         }
         if businessDays.isEmpty { errors.append("at least one business day is required") }
         if !(1...1440).contains(overrideMaxMinutes) { errors.append("override window must be 1-1440 minutes") }
-        for (route, c) in closeOut where c.deadlineMinutes < 1 {
-            errors.append("close-out deadline for \(route.rawValue) must be at least 1 minute")
-        }
         return errors
     }
 }

@@ -179,8 +179,8 @@ public enum DowntimeRules {
         var out: [DowntimeRefusal] = []
         if let d = downtime, d.isOpen {
             if !d.contains(wall: givenWall) {
-                let since = d.sinceWall.map { CivilTime(wallMillis: $0, utcOffsetMinutes: policy.calendar.utcOffsetMinutes).localMinute } ?? "the first record"
-                let found = CivilTime(wallMillis: d.foundWall, utcOffsetMinutes: policy.calendar.utcOffsetMinutes).localMinute
+                let since = d.sinceWall.map { policy.calendar.civilTime(wallMillis: $0).localMinute } ?? "the first record"
+                let found = policy.calendar.civilTime(wallMillis: d.foundWall).localMinute
                 out.append(DowntimeRefusal(.outsideDowntime, "the dose must have been given between \(since) (the daemon last up) and \(found) (door found open), local time"))
             }
         } else {
@@ -227,9 +227,9 @@ public enum DowntimeRules {
     }
 
     /// The lockdown of a mechanical-key opening is lifted only once its late entry is closed.
-    public static func lockdownLiftProblems(open: Downtime?, utcOffsetMinutes: Int) -> [DowntimeRefusal] {
+    public static func lockdownLiftProblems(open: Downtime?, calendar: ClinicCalendar) -> [DowntimeRefusal] {
         guard let d = open, d.isOpen else { return [] }
-        let found = CivilTime(wallMillis: d.foundWall, utcOffsetMinutes: utcOffsetMinutes).localMinute
+        let found = calendar.civilTime(wallMillis: d.foundWall).localMinute
         return [DowntimeRefusal(.lateEntryOwed, "the cabinet was found opened with the mechanical key at \(found) (local): enter what was taken (dosecabctl late-entry add) and close the late entry (dosecabctl late-entry close) first")]
     }
 

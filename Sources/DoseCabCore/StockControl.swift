@@ -353,13 +353,6 @@ public enum CountSchedule {
     }
 }
 
-extension ClinicCalendar {
-    /// Wall time of a local minute of a clinic day.
-    public func wallMillis(day: Int64, minute: Int) -> Int64 {
-        day * 86_400_000 + Int64(minute) * 60_000 - Int64(utcOffsetMinutes) * 60_000
-    }
-}
-
 // MARK: - Discrepancies
 
 /// How two people resolve a discrepancy.

@@ -78,7 +78,7 @@ extension CabinetDriver {
     /// Refusals for lifting the lockdown: none unless a late entry is still owed.
     public func lockdownLiftProblems() throws -> [DowntimeRefusal] {
         DowntimeRules.lockdownLiftProblems(open: try store.openDowntimes().first,
-                                           utcOffsetMinutes: config.policy.calendar.utcOffsetMinutes)
+                                           calendar: config.policy.calendar)
     }
 
     /// Switches lockdown on or off for the control socket; off is checked against an owed late

@@ -80,7 +80,7 @@ extension CabinetDriver {
 
     /// A new identifier: prefix, clinic date, random suffix (randomness stays out of the core).
     func newStockID(_ prefix: String, _ now: Moment) -> String {
-        let date = CivilTime(wallMillis: now.wallMillis, utcOffsetMinutes: config.policy.calendar.utcOffsetMinutes).date
+        let date = config.policy.calendar.civilTime(wallMillis: now.wallMillis).date
         return "\(prefix)-\(date.replacingOccurrences(of: "-", with: ""))-\(UUID().uuidString.prefix(6).lowercased())"
     }
 

@@ -306,7 +306,7 @@ public actor CabinetDriver {
     }
 
     func newReleaseID(_ now: Moment) -> ReleaseID {
-        let date = CivilTime(wallMillis: now.wallMillis, utcOffsetMinutes: config.policy.calendar.utcOffsetMinutes)
+        let date = config.policy.calendar.civilTime(wallMillis: now.wallMillis)
         let stamp = date.date.replacingOccurrences(of: "-", with: "")
         return ReleaseID("R-\(stamp)-\(UUID().uuidString.prefix(8).lowercased())")
     }

@@ -9,7 +9,7 @@ extension ControlMethods {
     static let downtimeAdmin: [String] = ["late.entry", "late.close"]
 
     func downtimeMethod(_ method: String, _ p: [String: JSONValue]) async throws -> ControlReply? {
-        let offset = driver.config.policy.calendar.utcOffsetMinutes
+        let calendar = driver.config.policy.calendar
         switch method {
         case "late.entry":
             let (by, witness) = try await twoStaff(p, action: "a late entry")
@@ -20,8 +20,8 @@ extension ControlMethods {
                 throw MethodError(message: "outcome must be one of \(LateOutcome.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             let given = try string(p, "given_at")
-            guard let wall = CivilTime.wallMillis(local: given, utcOffsetMinutes: offset) else {
-                throw MethodError(message: "given_at '\(given)' must be the clinic's local time as YYYY-MM-DDTHH:MM, as on the paper register")
+            guard let wall = calendar.wallMillis(local: given) else {
+                throw MethodError(message: "given_at '\(given)' must be the clinic's local time as YYYY-MM-DDTHH:MM, as on the paper register (a time the clocks skipped does not exist)")
             }
             let request = LateEntryRequest(patient: PatientID(try string(p, "patient")), drug: drug, route: route,
                                            serials: try serialList(p, "serials", required: true).map(UnitSerial.init),
@@ -52,8 +52,8 @@ extension ControlMethods {
             return .ok([
                 "downtimes": .array(try store.downtimes().map { d in
                     ["alarm_seq": .number(Double(d.alarmSeq)),
-                     "found": .string(CivilTime(wallMillis: d.foundWall, utcOffsetMinutes: offset).localMinute),
-                     "since": d.sinceWall.map { .string(CivilTime(wallMillis: $0, utcOffsetMinutes: offset).localMinute) } ?? .null,
+                     "found": .string(calendar.civilTime(wallMillis: d.foundWall).localMinute),
+                     "since": d.sinceWall.map { .string(calendar.civilTime(wallMillis: $0).localMinute) } ?? .null,
                      "state": .string(d.isOpen ? "late entry owed" : "closed"),
                      "entries": .number(Double(entries.filter { $0.downtimeSeq == d.alarmSeq }.count))]
                 }),
@@ -61,7 +61,7 @@ extension ControlMethods {
                     ["release": .string(e.release.id.rawValue), "downtime": .number(Double(e.downtimeSeq)),
                      "patient": .string(e.release.plan.patient.rawValue), "drug": .string(e.release.plan.drug.rawValue),
                      "route": .string(e.release.plan.route.rawValue), "dose_mg": .number(Double(e.release.plan.doseMg)),
-                     "given": .string(CivilTime(wallMillis: e.release.plan.at.wallMillis, utcOffsetMinutes: offset).localMinute),
+                     "given": .string(calendar.civilTime(wallMillis: e.release.plan.at.wallMillis).localMinute),
                      "staff": .string(e.release.plan.staff.rawValue), "witness": .string(e.release.plan.witness.rawValue),
                      "units": .array(e.units.map { ["serial": .string($0.serial.rawValue), "state": .string($0.state.rawValue)] }),
                      "note": .string(e.release.plan.identityMethod)]
@@ -75,8 +75,8 @@ extension ControlMethods {
 
     /// Status: whether a late entry is owed, and since when the door was found open.
     func downtimeStatus() throws -> [String: JSONValue] {
-        let offset = driver.config.policy.calendar.utcOffsetMinutes
+        let calendar = driver.config.policy.calendar
         guard let d = try store.openDowntimes().first else { return ["late_entry_owed": .null] }
-        return ["late_entry_owed": .string("mechanical-key opening found at \(CivilTime(wallMillis: d.foundWall, utcOffsetMinutes: offset).localMinute) (local): dosecabctl late-entry add, then late-entry close")]
+        return ["late_entry_owed": .string("mechanical-key opening found at \(calendar.civilTime(wallMillis: d.foundWall).localMinute) (local): dosecabctl late-entry add, then late-entry close")]
     }
 }

@@ -436,9 +436,9 @@ public struct ControlMethods: Sendable {
         let since = try store.countsOwedSinceWall()
         var count = "ok"
         if let since, let due = CountSchedule.overdue(now: now, lastCountWall: since, policy: policy) {
-            count = "OVERDUE: the count due at \(CivilTime(wallMillis: due, utcOffsetMinutes: policy.calendar.utcOffsetMinutes).iso8601.prefix(16)) (local) was not done"
+            count = "OVERDUE: the count due at \(policy.calendar.civilTime(wallMillis: due).iso8601.prefix(16)) (local) was not done"
         } else if let since, let due = CountSchedule.lastDue(now: now, policy: policy), since < due {
-            count = "due (since \(CivilTime(wallMillis: due, utcOffsetMinutes: policy.calendar.utcOffsetMinutes).iso8601.prefix(16)) local)"
+            count = "due (since \(policy.calendar.civilTime(wallMillis: due).iso8601.prefix(16)) local)"
         }
         // A count left open blocks releases and stock movements: say so, loudest once abandoned.
         var countOpen: JSONValue = .null

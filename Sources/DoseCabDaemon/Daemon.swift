@@ -70,6 +70,11 @@ public enum Daemon {
             config = try DaemonConfig.load(path: options.configPath ?? "/etc/dosecab/dosecab.toml")
             if let dir = options.stateDirectory { config.stateDirectory = dir }
         }
+        // Whatever the configuration came from: every route has its row (the loader checks this
+        // too; the simulated clinic has no file).
+        if let problem = config.policy.validationErrors().first {
+            throw ConfigError(file: options.configPath ?? "(built-in configuration)", key: "policy", problem: problem)
+        }
         try FileManager.default.createDirectory(atPath: config.stateDirectory, withIntermediateDirectories: true)
 
         // The journal: journald when its socket exists, else (simulate only) readable stderr.

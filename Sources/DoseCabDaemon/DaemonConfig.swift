@@ -16,6 +16,12 @@ public struct DaemonConfig: Sendable, Hashable {
     /// Refuse releases while the system clock is not NTP-synchronised.
     public var requireClockSync = true
     public var policy = ClinicPolicy()
+    /// Which key set the clinic's time (`daemon.time-zone`, or the deprecated
+    /// `daemon.utc-offset-minutes`); nil while neither has (the clinic then runs on UTC).
+    public var clinicTimeKey: String?
+    /// Routes whose `observation-minutes` a `[close-out.ROUTE]` section set: the deprecated
+    /// `[policy] observation-minutes` leaves them alone, in whichever order the two are read.
+    public var routesWithOwnObservation: Set<Route> = []
     public var wiegandFrameGapMillis = 25
     /// The card formats the counter reader takes (`[hardware] counter-card-formats`); the
     /// 37-bit one among them says how 37-bit frames are read. The return scanner takes only
@@ -135,10 +141,28 @@ public struct DaemonConfig: Sendable, Hashable {
             case "require-clock-sync":
                 guard let b = v.bool else { throw ConfigError(file: file, key: k, problem: "must be true or false") }
                 requireClockSync = b
-            case "utc-offset-minutes": policy.calendar = ClinicCalendar(utcOffsetMinutes: try int(v, file, k, -840...840))
+            case "time-zone":
+                try setClinicTime(key: k, file: file)
+                let name = try string(v, file, k)
+                do throws(ZoneInfoError) { policy.calendar = try ZoneInfo.calendar(zone: name) } catch {
+                    throw ConfigError(file: file, key: k, problem: error.problem)
+                }
+            case "utc-offset-minutes":
+                // Deprecated: a fixed offset all year, wrong for half of it wherever clocks change.
+                try setClinicTime(key: k, file: file)
+                policy.calendar = ClinicCalendar(utcOffsetMinutes: try int(v, file, k, -840...840))
             default: throw ConfigError(file: file, key: k, problem: "unknown key")
             }
         }
+    }
+
+    /// The clinic's time is set by one key only, in all the files together: a fixed offset and
+    /// a zone would each be right half of the year.
+    private mutating func setClinicTime(key: String, file: String) throws(ConfigError) {
+        if let earlier = clinicTimeKey, earlier != key {
+            throw ConfigError(file: file, key: key, problem: "\(earlier) is set too: set the clinic's time zone once, with daemon.time-zone (utc-offset-minutes is deprecated)")
+        }
+        clinicTimeKey = key
     }
 
     private mutating func applyPolicy(_ t: TOMLTable, _ file: String) throws(ConfigError) {
@@ -161,7 +185,12 @@ public struct DaemonConfig: Sendable, Hashable {
             case "titration-max-percent": policy.titrationMaxPercentOfPreviousDay = try int(v, file, k, 0...100)
             case "missed-days-reauthorise": policy.missedDaysReauthorise = try int(v, file, k, 1...30)
             case "missed-days-retitrate": policy.missedDaysRetitrate = try int(v, file, k, 1...60)
-            case "observation-minutes": policy.observationMinutes = try int(v, file, k, 0...240)
+            case "observation-minutes":
+                // Deprecated: the observation time of every route that does not set its own.
+                let minutes = try int(v, file, k, 0...240)
+                for route in policy.routes.keys where !routesWithOwnObservation.contains(route) {
+                    policy.routes[route]?.observationMinutes = minutes
+                }
             case "pin-attempts": policy.pinAttemptsBeforeLockout = try int(v, file, k, 1...10)
             case "pin-lockout-minutes": policy.pinLockoutMinutes = try int(v, file, k, 1...1440)
             case "staff-session-seconds": policy.staffSessionSeconds = try int(v, file, k, 10...3600)
@@ -179,21 +208,30 @@ public struct DaemonConfig: Sendable, Hashable {
             guard let route = Route(rawValue: routeName), let rt = v.table else {
                 throw ConfigError(file: file, key: "close-out.\(routeName)", problem: "must be [close-out.injectable|inhalable|oral]")
             }
-            var c = policy.closeOutPolicy(for: route)
+            // A route without a row (none built in, none from an earlier file) is configured whole.
+            var rule = policy.routes[route]?.rule, deadline = policy.routes[route]?.deadlineMinutes
+            var observation = policy.routes[route]?.observationMinutes
             for (key, value) in rt {
                 let k = "close-out.\(routeName).\(key)"
                 switch key {
                 case "rule":
-                    guard let s = value.string, let rule = CloseOutRule(rawValue: s) else {
+                    guard let s = value.string, let r = CloseOutRule(rawValue: s) else {
                         throw ConfigError(file: file, key: k, problem: "must be \"return\" or \"witnessed\"")
                     }
-                    c.rule = rule
-                case "deadline-minutes": c.deadlineMinutes = try int(value, file, k, 1...1440)
-                case "observation-minutes": policy.observationMinutesByRoute[route] = try int(value, file, k, 0...240)
+                    rule = r
+                case "deadline-minutes": deadline = try int(value, file, k, 1...1440)
+                case "observation-minutes":
+                    observation = try int(value, file, k, 0...240)
+                    routesWithOwnObservation.insert(route)
                 default: throw ConfigError(file: file, key: k, problem: "unknown key")
                 }
             }
-            policy.closeOut[route] = c
+            guard let rule, let deadline, let observation else {
+                let missing = [("rule", rule == nil), ("deadline-minutes", deadline == nil), ("observation-minutes", observation == nil)]
+                    .filter(\.1).map(\.0).joined(separator: ", ")
+                throw ConfigError(file: file, key: "close-out.\(routeName)", problem: "route \(routeName) has no built-in row: set \(missing)")
+            }
+            policy.routes[route] = RoutePolicy(rule: rule, deadlineMinutes: deadline, observationMinutes: observation)
         }
     }
 

@@ -121,15 +121,17 @@ public struct DailyRegister: Hashable, Sendable, Codable {
     public var openResidue: [ResidueAccount]
     /// Mechanical-key openings whose witnessed late entry is still owed, as of printing (§4a).
     public var openDowntimes: [Downtime]
-    /// The clinic's offset from UTC, for the times printed beside them.
-    public var utcOffsetMinutes: Int
+    /// What each of `openDowntimes` still owes, with its times on the clinic's wall clock.
+    public var openDowntimeNotes: [String]
+    /// The clinic's time zone (tz name, or `UTC+01:00` for a fixed offset) the times are shown in.
+    public var timeZone: String
 
     /// Every kind's stock balances.
     public var stockBalances: Bool { stockBalance.allSatisfy(\.balances) }
 
-    func owedText(_ d: Downtime) -> String {
-        let since = d.sinceWall.map { CivilTime(wallMillis: $0, utcOffsetMinutes: utcOffsetMinutes).localMinute } ?? "the first record"
-        return "door found open \(CivilTime(wallMillis: d.foundWall, utcOffsetMinutes: utcOffsetMinutes).localMinute), daemon last up \(since) (local): "
+    static func owedText(_ d: Downtime, calendar: ClinicCalendar) -> String {
+        let since = d.sinceWall.map { calendar.civilTime(wallMillis: $0).localMinute } ?? "the first record"
+        return "door found open \(calendar.civilTime(wallMillis: d.foundWall).localMinute), daemon last up \(since) (local): "
             + "dosecabctl late-entry add (each dose given), then late-entry close (two staff members)"
     }
 
@@ -163,8 +165,8 @@ public struct DailyRegister: Hashable, Sendable, Codable {
                 rows.append([date, "", "residue-owed", a.release.rawValue, a.patient.rawValue, a.drug.rawValue, "", String(a.owedMg),
                              "", String(a.unitStrengthMg), "", "", "residue \(a.residueMg) mg, wasted \(a.wastedMg) mg: \(a.instruction)", ""])
             }
-            for d in openDowntimes {
-                rows.append([date, "", "late-entry-owed", "", "", "", "", "", "", "", "", "", owedText(d), String(d.alarmSeq)])
+            for (d, note) in zip(openDowntimes, openDowntimeNotes) {
+                rows.append([date, "", "late-entry-owed", "", "", "", "", "", "", "", "", "", note, String(d.alarmSeq)])
             }
             for o in overridesAwaitingReview {
                 rows.append([date, "", "override-unreviewed", "", o.patient.rawValue, o.drug.rawValue, o.route.rawValue, String(o.doseMg),
@@ -212,7 +214,7 @@ public struct DailyRegister: Hashable, Sendable, Codable {
             }
             if !openDowntimes.isEmpty {
                 out += "LATE ENTRY OWED (the cabinet was opened with the mechanical key; lockdown stays until it is entered and closed):\n"
-                for d in openDowntimes { out += "  \(owedText(d))  [audit \(d.alarmSeq)]\n" }
+                for (d, note) in zip(openDowntimes, openDowntimeNotes) { out += "  \(note)  [audit \(d.alarmSeq)]\n" }
             }
             if let h = chainHeadAtEndOfDay {
                 out += "Audit chain at end of day: seq \(h.lastSeq) hash \(h.lastHash)\n"
@@ -283,9 +285,11 @@ extension Store {
         let head = try chainHead()
         let cal = calendar
         let entries = try read { db -> [RegisterEntry] in
+            // On the days the clocks change, a local time can be shown twice: each time carries its offset.
+            let changes = cal.offsetChanges(day: day)
             func time(_ wall: Int64) -> String {
-                let c = CivilTime(wallMillis: wall, utcOffsetMinutes: cal.utcOffsetMinutes)
-                return String(c.iso8601.dropFirst(11).prefix(8))
+                let c = cal.civilTime(wallMillis: wall)
+                return String(c.iso8601.dropFirst(11).prefix(8)) + (changes ? " " + c.offset : "")
             }
             func entry(_ wall: Int64, _ event: String, _ seq: Int64, detail: String = "") -> RegisterEntry {
                 RegisterEntry(wallMillis: wall, time: time(wall), event: event, detail: detail, auditSeq: seq)
@@ -336,11 +340,11 @@ extension Store {
                 out.append(e)
             }
             // Stock control (issue #11).
-            let dayStart = day * 86_400_000 - Int64(cal.utcOffsetMinutes) * 60_000
+            let dayRange = cal.wallRange(day: day)
             for r in try Row.fetchAll(db, sql: """
                 SELECT audit_seq, min(received_wall) AS wall, count(*) AS n, drug, route, strength_mg, batch, expiry, received_by, witness
                 FROM stock_unit WHERE received_wall >= ? AND received_wall < ? GROUP BY audit_seq, drug, route, strength_mg, batch, expiry
-                """, arguments: [dayStart, dayStart + 86_400_000]) {
+                """, arguments: [dayRange.lowerBound, dayRange.upperBound]) {
                 var e = entry(r["wall"], "receipt", r["audit_seq"],
                               detail: "\(r["n"] as Int) unit(s), batch \(r["batch"] as String? ?? "unknown"), expiry \(r["expiry"] as String? ?? "unknown")")
                 e.drug = r["drug"]; e.route = r["route"]; e.unitStrengthMg = r["strength_mg"]; e.staff = r["received_by"]; e.witness = r["witness"]
@@ -356,7 +360,7 @@ extension Store {
             // who gave up which count and why (no figures: none were entered).
             for r in try Row.fetchAll(db, sql: """
                 SELECT * FROM stock_count WHERE state = 'cancelled' AND cancelled_wall >= ? AND cancelled_wall < ?
-                """, arguments: [dayStart, dayStart + 86_400_000]) {
+                """, arguments: [dayRange.lowerBound, dayRange.upperBound]) {
                 var e = entry(r["cancelled_wall"], "count-cancelled", r["cancel_seq"],
                               detail: "\(r["id"] as String): \(r["cancel_reason"] as String? ?? "") (started \(time(r["started_wall"])) by \(r["started_by"] as String) and \(r["witness"] as String))")
                 e.staff = r["cancelled_by"]; e.witness = r["cancel_witness"]
@@ -412,10 +416,11 @@ extension Store {
                 e.release = r["release_id"]; e.unit = r["serial"]; e.doseMg = r["mg"]; e.staff = r["staff"]; e.witness = r["witness"]
                 out.append(e)
             }
-            out += try Store.decisionEntries(db, from: dayStart, to: dayStart + 86_400_000, entry: entry)
+            out += try Store.decisionEntries(db, from: dayRange.lowerBound, to: dayRange.upperBound, entry: entry)
             return out.sorted { ($0.wallMillis, $0.auditSeq) < ($1.wallMillis, $1.auditSeq) }
         }
-        let endOfDay = (day + 1) * 86_400_000 - Int64(cal.utcOffsetMinutes) * 60_000
+        let endOfDay = cal.startOfDay(day + 1)
+        let downtimes = try openDowntimes()
         let headAtEnd = try read { db in
             try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit WHERE wall < ? ORDER BY wall DESC, seq DESC LIMIT 1",
                              arguments: [endOfDay]).map { AuditChain(lastSeq: $0["seq"], lastHash: $0["hash"]) }
@@ -425,7 +430,8 @@ extension Store {
                              reconciliation: try reconciliationReport(day: day), chainHeadAtEndOfDay: headAtEnd, chainHead: head,
                              stockBalance: balance, openDiscrepancies: try discrepancies(),
                              overridesAwaitingReview: try overrides(), openResidue: try residueOwed(),
-                             openDowntimes: try openDowntimes(), utcOffsetMinutes: cal.utcOffsetMinutes)
+                             openDowntimes: downtimes, openDowntimeNotes: downtimes.map { DailyRegister.owedText($0, calendar: cal) },
+                             timeZone: cal.zoneName)
     }
 }
 

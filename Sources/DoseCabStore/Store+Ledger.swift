@@ -97,7 +97,7 @@ extension Store {
     /// not count; an interrupted one does, since what was taken is not known.
     public func patientHistory(_ patient: PatientID, now: Moment, policy: ClinicPolicy) throws(StoreError) -> PatientHistory {
         let firstDay = policy.calendar.day(of: now) - Int64(policy.missedDaysRetitrate + 2)
-        let since = firstDay * 86_400_000 - Int64(policy.calendar.utcOffsetMinutes) * 60_000
+        let since = policy.calendar.startOfDay(firstDay)
         return try read { db in
             let counted = "patient = ? AND NOT (state = 'completed' AND units_issued = 0)"
             let recent = try Row.fetchAll(db, sql: """

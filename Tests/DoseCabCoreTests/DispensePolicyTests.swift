@@ -58,7 +58,7 @@ import Testing
         // Afternoon window, last dose 20 min earlier (morning window ended; use a long window instead).
         var policy = ClinicPolicy()
         policy.windows = [DosingWindow(name: "all day", startMinute: 0, endMinute: 1440)]
-        policy.observationMinutes = 0
+        for route in Route.allCases { policy.routes[route]?.observationMinutes = 0 }
         let last = F.past(0)
         let now = F.minutes(20)
         var history = PatientHistory(recentReleases: [last], observationClearedAt: F.minutes(16))
@@ -77,7 +77,7 @@ import Testing
 
     @Test func dailyCeilingAndSessionLimitAndWindow() {
         var policy = ClinicPolicy()
-        policy.observationMinutes = 0
+        for route in Route.allCases { policy.routes[route]?.observationMinutes = 0 }
         let afternoon = F.minutes(5 * 60)  // 13:00
         // 900 mg already today: 200 more exceeds 1000.
         let heavy = PatientHistory(recentReleases: [F.past(0, hour: 7, dose: 900)], observationClearedAt: F.minutes(60))
@@ -94,7 +94,7 @@ import Testing
 
     @Test func titrationLimit() {
         var policy = ClinicPolicy()
-        policy.observationMinutes = 0
+        for route in Route.allCases { policy.routes[route]?.observationMinutes = 0 }
         let yesterday = PatientHistory(recentReleases: [F.past(1, dose: 150), F.past(1, hour: 13, dose: 150)], observationClearedAt: F.minutes(-600))
         // 200 mg > 50% of yesterday's 300 mg.
         let t = F.prescription(dose: 200, titrating: true)

@@ -106,8 +106,8 @@ import Testing
     }
 
     @Test func theLockdownWaitsForTheClose() {
-        #expect(DowntimeRules.lockdownLiftProblems(open: nil, utcOffsetMinutes: 0).isEmpty)
-        let owed = DowntimeRules.lockdownLiftProblems(open: Self.downtime, utcOffsetMinutes: 60)
+        #expect(DowntimeRules.lockdownLiftProblems(open: nil, calendar: ClinicCalendar()).isEmpty)
+        let owed = DowntimeRules.lockdownLiftProblems(open: Self.downtime, calendar: ClinicCalendar(utcOffsetMinutes: 60))
         #expect(owed.map(\.reason) == [.lateEntryOwed] && owed[0].detail.contains("2026-11-25 10:00"))
         #expect(DowntimeRules.closeProblems(downtime: Self.downtime, by: F.nurse, witness: F.clinician, note: "checked").isEmpty)
         #expect(DowntimeRules.closeProblems(downtime: nil, by: F.nurse, witness: F.nurse, note: "").map(\.reason)

@@ -32,7 +32,7 @@ import Testing
 
     @Test func theObservationTimeIsSetPerRouteAndARouteWithoutOneUsesTheDefault() {
         var policy = observationOnly()
-        policy.observationMinutesByRoute[.injectable] = 45
+        policy.routes[.injectable]?.observationMinutes = 45
         let injected = PatientHistory(recentReleases: [release(.injectable)])
         let at30 = DispensePolicy.decide(F.request(), F.context(now: F.minutes(30), history: injected, policy: policy))
         #expect(reasons(at30) == [.observationNotFinished])
@@ -52,7 +52,7 @@ import Testing
     /// journal entry) says how long it runs.
     @Test func theReleaseRecordSaysHowLongItsObservationRuns() {
         var policy = ClinicPolicy()
-        policy.observationMinutesByRoute[.injectable] = 45
+        policy.routes[.injectable]?.observationMinutes = 45
         guard case .release(let plan) = DispensePolicy.decide(F.request(), F.context(policy: policy)) else {
             Issue.record("refused"); return
         }
@@ -67,7 +67,7 @@ import Testing
 
     @Test func aReleaseOfUnknownRouteIsObservedForTheLongestTime() {
         var policy = observationOnly()
-        policy.observationMinutesByRoute[.inhalable] = 60
+        policy.routes[.inhalable]?.observationMinutes = 60
         let unknown = PatientHistory(recentReleases: [release(nil)])
         #expect(reasons(DispensePolicy.decide(F.request(), F.context(now: F.minutes(30), history: unknown, policy: policy))) == [.observationNotFinished])
         #expect(reasons(DispensePolicy.decide(F.request(), F.context(now: F.minutes(61), history: unknown, policy: policy))).isEmpty)

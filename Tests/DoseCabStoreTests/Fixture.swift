@@ -8,7 +8,7 @@ import GRDB
 final class Fixture: @unchecked Sendable {
     let directory: String
     private(set) var store: Store
-    let calendar = ClinicCalendar()
+    let calendar: ClinicCalendar
     static let pins = ScryptPINs(rounds: 16)
     /// A PIN no other bytes of the file could contain by chance.
     static let patientPIN = "58316092"
@@ -31,10 +31,11 @@ final class Fixture: @unchecked Sendable {
     /// Removes the directory when done (only when the fixture made it).
     private let ownsDirectory: Bool
 
-    init(maxPageCount: Int? = nil, directory: String? = nil) throws {
+    init(maxPageCount: Int? = nil, directory: String? = nil, calendar: ClinicCalendar = ClinicCalendar()) throws {
         self.directory = directory ?? Fixture.temporaryDirectory()
+        self.calendar = calendar
         ownsDirectory = directory == nil
-        store = try Store(directory: self.directory, calendar: ClinicCalendar(), maxPageCount: maxPageCount)
+        store = try Store(directory: self.directory, calendar: calendar, maxPageCount: maxPageCount)
     }
 
     deinit { if ownsDirectory { try? FileManager.default.removeItem(atPath: directory) } }

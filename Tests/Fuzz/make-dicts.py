@@ -30,7 +30,7 @@ toml = ['[', ']', '[[', ']]', '=', '"', "'", '"""', "'''", '\\u', '\\U', 'true',
 w("pinmap", toml + "chip lines line active-low bias debounce-ms as-is pull-up pull-down disabled lock bolt door "
       "counter-d0 counter-d1 return-d0 return-d1 return-beam tamper buzzer led-ok led-fault".split())
 w("config", toml + ['\x00'] + ("daemon policy close-out hardware journal state-directory socket pinmap "
-      "prescribers-directory read-group admin-group require-clock-sync utc-offset-minutes ceiling-diacetylmorphine-mg "
+      "prescribers-directory read-group admin-group require-clock-sync utc-offset-minutes time-zone Europe/Amsterdam ceiling-diacetylmorphine-mg "
       "ceiling-methadone-mg windows min-interval-minutes titration-max-percent missed-days-reauthorise "
       "missed-days-retitrate observation-minutes pin-attempts pin-lockout-minutes staff-session-seconds "
       "pin-entry-seconds unlock-window-seconds bolt-confirm-seconds door-open-max-seconds injectable inhalable oral "

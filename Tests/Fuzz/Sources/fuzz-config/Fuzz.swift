@@ -95,7 +95,9 @@ public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     check((100...30_000).contains(loaded.returnWindowMillis), "return window 100…30000 ms")
     check((1...600).contains(loaded.journalMaxUnsentSeconds), "journal max-unsent 1…600 s")
     check((64...1_000_000).contains(loaded.journalCapacity), "journal capacity 64…1e6")
-    check((-840...840).contains(loaded.policy.calendar.utcOffsetMinutes), "UTC offset ±14 h")
+    let cal = loaded.policy.calendar
+    check(([cal.baseOffsetMinutes] + cal.transitions.map(\.offsetMinutes)).allSatisfy { (-1440...1440).contains($0) }, "UTC offsets within a day")
+    check(Route.allCases.allSatisfy { loaded.policy.routes[$0] != nil }, "every route has its row")
     let p = loaded.policy
     check(!p.windows.isEmpty, "at least one dosing window")
     let sorted = p.windows.sorted { $0.startMinute < $1.startMinute }
