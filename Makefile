@@ -21,7 +21,8 @@ check-warnings:
 check:
 	bash Tests/check.sh
 
-# The unit, component and process tests only (the quick loop while developing), in one
+# Tests/store-writes.sh first: no test or benchmark writes into the store behind the daemon's back
+# (issue 17.5). Then the unit, component and process tests only (the quick loop while developing), in one
 # `swift test` run with one test at a time. In parallel on a 2-core machine (a cooperative pool
 # two threads wide) the blocking tests (process tests waiting for child processes, store tests
 # in fsync) held both pool threads while socket-timing tests waited for theirs; serially no test
@@ -34,6 +35,7 @@ test-build:
 	@bash .ci/setup test
 	swift build --build-tests 2>&1 | tee .build-log.txt; test $${PIPESTATUS[0]} -eq 0
 	@$(MAKE) --no-print-directory check-warnings
+	bash Tests/store-writes.sh
 
 demo:
 	@bash .ci/setup build

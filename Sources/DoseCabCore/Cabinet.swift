@@ -31,6 +31,9 @@ public enum CabinetEffect: Hashable, Sendable {
     /// Read the doses in force for the patient just identified (`DoseChoice.offered`) and feed
     /// back `.choices`: the counter offers each with its own key.
     case offerChoices(PatientID)
+    /// Take a clinical decision keyed at the counter (`CounterClinicalStep`) with the same rules
+    /// and record as the control socket's, and feed back `.clinicalDecided`.
+    case clinicalDecision(ClinicalRequest)
     case energiseLock(ReleaseID)
     /// Never waits for anything (I2): the daemon runs it before any record that follows it.
     case deEnergiseLock
@@ -49,6 +52,8 @@ public enum CabinetEvent: Hashable, Sendable {
     case decided(DispenseDecision, releaseID: ReleaseID, at: Moment)
     /// The daemon's answer to `.offerChoices`: the doses in force for the patient, with their keys.
     case choices(PatientID, [DoseChoice], at: Moment)
+    /// The daemon's answer to `.clinicalDecision`.
+    case clinicalDecided(ClinicalRequest, ClinicalOutcome, at: Moment)
     case releaseCommitted(ReleaseID, at: Moment)
     case releaseCommitFailed(ReleaseID, reason: String, at: Moment)
     case door(open: Bool, at: Moment)
@@ -127,6 +132,13 @@ public enum CounterStep: Hashable, Sendable {
     case witnessBadge(UnitSerial, expires: Int64)
     /// The witness badged in for the unit: waiting for their PIN, which books the consumption.
     case witnessPIN(Staff, UnitSerial, expires: Int64)
+    /// A clinical step's function key was keyed for the identified patient: waiting for a
+    /// reason code (`CounterClinicalStep.reasons`), or `0#` to go back to the dose choice.
+    case clinicalReason(Patient, CounterClinicalStep)
+    /// Reason chosen: waiting for the staff member's PIN, which asks the daemon to decide.
+    case clinicalPIN(Patient, CounterClinicalStep, reason: String, Staff, expires: Int64)
+    /// The daemon is deciding the clinical step (`.clinicalDecision` → `.clinicalDecided`).
+    case clinicalDeciding(Patient)
 }
 
 /// The cabinet state machine (ARCHITECTURE §3 steps 1–7): events in, effects out.
@@ -198,6 +210,7 @@ public struct Cabinet: Sendable {
         case .keys(let keys, let at): return onKeys(keys, at)
         case .decided(let decision, let id, let at): return onDecided(decision, id, at)
         case .choices(let patient, let doses, _): return onChoices(patient, doses)
+        case .clinicalDecided(let request, let outcome, _): return onClinicalDecided(request, outcome)
         case .releaseCommitted(let id, let at): return onCommitted(id, at)
         case .releaseCommitFailed(let id, let reason, let at): return onCommitFailed(id, reason, at)
         case .door(let open, let at): return onDoor(open, at)
@@ -271,7 +284,7 @@ public struct Cabinet: Sendable {
 
     private var isCommittingOrDeciding: Bool {
         switch step {
-        case .deciding, .committing: true
+        case .deciding, .committing, .clinicalDeciding: true
         default: false
         }
     }
@@ -363,6 +376,13 @@ public struct Cabinet: Sendable {
                 choice = exact
             } else if entry == "1" && offered.count == 1 {
                 choice = offered.first
+            } else if let clinical = CounterClinicalStep.forKey(entry) {
+                guard currentSession(at) != nil else {
+                    step = .idle
+                    return refuse([Refusal(.noStaffWitness, "the staff session expired")], patient: patient.id, staff: nil, at: at)
+                }
+                step = .clinicalReason(patient, clinical)
+                return [.feedback(.prompt("\(clinical.title) for \(patient.id): key the reason: \(clinical.reasonPrompt); 0# back"))]
             } else if entry == "1" && offered.isEmpty {
                 // Nothing in force: the policy says why (or a break-glass override stands in).
             } else if let d = drugCodes[entry], !offered.contains(where: { $0.drug == d }) {
@@ -372,6 +392,7 @@ public struct Cabinet: Sendable {
                 return [.feedback(.prompt("witness: choose the dose: " + among.map(\.offer).joined(separator: ", ") + "; 0# intoxicated"))]
             } else {
                 let keys = offered.map { "\($0.key)#" } + (offered.count > 1 ? [] : ["1#"]) + ["0#"]
+                    + CounterClinicalStep.allCases.map { "\($0.key)#" }
                 return [.feedback(.prompt("enter one of " + keys.joined(separator: ", ")))]
             }
             guard let witness = currentSession(at) else {
@@ -393,23 +414,67 @@ public struct Cabinet: Sendable {
             pinFailures[staff.card] = nil
             step = .idle
             return [.cancelTimer(.pinEntry)] + onConsumed(serial, staff.id, at)
-        case .idle, .deciding, .committing, .witnessBadge:
+        case .clinicalReason(let patient, let clinical):
+            if entry == "0" {
+                step = .attestation(patient)
+                return [.feedback(.prompt(choicePrompt(patient.id)))]
+            }
+            guard let reason = clinical.reason(forCode: entry) else {
+                return [.feedback(.prompt("\(clinical.title): key one of \(clinical.reasonPrompt); 0# back"))]
+            }
+            guard let staff = currentSession(at) else {
+                step = .idle
+                return refuse([Refusal(.noStaffWitness, "the staff session expired")], patient: patient.id, staff: nil, at: at)
+            }
+            let expires = at.bootMillis + Int64(policy.pinEntrySeconds) * 1000
+            step = .clinicalPIN(patient, clinical, reason: reason, staff, expires: expires)
+            return [.startTimer(.pinEntry, atBootMillis: expires),
+                    .feedback(.prompt("\(staff.id): enter your PIN to \(clinical.title) for \(patient.id) (\(reason)), then #"))]
+        case .clinicalPIN(let patient, let clinical, let reason, let staff, let expires):
+            guard at.bootMillis < expires else { step = .idle; return [.feedback(.prompt("PIN entry timed out"))] }
+            guard pins.verify(pin: entry, against: staff.pin) else {
+                return pinFailed(staff.card, patient: patient.id, staff: staff.id, at: at)
+            }
+            pinFailures[staff.card] = nil
+            step = .clinicalDeciding(patient)
+            return [.cancelTimer(.pinEntry),
+                    .clinicalDecision(ClinicalRequest(step: clinical, patient: patient.id, staff: staff, reason: reason))]
+        case .idle, .deciding, .committing, .witnessBadge, .clinicalDeciding:
             return []
         }
+    }
+
+    /// The daemon decided a clinical step keyed at the counter: the patient stays identified, so
+    /// the witness can go on to the dose (or to another step).
+    private mutating func onClinicalDecided(_ request: ClinicalRequest, _ outcome: ClinicalOutcome) -> [CabinetEffect] {
+        guard case .clinicalDeciding(let patient) = step, patient.id == request.patient else { return [] }
+        step = .attestation(patient)
+        let shown: Feedback
+        switch outcome {
+        case .recorded(let text): shown = .accepted(text)
+        case .refused(let refusals): shown = .refused(refusals.map(\.description).joined(separator: "; "))
+        case .failed(let reason): shown = .refused("\(request.step.title) not recorded: \(reason)")
+        }
+        return [.feedback(shown), .feedback(.prompt(choicePrompt(patient.id)))]
     }
 
     /// The doses in force, for the patient still at the attestation step: the witness's prompt.
     private mutating func onChoices(_ patient: PatientID, _ doses: [DoseChoice]) -> [CabinetEffect] {
         guard case .attestation(let p) = step, p.id == patient else { return [] }
         offered = doses
+        return [.feedback(.prompt(choicePrompt(patient)))]
+    }
+
+    /// The witness's prompt at the dose choice, with the clinical steps' function keys.
+    private func choicePrompt(_ patient: PatientID) -> String {
         let prompt: String
-        switch doses.count {
+        switch offered.count {
         case 0: prompt = "witness: no dose in force for \(patient) today; 1# patient not visibly intoxicated, 0# intoxicated"
-        case 1: prompt = "witness: if the patient is not visibly intoxicated 1# or \(doses[0].offer); 0# intoxicated"
+        case 1: prompt = "witness: if the patient is not visibly intoxicated 1# or \(offered[0].offer); 0# intoxicated"
         default: prompt = "witness: if the patient is not visibly intoxicated, choose the dose: "
-            + doses.map(\.offer).joined(separator: ", ") + "; 0# intoxicated"
+            + offered.map(\.offer).joined(separator: ", ") + "; 0# intoxicated"
         }
-        return [.feedback(.prompt(prompt))]
+        return prompt + "; " + CounterClinicalStep.allCases.map { "\($0.key)# \($0.title)" }.joined(separator: ", ")
     }
 
     private mutating func onDecided(_ decision: DispenseDecision, _ id: ReleaseID, _ at: Moment) -> [CabinetEffect] {
@@ -746,7 +811,7 @@ public struct Cabinet: Sendable {
             let expires: Int64
             var witnessed: UnitSerial?
             switch step {
-            case .staffPIN(_, let e), .patientPIN(_, let e): expires = e
+            case .staffPIN(_, let e), .patientPIN(_, let e), .clinicalPIN(_, _, _, _, let e): expires = e
             case .witnessBadge(let serial, let e), .witnessPIN(_, let serial, let e): expires = e; witnessed = serial
             default: return []
             }
@@ -759,7 +824,10 @@ public struct Cabinet: Sendable {
         case .staffSession:
             guard let s = staffSession, at.bootMillis >= s.expires else { return [] }
             staffSession = nil
-            if case .attestation = step { step = .idle }
+            switch step {
+            case .attestation, .clinicalReason: step = .idle
+            default: break
+            }
             return [.feedback(.prompt("staff session of \(s.staff.id) ended"))]
         case .unlockWindow(let id):
             guard let r = release, r.id == id, r.phase == .unlocked else { return [] }

@@ -43,4 +43,27 @@ extension CabinetDriver {
         mirror(record)
         return (missed, record)
     }
+
+    /// A clinical step keyed at the counter (`CounterClinicalStep`): the same calls as the control
+    /// socket's `observation.end` and `reauthorise`, so the rules, the record and the journal
+    /// event are the same; only the staff member was identified at the counter (their badge's
+    /// session and their PIN keyed again).
+    func counterClinicalDecision(_ request: ClinicalRequest) -> ClinicalOutcome {
+        do {
+            switch request.step {
+            case .endObservation:
+                let (running, record) = try endObservation(request.patient, by: request.staff, reason: request.reason)
+                let after = running.release.map { " after release \($0)" } ?? ""
+                return .recorded("observation of \(request.patient)\(after) ended early by \(request.staff.id) (audit \(record.seq))")
+            case .reauthorise:
+                let (missed, record) = try reauthorise(request.patient, by: request.staff, reason: request.reason)
+                return .recorded("\(request.patient) re-authorised by \(request.staff.id) after \(missed) missed day(s) (audit \(record.seq))")
+            }
+        } catch let refused as ClinicalRefused {
+            return .refused(refused.refusals)
+        } catch {
+            // As over the socket: nothing recorded, the counter says why.
+            return .failed("\(error)")
+        }
+    }
 }

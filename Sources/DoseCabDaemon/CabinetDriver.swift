@@ -249,6 +249,8 @@ public actor CabinetDriver {
         case .offerChoices(let patient):
             let now = clock.now()
             return [.choices(patient, offeredDoses(patient, now), at: now)]
+        case .clinicalDecision(let request):
+            return [.clinicalDecided(request, counterClinicalDecision(request), at: clock.now())]
         case .startTimer(let id, let deadline):
             timers[id] = deadline
             return []

@@ -24,6 +24,7 @@ let package = Package(
                 .product(name: "DoseCabCore", package: "dosecab"),
                 .product(name: "DoseCabHardware", package: "dosecab"),
                 .product(name: "DoseCabStore", package: "dosecab"),
+                .product(name: "DoseCabControl", package: "dosecab"),
                 .product(name: "DoseCabSystemd", package: "dosecab"),
                 .product(name: "DoseCabDaemon", package: "dosecab"),
                 .product(name: "Crypto", package: "swift-crypto"),

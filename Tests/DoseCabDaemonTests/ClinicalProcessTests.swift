@@ -110,4 +110,66 @@ extension ProcessTests {
         let lines = d.journalLines(waitingFor: ["reauthorised"]).filter { $0.contains("DOSECAB_EVENT=reauthorised ") }
         #expect(lines.count == 1 && lines.first?.contains("MESSAGE_ID=aa5aa1ea7a944a58b6ab066b3e3a0de1") == true, "\(lines)")
     }
+
+    /// Issue 17.1 at the counter, through the simulated reader and keypad only: `8#` or `9#`, a
+    /// reason code, the staff member's PIN. The wrong role (a nurse re-authorising) is refused
+    /// with the words `dosecabctl` uses and records nothing; the records and journal events are
+    /// the CLI's.
+    @Test func theCounterEndsAnObservationAndReauthorisesWithTheCLIsRules() async throws {
+        let d = try await SimDaemon.started()
+        defer { d.stop() }
+        func badgeAndPatient1(_ card: String, _ pin: String) async {
+            await d.run(["sim", "card", "counter", card, "--facility", "10", "--pin", pin])
+            await d.run(["sim", "card", "counter", "2001", "--facility", "20", "--pin", "1111"])
+        }
+        func keys(_ k: String) async -> String {
+            (await d.run(["sim", "keys", k]).json["feedback"] as? [String] ?? []).joined(separator: "\n")
+        }
+        func roleRule(_ r: SimDaemon.Result) -> String? {
+            r.err.range(of: "role-not-allowed: [^;\n]*", options: .regularExpression).map { String(r.err[$0]) }
+        }
+        await d.unlockForPatient1Async()
+        await takeAndReturn(d, "700001")
+        let release = (await d.run(["releases"]).json["releases"] as? [[String: Any]])?.first?["id"] as? String
+
+        // The nurse: badge + PIN, the patient's card + PIN, 8#, reason 1#, her PIN.
+        await badgeAndPatient1("1001", "1234")
+        let listed = await keys("8#")
+        #expect(listed.contains("1# seen by staff: alert, breathing normally"), "\(listed)")
+        let ended = await keys("1#1234#")
+        #expect(ended.contains("OK: observation of P-0001 after release \(release ?? "?") ended early by S-01"), "\(ended)")
+
+        // Four days on: a nurse may not re-authorise at the counter either; a clinician may, and
+        // the dose then goes through in the same dialogue.
+        await d.run(["sim", "advance", "4d"])
+        let cliNurse = await d.run(["reauthorise", "--patient", "P-0001", "--reason", "x", "--staff", "S-01", "--pin", "1234"])
+        let nurseRule = try #require(roleRule(cliNurse), "\(cliNurse.err)")
+        await badgeAndPatient1("1001", "1234")
+        let nurse = await keys("9#1#1234#")
+        #expect(nurse.contains("REFUSED: " + nurseRule), "counter: \(nurse)\ncli: \(nurseRule)")
+        await badgeAndPatient1("1002", "2345")
+        let ok = await keys("9#2#2345#")
+        #expect(ok.contains("OK: P-0001 re-authorised by S-02 after 3 missed day(s)"), "\(ok)")
+        let dose = await keys("1#")
+        let lock = await d.status()["lock"] as? String
+        #expect(lock == "energised", "\(dose)")
+
+        // One record each, the CLI's: the refused attempts recorded nothing.
+        let all = await d.run(["audit", "list", "--from", "1", "--limit", "1000"]).json["records"] as? [[String: Any]] ?? []
+        func fields(_ event: String) -> [[String: Any]] {
+            all.filter { $0["event"] as? String == event }.map { $0["fields"] as? [String: Any] ?? [:] }
+        }
+        let endedRecords = fields("observation-ended")
+        #expect(endedRecords.count == 1)
+        #expect(endedRecords.first?["staff"] as? String == "S-01" && endedRecords.first?["patient"] as? String == "P-0001"
+                && endedRecords.first?["reason"] as? String == "seen by staff: alert, breathing normally"
+                && endedRecords.first?["release"] as? String == release, "\(endedRecords)")
+        let reauthorised = fields("reauthorised")
+        #expect(reauthorised.count == 1)
+        #expect(reauthorised.first?["staff"] as? String == "S-02"
+                && reauthorised.first?["reason"] as? String == "clinical review at the counter: re-titration prescribed", "\(reauthorised)")
+        let journaled = d.journalLines(waitingFor: ["observation-ended", "reauthorised"])
+        #expect(journaled.filter { $0.contains("DOSECAB_EVENT=observation-ended ") && $0.contains("MESSAGE_ID=0b33ee900d5842f3aa75281e94655752") }.count == 1)
+        #expect(journaled.filter { $0.contains("DOSECAB_EVENT=reauthorised ") && $0.contains("MESSAGE_ID=aa5aa1ea7a944a58b6ab066b3e3a0de1") }.count == 1)
+    }
 }

@@ -15,7 +15,8 @@ import Testing
         var store: Store
         let lines: SimulatedLines
         let journal: JournalWriter
-        let driver: CabinetDriver
+        /// The daemon under test; `earlierRun` replaces it with a fresh start on the same store.
+        var driver: CabinetDriver
         let clock = DaemonClock()
         let pins = ScryptPINs(rounds: 16)
         static let nurse = CardID(format: .h10301, facility: 10, number: 1001)
@@ -36,18 +37,41 @@ import Testing
             let now = clock.now()
             if demo { try DemoClinic.seed(store: store, directory: dir, pins: pins, now: now, calendar: config.policy.calendar) }
             if fullDisk {
-                // The disk fills up: reopen with the file capped at its size and use up the last page.
+                // The disk is nearly full: reopen with the file capped at its size. The daemon's
+                // own records use up what is left (`fillTheDisk`), none is written behind its back.
                 let pages = try store.pool.read { db in try Int.fetchOne(db, sql: "PRAGMA page_count") } ?? 0
                 store = try Store(directory: dir, calendar: config.policy.calendar, maxPageCount: pages)
-                var size = 2000
-                while size >= 20 {
-                    do { _ = try store.commit(.admin(action: "filler", detail: String(repeating: "x", count: size), actor: "test", at: now)) }
-                    catch { size /= 2 }
-                }
             }
             driver = try CabinetDriver(config: config, store: store, journal: journal, lines: driverLines ?? lines, clock: clock, pins: pins,
                                        logger: Logger(label: "test"), simulate: true, version: "test", pinMap: lines.pinMap,
                                        inputClock: inputClock)
+        }
+
+        /// A card nobody enrolled, at the counter: the daemon records one refusal per swipe. The
+        /// cheapest record a test can make the daemon write through its interface.
+        static let strangerCard = CardID(format: .h10301, facility: 99, number: 9999)
+
+        /// An earlier run of the daemon on this store: a driver started with its own journal
+        /// (`journalSink`), fed `events`, stopped; when `mirrored`, the journal took every record
+        /// and the mirror cursor says so, marked by the daemon itself (`replayJournal`, as at a
+        /// main-loop tick). Then `driver` is a fresh daemon on the same store, not yet started.
+        func earlierRun(journalSink: JournalWriter.Sink, mirrored: Bool, events: Int = 0) async throws {
+            let config = await driver.config
+            let earlier = JournalWriter(sink: journalSink, limits: JournalWriter.Limits())
+            let sim = SimulatedLines()
+            let run = try CabinetDriver(config: config, store: store, journal: earlier, lines: sim, clock: clock, pins: pins,
+                                        logger: Logger(label: "test-earlier"), simulate: true, version: "test", pinMap: sim.pinMap)
+            _ = try await run.start()
+            for _ in 0..<events { await run.handle(.card(Self.strangerCard, at: clock.now())) }
+            await run.shutdown()
+            if mirrored {
+                #expect(earlier.flush(timeout: .seconds(5)))
+                await run.replayJournal()
+                #expect(try store.mirrorCursor() == store.chainHead().lastSeq, "the earlier run's journal took every record")
+            }
+            _ = earlier.shutdown(timeout: .milliseconds(200))
+            driver = try CabinetDriver(config: config, store: store, journal: journal, lines: lines, clock: clock, pins: pins,
+                                       logger: Logger(label: "test"), simulate: true, version: "test", pinMap: lines.pinMap)
         }
 
         deinit {
@@ -179,12 +203,10 @@ import Testing
         let devnull = open("/dev/null", O_WRONLY)
         defer { close(devnull) }
         let rig = try Rig(journalSink: .fileDescriptor(devnull))
-        let now = rig.clock.now()
-        let backlog = (0..<3000).map { LedgerWrite.admin(action: "backlog", detail: "record \($0)", actor: "test", at: now) }
-        for batch in stride(from: 0, to: backlog.count, by: 500) {
-            _ = try rig.store.commitAll(Array(backlog[batch..<min(batch + 500, backlog.count)]))
-        }
-        #expect(try rig.store.unmirrored(limit: 10_000).count >= 3000)
+        // The outage: the daemon ran with journald gone and recorded 800 refusals (more than
+        // three catch-up batches of 256), none of which reached the journal.
+        try await rig.earlierRun(journalSink: .journald(socketPath: "/nonexistent/journal/socket"), mirrored: false, events: 800)
+        #expect(try rig.store.unmirrored(limit: 10_000).count >= 800)
         _ = try await rig.driver.start()
         #expect(await rig.driver.journalMirrorBehind, "start replays only the first 256")
         var waited = 0
@@ -309,6 +331,13 @@ import Testing
         defer { close(devnull) }
         let rig = try Rig(journalSink: .fileDescriptor(devnull), fullDisk: true)
         try? await { _ = try await rig.driver.start() }()
+        // The daemon's own records fill what is left of the disk.
+        var swipes = 0
+        while await rig.driver.storeHealth == nil, swipes < 2000 {
+            await rig.driver.handle(.card(Rig.strangerCard, at: rig.clock.now()))
+            swipes += 1
+        }
+        #expect(await rig.driver.storeHealth != nil, "\(swipes) refusals and the capped store still took them")
         await rig.ask()
         #expect(rig.lines.output(.lock) == false)
         #expect(await rig.driver.storeHealth != nil)
@@ -317,13 +346,15 @@ import Testing
     // MARK: Read-back of the journal at start (F3: journald loses unsynced entries in a power cut)
 
     /// A rig whose earlier run handed every record to journald (the store's mirror cursor says
-    /// so), with journal entries written to a file this test reads.
-    static func readBackRig() throws -> (Rig, String, Int64) {
+    /// so, as that run marked it), with this run's journal entries written to a file the test reads.
+    static func readBackRig() async throws -> (Rig, String, Int64) {
         let path = NSTemporaryDirectory() + "dosecab-readback-\(UUID().uuidString.prefix(8)).log"
         let fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+        let devnull = open("/dev/null", O_WRONLY)
         let rig = try Rig(journalSink: .fileDescriptor(fd))
+        try await rig.earlierRun(journalSink: .fileDescriptor(devnull), mirrored: true)
+        close(devnull)
         let head = try rig.store.chainHead().lastSeq
-        try rig.store.markMirrored(upTo: head)
         return (rig, path, head)
     }
 
@@ -336,7 +367,7 @@ import Testing
     }
 
     @Test func readBackResendsWhatTheJournalLostAndNothingElse() async throws {
-        let (rig, path, head) = try Self.readBackRig()
+        let (rig, path, head) = try await Self.readBackRig()
         defer { unlink(path) }
         #expect(head >= 8, "the demo seed gives enough records to lose some")
         _ = try await rig.driver.start()
@@ -361,7 +392,7 @@ import Testing
     }
 
     @Test func readBackWaitsUntilItSeesThisRunsOwnEntries() async throws {
-        let (rig, path, head) = try Self.readBackRig()
+        let (rig, path, head) = try await Self.readBackRig()
         defer { unlink(path) }
         _ = try await rig.driver.start()
         let plan = try #require(await rig.driver.journalReadBackPlan())
@@ -391,7 +422,7 @@ import Testing
         _ = try await fresh.driver.start()
         #expect(await fresh.driver.journalReadBackPlan()?.window == [])
         // The window set to 0 in the configuration turns the read-back off.
-        let (rig, path, _) = try Self.readBackRig()
+        let (rig, path, _) = try await Self.readBackRig()
         defer { unlink(path) }
         _ = try await rig.driver.start()
         #expect(await rig.driver.journalReadBackPlan() != nil, "the same store with the default window: due")

@@ -16,7 +16,7 @@ extension DriverTests {
     }
 
     @Test func readBackDoesNotLaunderAnEditedRecord() async throws {
-        let (rig, path, head) = try Self.readBackRig()
+        let (rig, path, head) = try await Self.readBackRig()
         defer { unlink(path) }
         _ = try await rig.driver.start()
         let plan = try #require(await rig.driver.journalReadBackPlan())
@@ -50,13 +50,15 @@ extension DriverTests {
         let path = NSTemporaryDirectory() + "dosecab-readback-\(UUID().uuidString.prefix(8)).log"
         defer { unlink(path) }
         let fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+        let devnull = open("/dev/null", O_WRONLY)
+        defer { close(devnull) }
         let rig = try Rig(journalSink: .fileDescriptor(fd))
-        // The seed's records are two hours old when three more are written: only those three are
-        // in the re-send window (`journal.readback-window-seconds`, 900 s).
+        // The seed's records are two hours old when an earlier run of the daemon writes more (its
+        // start, three refusals, its stop): only those are in the re-send window
+        // (`journal.readback-window-seconds`, 900 s).
         rig.clock.advance(millis: 2 * 3600 * 1000)
-        for i in 1...3 { _ = try rig.store.commit(.admin(action: "test", detail: "recent \(i)", actor: "test", at: rig.clock.now())) }
+        try await rig.earlierRun(journalSink: .fileDescriptor(devnull), mirrored: true, events: 3)
         let head = try rig.store.chainHead().lastSeq
-        try rig.store.markMirrored(upTo: head)
         _ = try await rig.driver.start()
         let plan = try #require(await rig.driver.journalReadBackPlan())
         let stored = try rig.store.auditRecords(fromSeq: 1, limit: Int(head))

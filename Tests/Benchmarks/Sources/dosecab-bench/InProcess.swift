@@ -1,3 +1,4 @@
+import DoseCabControl
 import DoseCabCore
 import DoseCabDaemon
 import DoseCabHardware
@@ -29,23 +30,42 @@ final class RecordingLines: CabinetLines {
     func close() { sim.close() }
 }
 
+/// Lines for filling a store through the counter's events alone: the outputs keep what the
+/// driver commands, the inputs read as at rest (door closed, bolt engaged), and no edge is ever
+/// delivered; the fill feeds the door itself as `CabinetEvent`s. (SimulatedLines would queue a
+/// bolt edge for every unlock that nobody reads.)
+final class QuietLines: CabinetLines {
+    let rest = SimulatedLines()
+    let outputs = Mutex<[LineRole: Bool]>([:])
+    let events: AsyncStream<LineInput>
+    private let continuation: AsyncStream<LineInput>.Continuation
+    init() { (events, continuation) = AsyncStream.makeStream(of: LineInput.self) }
+    func set(_ role: LineRole, active: Bool) throws(LineError) { outputs.withLock { $0[role] = active } }
+    func read(_ role: LineRole) throws(LineError) -> Bool {
+        if let level = outputs.withLock({ $0[role] }) { return level }
+        return try rest.read(role)
+    }
+    func requestQuiet() {}
+    func makeSafe() { outputs.withLock { $0[.lock] = false } }
+    func close() { continuation.finish() }
+}
+
 /// The daemon's own actor on simulated lines, with the real store, the real journal writer (to
-/// /dev/null) and the daemon's journal log handler, as `Daemon.run` wires them.
+/// /dev/null) and the daemon's journal log handler, as `Daemon.run` wires them; and its control
+/// methods, called in process as the control server calls them (the caller is root).
 struct DriverRig {
     let clinic: Clinic
     let sim = SimulatedLines()
     let lines: RecordingLines
     let journal: JournalWriter
     let driver: CabinetDriver
-    let inputs: Task<Void, Never>
+    let control: ControlMethods
+    let inputs: Task<Void, Never>?
 
-    init(clinic: Clinic) async throws {
+    /// `quiet`: a driver for filling the store through the counter's events (`history`), on
+    /// `QuietLines`, without the input task.
+    init(clinic: Clinic, quiet: Bool = false) async throws {
         self.clinic = clinic
-        // The setup's records (enrolments, prescriptions) count as already in the journal, as a
-        // running clinic's would. Otherwise the driver starts behind the journal, replays only
-        // 256 records at start (the daemon's main loop, absent here, replays the rest on its
-        // ticks) and refuses every release with "journal queue full" once setup wrote more.
-        try clinic.store.markMirrored(upTo: try clinic.store.chainHead().lastSeq)
         lines = RecordingLines(sim)
         let devnull = open("/dev/null", O_WRONLY)
         let journal = JournalWriter(sink: .fileDescriptor(devnull), limits: JournalWriter.Limits())
@@ -53,14 +73,87 @@ struct DriverRig {
         var h = JournalLogHandler(label: "bench", writer: journal)
         h.logLevel = .info
         let logger = Logger(label: "bench", factory: { _ in h })
-        driver = try CabinetDriver(config: clinic.config, store: clinic.store, journal: journal, lines: lines, clock: clinic.clock,
+        let driverLines: any CabinetLines = quiet ? QuietLines() : lines
+        driver = try CabinetDriver(config: clinic.config, store: clinic.store, journal: journal, lines: driverLines, clock: clinic.clock,
                                    pins: clinic.pins, logger: logger, simulate: true, version: "bench", pinMap: sim.pinMap)
+        control = ControlMethods(driver: driver, store: clinic.store, journal: journal, simLines: quiet ? nil : sim, pins: clinic.pins)
         _ = try await driver.start()
         let d = driver
-        inputs = Task { await d.runInputs() }
+        inputs = quiet ? nil : Task { await d.runInputs() }
+        // Whatever the store holds from before (the seed, an earlier rig's fill) is replayed to
+        // the journal and marked mirrored by the daemon itself, as its main loop would at its
+        // ticks, so a release is not held back by a journal catching up.
+        await catchUpJournal()
     }
 
     func now() -> Moment { clinic.clock.now() }
+
+    /// Until the daemon has handed every record to the journal and marked it mirrored (what the
+    /// main loop's ticks do in `dosecabd`).
+    func catchUpJournal() async {
+        for _ in 0..<10_000 {
+            _ = journal.flush(timeout: .seconds(5))
+            await driver.replayJournal()
+            if await !driver.journalMirrorBehind, (try? clinic.store.mirrorCursor()) == (try? clinic.store.chainHead().lastSeq) { return }
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
+    func stop() async {
+        inputs?.cancel()
+        await catchUpJournal()
+        await driver.shutdown()
+        _ = journal.shutdown(timeout: .seconds(2))
+    }
+
+    /// One control method, as the socket would call it; a failure stops the benchmark.
+    @discardableResult
+    func call(_ method: String, _ parameters: [String: JSONValue]) async -> ControlReply {
+        let reply = await control.handle(ControlRequest(method: method, parameters: parameters),
+                                         Caller(uid: 0, gid: 0, pid: getpid(), groups: [0], groupNames: []))
+        if let error = reply.error { fatalError("\(method): \(error)") }
+        return reply
+    }
+
+    /// Patients `P-<prefix>NNNNN` with card facility `facility`, number `1...count`, PIN 1111,
+    /// enrolled by two staff (`enroll`), each with a heroin prescription (200 mg injectable,
+    /// 3 sessions a day) signed by the demo prescriber and imported (`rx.import`), valid from
+    /// yesterday for `validDays` (a fill's history runs forward on the simulated clock).
+    func enrolPatients(prefix: String, facility: UInt32, count: Int, validDays: Int64 = 800) async throws -> [(id: PatientID, card: CardID)] {
+        let cal = clinic.config.policy.calendar
+        let today = cal.day(of: now())
+        var out: [(PatientID, CardID)] = []
+        var entries: [SignedPrescriptionEntry] = []
+        for i in 1...count {
+            let id = PatientID(String(format: "P-%@%05d", prefix, i))
+            await call("enroll", ["kind": .string("patient"), "id": .string(id.rawValue), "facility": .number(Double(facility)),
+                                  "card": .number(Double(i)), "new_pin": .string("1111"),
+                                  "staff": .string("S-01"), "pin": .string("1234"), "witness_staff": .string("S-02"), "witness_pin": .string("2345")])
+            let rx = Prescription(id: "RX-\(id.rawValue)", version: 1, patient: id, drug: .diacetylmorphine, route: .injectable,
+                                  doseMg: 200, maxSessionsPerDay: 3, validFrom: cal.dateString(day: today - 1),
+                                  validUntil: cal.dateString(day: today + validDays), prescriber: Clinic.keyID)
+            entries.append(try SignedPrescriptionEntry.sign(.prescription(rx), keyID: Clinic.keyID, with: clinic.key))
+            out.append((id, CardID(format: .h10301, facility: facility, number: UInt64(i))))
+        }
+        for chunk in stride(from: 0, to: entries.count, by: 500) {
+            let bundle = try PrescriptionBundle.encode(Array(entries[chunk..<min(chunk + 500, entries.count)]))
+            await call("rx.import", ["bundle": .string(String(decoding: bundle, as: UTF8.self))])
+        }
+        return out
+    }
+
+    /// `n` new units received by the pharmacist and a witness (`stock.receive`, 1000 a call).
+    func receive(_ n: Int) async -> [StockUnit] {
+        let units = clinic.stock(n)
+        for chunk in stride(from: 0, to: units.count, by: 1000) {
+            let part = units[chunk..<min(chunk + 1000, units.count)]
+            await call("stock.receive", ["drug": .string("diacetylmorphine"), "route": .string("injectable"), "strength_mg": .number(200),
+                                         "serials": .array(part.map { .string($0.serial.rawValue) }), "batch": .string("BENCH-1"),
+                                         "expiry": .string("2099-12-31"), "staff": .string("S-03"), "pin": .string("3456"),
+                                         "witness_staff": .string("S-01"), "witness_pin": .string("1234")])
+        }
+        return units
+    }
 
     /// Nurse badge + PIN, patient card + PIN, witness types "1" (the "#" that ends it is played
     /// as a Wiegand frame by the caller).
@@ -70,6 +163,53 @@ struct DriverRig {
         await driver.handle(.card(patient, at: now()))
         await driver.handle(.keys("1111#", at: now()))
         await driver.handle(.keys("1", at: now()))
+    }
+
+    /// One dispense at the counter, as the daemon takes it (on a `quiet` rig): the dialogue, the
+    /// door, the issue scan, the door closed, and the empty ampoule back through the chute unless
+    /// `returned` is false. False when the release was refused.
+    func dispense(_ patient: CardID, unit: StockUnit, returned: Bool) async -> Bool {
+        await dialogue(patient)
+        await driver.handle(.keys("#", at: now()))
+        guard await driver.snapshot.release != nil else { return false }
+        await driver.handle(.door(open: true, at: now()))
+        await driver.handle(.issueScan(unit.serial, stock: unit, at: now()))
+        await driver.handle(.door(open: false, at: now()))
+        if returned { await driver.handle(.returned(unit.serial, at: now())) }
+        return true
+    }
+
+    /// About `records` audit records of dispenses (four each: release intent, issue, completed,
+    /// returned), through the counter on a `quiet` rig, spread over about `days` clinic days of
+    /// the simulated clock (three 8-hour windows a day, each patient at most once a window, so
+    /// every dispense is one the policy releases), round-robin over `patients`; then `open`
+    /// dispenses in the current window whose unit is still out. The store's history ends now;
+    /// the clinic's clock is then `days` days on from where it began.
+    func history(records: Int, days: Int, patients: [(id: PatientID, card: CardID)], open: Int) async throws {
+        let dispenses = max(0, records / 4)
+        let perDay = min(3 * patients.count, max(1, (dispenses + max(1, days) - 1) / max(1, days)))
+        let perWindow = max(1, (perDay + 2) / 3)
+        // A thin history doses fewer patients, each at least every other day: a patient left
+        // three days without a dose is refused until re-authorised (missed-dose rule).
+        let patients = Array(patients.prefix(max(1, min(patients.count, 2 * perDay))))
+        var units = await receive(dispenses + open)
+        var k = 0, refused = 0
+        while k < dispenses {
+            for _ in 0..<perWindow where k < dispenses {
+                if await !dispense(patients[k % patients.count].card, unit: units.removeLast(), returned: true) {
+                    refused += 1
+                    if refused <= 3 { print("   history: refused \(patients[k % patients.count].id): \(await driver.feedback.suffix(1))"); fflush(nil) }
+                }
+                k += 1
+            }
+            await driver.advance(millis: 8 * 3_600_000)  // the next dosing window
+            await catchUpJournal()
+        }
+        for i in 0..<open {
+            if await !dispense(patients[i % patients.count].card, unit: units.removeLast(), returned: false) { refused += 1 }
+        }
+        if refused > 0 { print("   history: \(refused) dispenses refused"); fflush(nil) }
+        await catchUpJournal()
     }
 
     func waitUntil(timeoutMillis: Int = 2000, _ condition: () async -> Bool) async -> Bool {
@@ -90,8 +230,9 @@ func benchLatency(_ report: Report, releases: Int) async throws {
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let clinic = try Clinic(dir: dir)
     let warmup = 20
-    let patients = try clinic.enroll(prefix: "L", facility: 30, count: releases + warmup)
     let rig = try await DriverRig(clinic: clinic)
+    let patients = try await rig.enrolPatients(prefix: "L", facility: 30, count: releases + warmup)
+    await rig.catchUpJournal()
     let hash = WiegandDecoder.encodeKey("#")!
     let boltDebounce = rig.sim.pinMap.lines[.bolt]?.debounceMillis ?? 0
     var samples: [Double] = []
@@ -130,8 +271,7 @@ func benchLatency(_ report: Report, releases: Int) async throws {
         _ = await rig.waitUntil { await rig.driver.snapshot.boltEngaged }
     }
     let fs = Summary(probe.samples)
-    rig.inputs.cancel()
-    _ = rig.journal.shutdown(timeout: .seconds(2))
+    await rig.stop()
     let s = Summary(samples)
     let gap = Double(clinic.config.wiegandFrameGapMillis)
     report.row("1 unlock", "last edge → lock, p50/p99/max (ms, n=\(s.count))", "\(fmt(s.p50)) / \(fmt(s.p99)) / \(fmt(s.max))")
@@ -148,48 +288,61 @@ func benchLatency(_ report: Report, releases: Int) async throws {
 
 // MARK: 2. Decision + commit vs history
 
-func benchDecision(_ report: Report, sizes: [Int], iterations: Int) throws {
+func benchDecision(_ report: Report, sizes: [Int], iterations: Int) async throws {
     var results: [Int: (decide: Summary, commit: Summary, total: Summary)] = [:]
     for rows in sizes {
         print("2. decision + commit with \(rows) history records"); fflush(nil)
         let dir = tempDir("decision-\(rows)")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let clinic = try Clinic(dir: dir)
-        let patients = try clinic.enroll(prefix: "H", facility: 40, count: 200)
         let t0 = nowNanos()
-        // About three dispenses per patient per clinic day, so every patient was dosed yesterday.
-        let days = min(365, max(1, rows / 5 / (patients.count * 3)))
-        try clinic.history(records: rows, days: days, patients: patients.map(\.id), open: 0, endingDaysAgo: 1)
+        // The history through the counter: three windows a day, each patient once a window.
+        let rig = try await DriverRig(clinic: clinic, quiet: true)
+        let patients = try await rig.enrolPatients(prefix: "H", facility: 40, count: 200)
+        let days = min(365, max(1, rows / 4 / (patients.count * 3)))
+        try await rig.history(records: rows, days: days, patients: patients, open: 0)
+        // A day on: every patient was dosed yesterday, nobody yet today.
+        await rig.driver.advance(millis: 24 * 3_600_000)
+        await rig.catchUpJournal()
         let fill = Double(nowNanos() - t0) / 1e9
         let total = try clinic.store.chainHead().lastSeq
         print("   filled \(rows) records in \(fmt(fill, 1)) s (chain has \(total))"); fflush(nil)
         let store = clinic.store, policy = clinic.config.policy
+        let unlockWindow = Int64(policy.unlockWindowSeconds) * 1000
         var d: [Double] = [], c: [Double] = [], t: [Double] = []
         for i in 0..<(iterations + 10) {
-            let p = patients[i % patients.count].id
+            let p = patients[i % patients.count]
+            await rig.dialogue(p.card)
             let a = nowNanos()
             let now = clinic.clock.now()
-            // What CabinetDriver.decide builds, in the same order, then DispensePolicy.decide.
+            // The decision alone: what CabinetDriver.decide reads, in the same order, then
+            // DispensePolicy.decide (reads only).
             let context = DispenseContext(
-                now: now, policy: policy, prescriptions: try store.activePrescriptions(for: p),
-                history: try store.patientHistory(p, now: now, policy: policy), stock: try store.stockLevels(),
+                now: now, policy: policy, prescriptions: try store.activePrescriptions(for: p.id),
+                history: try store.patientHistory(p.id, now: now, policy: policy), stock: try store.stockLevels(),
                 lockdown: false, clockSynchronised: true, newestLedgerWallMillis: try store.newestLedgerWallMillis(),
                 journalHealthy: true, storeHealthy: true)
-            let request = DispenseRequest(patient: p, identity: IdentityCheck(cardPresented: true, pinVerified: true),
+            let request = DispenseRequest(patient: p.id, identity: IdentityCheck(cardPresented: true, pinVerified: true),
                                           witness: StaffID("S-01"), notIntoxicatedAttested: true)
             let decision = DispensePolicy.decide(request, context)
             let b = nowNanos()
-            guard case .release(let plan) = decision else { fatalError("refused: \(decision.refusals)") }
-            let id = ReleaseID("R-D\(i)")
-            _ = try store.commit(.releaseIntent(id, plan))
+            guard case .release = decision else { fatalError("refused: \(decision.refusals)") }
+            // The daemon's own: the witness's "#", its decision, the write-ahead intent commit
+            // (fsync), the journal enqueue, the lock.
+            await rig.driver.handle(.keys("#", at: rig.now()))
             let e = nowNanos()
-            // Lapsed unused: a release with no unit issued does not count in the history.
-            _ = try store.commit(.releaseCompleted(id, patient: p, unitsIssued: 0, unitsExpected: plan.unitCount,
-                                                   outcome: "unlock window expired, door not opened", at: clinic.clock.now()))
-            if i >= 10 { d.append(ms(b - a)); c.append(ms(e - b)); t.append(ms(e - a)) }
+            guard await rig.driver.snapshot.lockEnergised else {
+                let shown = await rig.driver.feedback.suffix(2)
+                fatalError("refused: \(shown)")
+            }
+            // Lapsed unused (the daemon records it): a release with no unit issued does not count
+            // in the history.
+            await rig.driver.advance(millis: unlockWindow + 1000)
+            if i >= 10 { d.append(ms(b - a)); c.append(ms(e - b) - ms(b - a)); t.append(ms(e - b)) }
         }
+        await rig.stop()
         results[rows] = (Summary(d), Summary(c), Summary(t))
-        report.row("2 decide", "\(rows) rows: decision p50 / commit p50 / total p50, p99 (ms)",
+        report.row("2 decide", "\(rows) rows: decision p50 / rest of the daemon's # (commit) p50 / daemon's # p50, p99 (ms)",
                    "\(fmt(Summary(d).p50, 3)) / \(fmt(Summary(c).p50, 3)) / \(fmt(Summary(t).p50, 3)), \(fmt(Summary(t).p99, 3))")
     }
     var json: [String: Any] = [:]
@@ -210,10 +363,10 @@ func benchMemory(_ report: Report, patientsCount: Int, sessions: Int) async thro
     let dir = tempDir("memory")
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let clinic = try Clinic(dir: dir)
-    let patients = try clinic.enroll(prefix: "M", facility: 50, count: patientsCount)
-    var units = clinic.stock(patientsCount * sessions + 10, at: clinic.clock.now())
-    _ = try clinic.store.commit(.stockReceived(units, by: StaffID("S-03"), witness: StaffID("S-01"), at: clinic.clock.now()))
     let rig = try await DriverRig(clinic: clinic)
+    let patients = try await rig.enrolPatients(prefix: "M", facility: 50, count: patientsCount)
+    var units = await rig.receive(patientsCount * sessions + 10)
+    await rig.catchUpJournal()
     let me = getpid()
     let before = Proc.status(me, "VmRSS") ?? 0
     // Reset the peak so it covers the day, not the setup.
@@ -246,8 +399,7 @@ func benchMemory(_ report: Report, patientsCount: Int, sessions: Int) async thro
     try? await Task.sleep(for: .seconds(3))
     let steady = Proc.status(me, "VmRSS") ?? 0
     let open = await rig.driver.snapshot.ledger.openUnits.count
-    rig.inputs.cancel()
-    _ = rig.journal.shutdown(timeout: .seconds(2))
+    await rig.stop()
     report.row("5 memory", "sessions completed (refused) in s", "\(done) (\(problems)) in \(fmt(seconds, 1)) s; units still open: \(open)")
     report.row("5 memory", "RSS before day / peak during / after / steady +3 s (MiB)",
                "\(fmt(Double(before) / 1024, 1)) / \(fmt(Double(peak) / 1024, 1)) / \(fmt(Double(after) / 1024, 1)) / \(fmt(Double(steady) / 1024, 1))")

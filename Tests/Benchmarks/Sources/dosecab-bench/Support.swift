@@ -114,17 +114,21 @@ func tempDir(_ name: String) -> String {
     return dir
 }
 
-/// A store seeded like `dosecabd --simulate` (the demo clinic), plus the benchmark's own
-/// prescriber key, patients with signed prescriptions, stock and history, all through the
-/// store's public calls (so every row has its audit record and the chain is valid).
+/// A clinic in a temp dir as `dosecabd --simulate` makes it: the demo clinic, seeded by the
+/// daemon's own code. Everything the benchmarks add (patients, prescriptions, stock, a history of
+/// dispenses) goes through the daemon's interfaces on a running driver (`DriverRig`): the control
+/// methods, called in process as the socket calls them, and the counter's events (issue 17.5).
+/// Nothing is written into the store behind the daemon's back: every record is one it wrote.
 final class Clinic: @unchecked Sendable {
     let dir: String
     let store: Store
     let config: DaemonConfig
     let clock = DaemonClock()
     let pins = ScryptPINs(rounds: 16)
-    let key = Curve25519.Signing.PrivateKey()
-    static let keyID = "bench-prescriber"
+    /// The demo prescriber's signing key, which the seed keeps beside the state for `--simulate`
+    /// (docs/prescriptions.md): the benchmark's prescriptions are signed with it.
+    let key: Curve25519.Signing.PrivateKey
+    static let keyID = DemoClinic.prescriberKeyID
     static let nurse = CardID(format: .h10301, facility: 10, number: 1001)
     var nextSerial = 900_000
 
@@ -133,89 +137,13 @@ final class Clinic: @unchecked Sendable {
         config = DaemonConfig.simulated(stateDirectory: dir)
         store = try Store(directory: dir, calendar: config.policy.calendar)
         try DemoClinic.seed(store: store, directory: dir, pins: pins, now: clock.now(), calendar: config.policy.calendar)
-        _ = try store.installPrescriberKey(PrescriberKey(keyID: Self.keyID, publicKey: Array(key.publicKey.rawRepresentation)),
-                                           by: "bench", at: clock.now())
+        key = try Curve25519.Signing.PrivateKey(rawRepresentation: Data(contentsOf: URL(fileURLWithPath: dir + "/demo-prescriber.key")))
     }
 
-    /// Patients `P-<prefix>NNNN` with card facility `facility`, number `1...count`, PIN 1111, each
-    /// with a heroin prescription (200 mg injectable, 3 sessions a day) valid for a year.
-    func enroll(prefix: String, facility: UInt32, count: Int) throws -> [(id: PatientID, card: CardID)] {
-        let now = clock.now()
-        let cal = config.policy.calendar
-        let today = cal.day(of: now)
-        let pin = pins.hash(pin: "1111")
-        var out: [(PatientID, CardID)] = []
-        var entries: [SignedPrescriptionEntry] = []
-        for i in 1...count {
-            let id = PatientID(String(format: "P-%@%05d", prefix, i))
-            let card = CardID(format: .h10301, facility: facility, number: UInt64(i))
-            _ = try store.enroll(Patient(id: id, card: card, pin: pin), by: "bench", at: now)
-            let rx = Prescription(id: "RX-\(id.rawValue)", version: 1, patient: id, drug: .diacetylmorphine, route: .injectable,
-                                  doseMg: 200, maxSessionsPerDay: 3, validFrom: cal.dateString(day: today - 400),
-                                  validUntil: cal.dateString(day: today + 30), prescriber: Self.keyID)
-            entries.append(try SignedPrescriptionEntry.sign(.prescription(rx), keyID: Self.keyID, with: key))
-            out.append((id, card))
-        }
-        _ = try store.importBundle(try PrescriptionBundle.encode(entries), policy: config.policy, now: now, actor: "bench")
-        return out
-    }
-
-    func stock(_ n: Int, at: Moment) -> [StockUnit] {
+    /// `n` new units of 200 mg injectable heroin (numeric serials: the return scanner's tag number).
+    func stock(_ n: Int) -> [StockUnit] {
         defer { nextSerial += n }
-        return (nextSerial..<(nextSerial + n)).map { StockUnit(serial: UnitSerial(String($0)), drug: .diacetylmorphine, route: .injectable, strengthMg: 200,
-                                                                       batch: "BENCH-1", expiry: "2099-12-31") }
-    }
-
-    func receive(_ n: Int) throws {
-        _ = try store.commit(.stockReceived(stock(n, at: clock.now()), by: StaffID("S-03"), witness: StaffID("S-01"), at: clock.now()))
-    }
-
-    /// About `records` audit records of past dispenses spread evenly over `days` before now, five
-    /// per dispense (stock received, release intent, issue, completed, returned), round-robin over
-    /// `patients`; then `open` dispenses today whose unit is still out (not yet returned).
-    /// Committed in batches of ~`batch` writes per transaction (one fsync per batch).
-    func history(records: Int, days: Int, patients: [PatientID], open: Int, endingDaysAgo: Int = 0, batch: Int = 5000) throws {
-        let dispenses = max(0, records / 5)
-        let now = clock.now()
-        let span = Int64(days) * 86_400_000
-        let step = dispenses > 0 ? max(1, span / Int64(dispenses)) : 1
-        let closeOut = config.policy.closeOutPolicy(for: .injectable)
-        let nurse = StaffID("S-01"), pharmacist = StaffID("S-03")
-        var writes: [LedgerWrite] = []
-        writes.reserveCapacity(batch + 5)
-        func flush() throws {
-            if !writes.isEmpty { _ = try store.commitAll(writes) }
-            writes.removeAll(keepingCapacity: true)
-        }
-        func dispense(_ k: Int, at: Moment, returned: Bool) {
-            let patient = patients[k % patients.count]
-            let unit = stock(1, at: at)[0]
-            let id = ReleaseID("R-H\(k)-\(returned ? "r" : "o")")
-            let plan = ReleasePlan(at: at, patient: patient, identityMethod: "card+pin", prescriptionID: "RX-\(patient.rawValue)",
-                                   prescriptionVersion: 1, prescriber: Self.keyID, drug: .diacetylmorphine, route: .injectable,
-                                   doseMg: 200, unitStrengthMg: 200, unitCount: 1, residueMg: 0, staff: nurse, witness: nurse,
-                                   closeOut: closeOut)
-            let t1 = at.advanced(byMillis: 20_000)
-            let issued = IssuedUnit(serial: unit.serial, release: id, patient: patient, drug: .diacetylmorphine, route: .injectable,
-                                    strengthMg: 200, rule: closeOut.rule, issuedAt: t1,
-                                    deadline: t1.advanced(byMillis: Int64(closeOut.deadlineMinutes) * 60_000))
-            writes.append(.stockReceived([unit], by: pharmacist, witness: nurse, at: at))
-            writes.append(.releaseIntent(id, plan))
-            writes.append(.issue(issued))
-            writes.append(.releaseCompleted(id, patient: patient, unitsIssued: 1, unitsExpected: 1, outcome: "complete", at: at.advanced(byMillis: 40_000)))
-            if returned { writes.append(.unitReturned(unit.serial, release: id, patient: patient, at: at.advanced(byMillis: 600_000))) }
-        }
-        for k in 0..<dispenses {
-            let wall = now.wallMillis - span + Int64(k) * step - 3_600_000 - Int64(endingDaysAgo) * 86_400_000
-            dispense(k, at: Moment(wallMillis: wall, bootMillis: wall - 1_000_000_000_000, bootID: "bench-history-boot"), returned: true)
-            if writes.count >= batch { try flush() }
-        }
-        try flush()
-        for k in 0..<open {
-            dispense(dispenses + k, at: now.advanced(byMillis: -Int64(open - k) * 60_000), returned: false)
-        }
-        try flush()
-        // The journal already has all of this (as a year-old clinic's would): no replay at start.
-        try store.markMirrored(upTo: try store.chainHead().lastSeq)
+        return (nextSerial..<(nextSerial + n)).map { StockUnit(serial: UnitSerial(String($0)), drug: .diacetylmorphine, route: .injectable,
+                                                               strengthMg: 200, batch: "BENCH-1", expiry: "2099-12-31") }
     }
 }
