@@ -10,6 +10,9 @@ public enum StockRule: String, Hashable, Sendable, Codable, CaseIterable {
     case isSubject = "is-subject"
     /// A two-person action where neither person has the role it needs.
     case needsAdmin = "needs-admin"
+    /// A staff change that would leave the cabinet with no admin: nobody could grant admin,
+    /// lift a lockdown or review an override again.
+    case lastAdmin = "last-admin"
     case missingBatch = "missing-batch"
     case badExpiry = "bad-expiry"
     /// Stock past its expiry date cannot be loaded.
@@ -108,6 +111,31 @@ public enum TwoPerson {
         }
         if needsAdmin && a.role != .admin && b.role != .admin {
             out.append(StockRefusal(.needsAdmin, "\(action) needs one of the two to be an admin; \(a.id) is \(a.role.rawValue), \(b.id) is \(b.role.rawValue)"))
+        }
+        return out
+    }
+}
+
+/// Enrolling or changing a staff member (issue 18.3): the rule for who must approve, in one place
+/// for the control method that asks for the PINs and the store that re-checks in its transaction.
+public enum StaffChange {
+    /// An admin must be among the two when the change grants a clinical or admin role, takes one
+    /// away, or changes the card or PIN of someone who holds one: such an account clears holds,
+    /// lifts lockdowns and enrols others, and taking it over is as good as being granted it.
+    public static func needsAdmin(from before: StaffRole?, to after: StaffRole) -> Bool {
+        func privileged(_ role: StaffRole?) -> Bool { role == .admin || role == .clinician }
+        return privileged(before) || privileged(after)
+    }
+
+    /// Every failed rule for changing `subject` to `newRole` approved by `a` and `b`, given the
+    /// staff as they are now: the two-person rule (neither the subject, an admin when
+    /// `needsAdmin`), and never the last admin made something else.
+    public static func check(subject: StaffID, newRole: StaffRole, approvedBy a: Staff, _ b: Staff,
+                             staff: [Staff], action: String) -> [StockRefusal] {
+        let before = staff.first { $0.id == subject }?.role
+        var out = TwoPerson.check(a, b, action: action, needsAdmin: needsAdmin(from: before, to: newRole), subject: subject)
+        if before == .admin, newRole != .admin, !staff.contains(where: { $0.role == .admin && $0.id != subject }) {
+            out.append(StockRefusal(.lastAdmin, "\(action): \(subject) is the last admin; enrol another admin first"))
         }
         return out
     }

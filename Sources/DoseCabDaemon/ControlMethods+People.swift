@@ -71,9 +71,11 @@ extension ControlMethods {
                         throw MethodError(message: "refused: \(staff.id) is already enrolled; a change of their role, card or PIN "
                             + "says replace (dosecabctl enroll staff --replace) and takes two other staff members")
                     }
+                    // Which two may approve is StaffChange's rule; the store applies all of it again
+                    // (the last admin too) on the rows it reads in its transaction.
+                    let needsAdmin = StaffChange.needsAdmin(from: try store.staff(id: staff.id)?.role, to: staff.role)
                     let (by, witness) = try await twoStaff(p, action: "enrolling or changing staff member \(staff.id)",
-                                                           needsAdmin: staff.role == .admin || staff.role == .clinician,
-                                                           subject: staff.id)
+                                                           needsAdmin: needsAdmin, subject: staff.id)
                     record = try store.enroll(staff, approvedBy: by.id, witness.id, replace: replace, actor: caller.description, at: now)
                 }
             default: throw MethodError(message: "kind must be patient or staff")

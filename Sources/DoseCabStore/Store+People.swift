@@ -95,8 +95,11 @@ extension Store {
                 throw .conflict("\(staff.id) is already enrolled; a change of their role, card or PIN says replace (and takes two other staff members)")
             }
             let action = before == nil ? "enrolling staff member \(staff.id)" : "changing staff member \(staff.id)"
-            let problems = TwoPerson.check(approvers[0], approvers[1], action: action,
-                                           needsAdmin: staff.role == .admin || staff.role == .clinician, subject: staff.id)
+            let rows = try tx.rows("SELECT * FROM staff")
+            let everyone: [Staff]
+            do { everyone = try rows.map(Store.staff) } catch { throw .corrupt("staff: \(error)") }
+            let problems = StaffChange.check(subject: staff.id, newRole: staff.role, approvedBy: approvers[0], approvers[1],
+                                             staff: everyone, action: action)
             guard problems.isEmpty else { throw .stockRefused(StockRefused(problems)) }
             try Store.checkCardFree(tx, staff.card, patient: nil, staff: staff.id, fingerprint)
             var detail = "\(staff.id) (\(staff.role.rawValue)) card \(fingerprint(staff.card))"

@@ -84,6 +84,30 @@ extension InsiderTests {
 
     // MARK: 18.3 staff enrolment and changes
 
+    /// Review finding: whether an admin must approve was decided from the new role alone, so two
+    /// nurses could re-enrol an admin as a nurse with their own card and PIN (taking the account
+    /// and its rights away), and with the last admin gone nobody could ever grant admin again.
+    /// Taking a clinical or admin role away needs an admin as granting it does, and no change may
+    /// leave the cabinet without an admin.
+    @Test func nursesCannotDemoteAnAdminNorLeaveTheCabinetWithoutOne() async throws {
+        let s = try await Socket()
+        let before = try s.rig.store.staffMembers()
+        // S-01 (nurse) and S-03 (pharmacist) take S-04's admin account over as a nurse.
+        let takeover = await s.call("enroll", Self.newStaff("S-04", "nurse", card: 1104, pin: "1111").merging(["replace": true]) { a, _ in a }
+                                        .merging(Self.two("S-01", "1234", "S-03", "3456")) { a, _ in a })
+        #expect(takeover.error != nil, "two non-admins demoted an admin: \(takeover)")
+        #expect(try s.rig.store.staffMembers() == before)
+        // With an admin's approval S-04 may become a nurse (S-05 stays admin) ...
+        let demote = await s.call("enroll", Self.newStaff("S-04", "nurse", card: 1004, pin: "4567").merging(["replace": true]) { a, _ in a }
+                                      .merging(Self.two("S-05", "5678", "S-01", "1234")) { a, _ in a })
+        #expect(demote.isSuccess, "\(demote)")
+        // ... but the last admin cannot be demoted, whoever approves.
+        let last = await s.call("enroll", Self.newStaff("S-05", "nurse", card: 1005, pin: "5678").merging(["replace": true]) { a, _ in a }
+                                    .merging(Self.two("S-02", "2345", "S-04", "4567")) { a, _ in a })
+        #expect(last.error != nil, "the last admin was demoted: \(last)")
+        #expect(try s.rig.store.staff(id: StaffID("S-05"))?.role == .admin)
+    }
+
     @Test func staffEnrolmentNeedsTwoPINsNeitherTheSubject() async throws {
         let s = try await Socket()
         let refused: [(String, [String: JSONValue])] = [
