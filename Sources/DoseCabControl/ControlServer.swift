@@ -317,6 +317,10 @@ final class ServerCore: @unchecked Sendable {
         var refusedOverUIDCap = 0
         var uidRefusalsUnlogged = 0
         var lastUIDRefusalLog: Duration?
+        /// Callers in neither role group turned away since the last one logged: any local user
+        /// can connect, and one log line per attempt would let them flood the journal.
+        var strangersUnlogged = 0
+        var lastStrangerLog: Duration?
     }
 
     /// One open connection, as the accept thread sees it when it needs a slot.
@@ -630,8 +634,7 @@ final class ServerCore: @unchecked Sendable {
                 }
                 guard let frame else { break }
                 if stranger {
-                    log.notice("control connection refused: the caller is in neither role group")
-                    send(turnAway, to: fd, log)
+                    turnStrangerAway(fd, caller, turnAway, log)
                     return
                 }
                 locked { $0.connections[id]?.busy = true }
@@ -666,8 +669,7 @@ final class ServerCore: @unchecked Sendable {
             guard ready[0] else {
                 if now() < deadline { continue }
                 if stranger {
-                    log.notice("control connection refused: the caller is in neither role group")
-                    send(turnAway, to: fd, log)
+                    turnStrangerAway(fd, caller, turnAway, log)
                     return
                 }
                 log.notice("control connection closed: no complete request within \(limits.readTimeout)")
@@ -698,6 +700,23 @@ final class ServerCore: @unchecked Sendable {
             }
             reader.append(buffer[0..<count])
         }
+    }
+
+    /// Answers a caller in neither role group and logs it, at most once a second with the count
+    /// since the last line.
+    private func turnStrangerAway(_ fd: Int32, _ caller: Caller, _ reply: ControlReply, _ log: Logger) {
+        let t = now()
+        let count: Int? = locked { state in
+            state.strangersUnlogged += 1
+            guard state.lastStrangerLog.map({ t - $0 >= .seconds(1) }) ?? true else { return nil }
+            defer { state.strangersUnlogged = 0; state.lastStrangerLog = t }
+            return state.strangersUnlogged
+        }
+        if let count {
+            log.notice("control connection refused: the caller is in neither role group",
+                       metadata: ["refused": "\(count)", "uid": "\(caller.uid)"])
+        }
+        send(reply, to: fd, log)
     }
 
     /// The checks in order: shape, method table, access. Only then the handler.

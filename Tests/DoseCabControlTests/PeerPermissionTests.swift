@@ -1,8 +1,29 @@
 import Foundation
 import Glibc
+import Logging
+import Synchronization
 import Testing
 
 @testable import DoseCabControl
+
+/// The messages a logger was given, for tests that count log lines.
+final class LogLines: Sendable {
+    private let lines = Mutex<[String]>([])
+    var all: [String] { lines.withLock { $0 } }
+    struct Handler: LogHandler {
+        let lines: LogLines
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .trace
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+        func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String,
+                 file: String, function: String, line: UInt) {
+            lines.lines.withLock { $0.append(message.description) }
+        }
+    }
+}
 
 /// A real client in another process, dropped to uid/gid 65534 with `setpriv`, so the
 /// server sees a stranger's SO_PEERCRED and SO_PEERGROUPS. Needs root, setpriv and python3.
@@ -66,14 +87,14 @@ struct PeerPermissionTests {
     /// The socket is group-owned by 65534 so the stranger may connect at all; which
     /// methods it may call is then up to the policy.
     func withNobodyServer(
-        policy: AccessPolicy, calls: Counter,
+        policy: AccessPolicy, calls: Counter, logger: Logger? = nil,
         _ body: (String) async throws -> Void
     ) async throws {
         let handler: ControlServer.Handler = { request, caller in
             calls.increment()
             return await echoHandler(request, caller)
         }
-        try await withServer(methods: Self.methods, policy: policy, group: nobody, handler: handler) { _, path in
+        try await withServer(methods: Self.methods, policy: policy, group: nobody, logger: logger, handler: handler) { _, path in
             try await body(path)
         }
     }
@@ -115,6 +136,26 @@ struct PeerPermissionTests {
             #expect(reply["error"]?.stringValue?.contains("dosecab-read or dosecab-admin") == true, "\(reply)")
         }
         #expect(calls.value == 0)
+    }
+
+    /// Review finding: any local user may connect, and each refusal was one journal line, so a
+    /// stranger in a loop could flood the journal (whose refusals degrade its health, which
+    /// refuses releases). Refusals are logged at most once a second, with their count.
+    @Test func strangersRefusedInALoopLogOnceASecond() async throws {
+        let lines = LogLines()
+        let logger = Logger(label: "test") { _ in LogLines.Handler(lines: lines) }
+        let policy = AccessPolicy(resolveGroup: { ["dosecab-read": extraGroup + 1, "dosecab-admin": extraGroup][$0] })
+        let started = ContinuousClock.now
+        try await withNobodyServer(policy: policy, calls: Counter(), logger: logger) { path in
+            for _ in 0..<30 {
+                let reply = try await callAsNobody(path, "status")
+                #expect(reply["parameters"]?["code"] == .string("permission-denied"))
+            }
+        }
+        let seconds = (ContinuousClock.now - started) / .seconds(1)
+        let refusals = lines.all.filter { $0.contains("neither role group") }
+        // One line for the first refusal, then at most one per further second the loop took.
+        #expect(refusals.count >= 1 && Double(refusals.count) <= 1 + seconds.rounded(.up), "\(refusals.count) lines in \(seconds) s")
     }
 
     @Test func supplementaryAdminGroupFromSOPeerGroupsGrantsAdmin() async throws {

@@ -44,6 +44,7 @@ func withServer<T>(
     limits: ControlServer.Limits = ControlServer.Limits(),
     group: gid_t? = nil,
     capUID: ControlServer.CapUIDForTesting? = nil,
+    logger: Logger? = nil,
     handler: @escaping ControlServer.Handler = echoHandler,
     _ body: (ControlServer, String) async throws -> T
 ) async throws -> T {
@@ -51,7 +52,7 @@ func withServer<T>(
     let path = directory.file("control.sock")
     let server = try ControlServer(
         listener: .path(path, group: group), methods: methods, policy: policy, limits: limits,
-        logger: testLogger, capUIDForTesting: capUID, handler: handler)
+        logger: logger ?? testLogger, capUIDForTesting: capUID, handler: handler)
     try server.start()
     do {
         let result = try await body(server, path)
