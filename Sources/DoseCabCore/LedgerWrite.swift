@@ -270,4 +270,8 @@ public enum AlarmKind: String, Hashable, Sendable, Codable, CaseIterable {
     /// has for its sequence number, or one the store no longer has: the store was changed after
     /// the record was journaled (found by the start-up read-back, issue 18.9).
     case journalMismatch = "journal-mismatch"
+    /// The store's audit chain is broken or shorter than it was: records were deleted at its end
+    /// (found at start from the journal and the mirror cursor) or deleted or edited while the
+    /// daemon ran (the tick's incremental check), issue 18.5.
+    case chainBroken = "audit-chain-broken"
 }

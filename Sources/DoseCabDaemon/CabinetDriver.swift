@@ -47,6 +47,10 @@ public actor CabinetDriver {
     var markedMirrored: Int64 = 0
     /// What the start-up read-back of the journal still has to check (see JournalReadBack).
     var readBack: JournalReadBackPlan?
+    /// The chain head the periodic check last verified (CabinetDriver+ChainCheck); nil before start.
+    var chainChecked: AuditChain?
+    /// A broken or shortened chain was raised: once per run, not at every tick.
+    var chainAlarmRaised = false
     var recentFeedback: [String] = []
     /// The wrong-PIN counts and lockouts as last written to the store (CabinetDriver+PINLockout).
     var savedPINFailures: [CardID: (count: Int, lockedUntil: Int64?)] = [:]
@@ -131,6 +135,7 @@ public actor CabinetDriver {
         stockTick()
         replayJournal()
         readBack = planJournalReadBack(cursor: cursorAtStart, headAtStart: headAtStart)
+        checkChainAtStart(cursor: cursorAtStart, headAtStart: headAtStart)
         return report.summary
     }
 
@@ -530,6 +535,7 @@ public actor CabinetDriver {
     /// store (retried first); then the journal replay and the stock tick run.
     public func tick() -> (cabinet: Cabinet, storeProblem: String?, linesHealthy: Bool, heldInMemory: Int) {
         retryUnrecorded()
+        checkChain()
         let result = (cabinet, storeProblem, linesHealthy(), unrecorded.count)
         replayJournal()
         stockTick()

@@ -154,16 +154,7 @@ public struct ControlMethods: Sendable {
         case "people.list":
             return try peopleList(caller)
         case "audit.verify":
-            let result = try store.verifyAudit()
-            let head = try store.chainHead()
-            switch result {
-            case .intact(let n, let h):
-                return .ok(["intact": true, "records": .number(Double(n)), "head": .string(h), "last_seq": .number(Double(head.lastSeq))])
-            case .broken(let pos, let seq, let problem):
-                return ControlReply(parameters: ["intact": false, "position": .number(Double(pos)), "seq": .number(Double(seq)),
-                                                 "problem": .string(problem.rawValue)],
-                                    error: result.description)
-            }
+            return try auditVerify(p)
         case "audit.list":
             let from = Int64(try int(p, "from", in: 0...Self.largestExact, default: 1))
             // A negative limit was SQLite's "no limit": the whole log in one reply (18.13).

@@ -33,6 +33,9 @@ public struct JournalReadBackPlan: Sendable, Equatable {
     public var sinceRealtimeUsec: UInt64
     /// Sequence numbers already raised as a mismatch by an earlier attempt of this read-back.
     public var mismatched: [Int64]? = nil
+    /// The store's head when this run started: a journaled record past it with a hash the store
+    /// does not have means the chain's end was deleted and this run reused the numbers (18.5).
+    public var headAtStart: Int64 = 0
 }
 
 /// What one attempt of the read-back found.
@@ -75,7 +78,8 @@ extension CabinetDriver {
             }
         }
         return JournalReadBackPlan(window: window, probe: Dictionary(uniqueKeysWithValues: fresh.map { ($0.seq, $0.hash) }),
-                                   sinceRealtimeUsec: UInt64(max(0, first.event.wallMillis - Self.readBackClockMargin)) * 1000)
+                                   sinceRealtimeUsec: UInt64(max(0, first.event.wallMillis - Self.readBackClockMargin)) * 1000,
+                                   headAtStart: headAtStart)
     }
 
     /// The read-back still to do, if any.
@@ -125,19 +129,31 @@ extension CabinetDriver {
             logger.error("journal read-back: cannot read the store's hashes (\(error)); the journal was not compared with the store")
             return []
         }
+        let headAtStart = readBack?.headAtStart ?? 0
         var bad: [Int64] = []
+        var truncated: [Int64] = []
         var described: [String] = []
         for seq in seqs {
             let foreign = (seen[seq] ?? []).filter { $0 != ours[seq] }.sorted()
             guard !foreign.isEmpty else { continue }
             bad.append(seq)
+            // Past the head at start: not an edit but the chain's end deleted, and this run
+            // reusing the numbers (issue 18.5); raised as a truncation below.
+            if headAtStart > 0, seq > headAtStart {
+                truncated.append(seq)
+                continue
+            }
             if described.count < 5 {
                 described.append("seq \(seq) is \(ours[seq] ?? "missing") in the store but \(foreign.joined(separator: " and ")) in the journal")
             }
         }
-        guard !bad.isEmpty else { return [] }
-        let more = bad.count > described.count ? "; and \(bad.count - described.count) more" : ""
-        let detail = "the journal holds \(bad.count) audit record(s) the store does not: \(described.joined(separator: "; "))\(more); the store was changed after they were journaled"
+        if let last = truncated.last {
+            raiseChainBroken("the audit chain was truncated: the store ended at seq \(headAtStart) when dosecabd started, but the journal holds dosecabd records up to seq \(last); seq \(headAtStart + 1) to seq \(last) were deleted from the store (this run reused their sequence numbers, so the journal holds two hashes for each)")
+        }
+        let edited = bad.count - truncated.count
+        guard edited > 0 else { return bad }
+        let more = edited > described.count ? "; and \(edited - described.count) more" : ""
+        let detail = "the journal holds \(edited) audit record(s) the store does not: \(described.joined(separator: "; "))\(more); the store was changed after they were journaled"
         logger.error("\(detail)")
         handle(.alarm(.journalMismatch, detail, at: clock.now()))
         return bad

@@ -59,9 +59,13 @@ extension Store {
                     return .broken(position: position, seq: seq, problem: .edited)
                 }
                 if case .broken(_, let seq, var problem) = AuditChain.verify([record], from: chain) {
-                    if problem == .missing,
-                       try Int64.fetchOne(db, sql: "SELECT pos FROM audit WHERE seq = ?", arguments: [chain.lastSeq + 1]) != nil {
-                        problem = .reordered  // the expected record exists, later in the file
+                    if problem == .missing {
+                        if try Int64.fetchOne(db, sql: "SELECT pos FROM audit WHERE seq = ?", arguments: [chain.lastSeq + 1]) != nil {
+                            problem = .reordered  // the expected record exists, later in the file
+                        } else {
+                            // The first deleted record, by its own number (not its successor's).
+                            return .broken(position: position, seq: chain.lastSeq + 1, problem: .missing)
+                        }
                     }
                     return .broken(position: position, seq: seq, problem: problem)
                 }
@@ -103,6 +107,43 @@ extension Store {
             try Row.fetchAll(db, sql: """
                 SELECT * FROM audit WHERE seq > (SELECT upto_seq FROM audit_mirror WHERE id = 1) ORDER BY seq LIMIT ?
                 """, arguments: [limit]).map(Store.decodeRecord)
+        }
+    }
+}
+
+extension Store {
+    /// The periodic check (issue 18.5): cheap, from a head verified before. The record at
+    /// `checked` must still carry its hash, the records after it must link on from it, and the
+    /// chain must reach the head this process appended. Returns what it found and the head
+    /// verified now (the next check's start). A deleted record is named by its own sequence number.
+    public func verifyAudit(since checked: AuditChain) throws(StoreError) -> (AuditVerification, AuditChain) {
+        let inMemory = writer.withLock { $0 }
+        return try read { db in
+            if checked.lastSeq > 0 {
+                let hash = try String.fetchOne(db, sql: "SELECT hash FROM audit WHERE seq = ?", arguments: [checked.lastSeq])
+                if hash == nil {
+                    let present = try Int64.fetchOne(db, sql: "SELECT max(seq) FROM audit WHERE seq < ?", arguments: [checked.lastSeq]) ?? 0
+                    return (.broken(position: -1, seq: present + 1, problem: .missing), checked)
+                }
+                if hash != checked.lastHash { return (.broken(position: -1, seq: checked.lastSeq, problem: .edited), checked) }
+            }
+            var chain = checked
+            var count = 0
+            let cursor = try Row.fetchCursor(db, sql: "SELECT * FROM audit WHERE seq > ? ORDER BY seq", arguments: [checked.lastSeq])
+            while let row = try cursor.next() {
+                guard let record = AuditCodec.record(row) else {
+                    return (.broken(position: -1, seq: chain.lastSeq + 1, problem: .edited), chain)
+                }
+                if case .broken(_, let seq, let problem) = AuditChain.verify([record], from: chain) {
+                    return (.broken(position: -1, seq: problem == .missing ? chain.lastSeq + 1 : seq, problem: problem), chain)
+                }
+                chain = AuditChain(lastSeq: record.seq, lastHash: record.hash)
+                count += 1
+            }
+            if let inMemory, inMemory.lastSeq > chain.lastSeq {
+                return (.broken(position: -1, seq: chain.lastSeq + 1, problem: .missing), chain)
+            }
+            return (.intact(records: count, head: chain.lastHash), chain)
         }
     }
 }

@@ -217,12 +217,25 @@ extension Store {
     /// The patient's prescriptions in force (not cancelled, their key not revoked). Each stored
     /// entry's signature is checked again against its installed key, so an entry edited in the
     /// database is refused (`corrupt`) instead of dispensed.
+    ///
+    /// The row in force must be the newest signed version installed (`prescription_version`): an
+    /// older version copied back into the table is validly signed, but rolled back, and is refused
+    /// (`corrupt`, issue 18.5); `verifyState` compares both with the chain's import records.
     public func activePrescriptions(for patient: PatientID) throws(StoreError) -> [Prescription] {
         try read { db in
             let keys = Dictionary(try Store.prescriberKeys(db).map { ($0.keyID, $0) }, uniquingKeysWith: { a, _ in a })
-            return try Row.fetchAll(db, sql: """
-                SELECT id, key_id, payload, signature FROM prescription WHERE patient = ? AND type = 'prescription' ORDER BY id
-                """, arguments: [patient.rawValue]).compactMap { row -> Prescription? in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT p.id, p.version, p.type, p.key_id, p.payload, p.signature,
+                    (SELECT max(v.version) FROM prescription_version v WHERE v.id = p.id) AS newest
+                FROM prescription p WHERE p.patient = ? ORDER BY p.id
+                """, arguments: [patient.rawValue])
+            for row in rows {
+                let version: Int = row["version"], newest: Int? = row["newest"]
+                if newest != version {
+                    throw StoreError.corrupt("prescription \(row["id"] as String): the table in force holds version \(version), but the newest signed version installed is \(newest.map { "version \($0)" } ?? "missing"): rolled back or edited; run `dosecabctl audit verify`")
+                }
+            }
+            return try rows.filter { ($0["type"] as String) == "prescription" }.compactMap { row -> Prescription? in
                 try Store.verifiedStored(row, keys: keys, patient: patient, name: "prescription \(row["id"] as String)", atWall: nil)
             }
         }

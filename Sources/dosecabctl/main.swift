@@ -583,9 +583,40 @@ struct Lockdown: ParsableCommand {
 struct Audit: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "The hash-chained audit log.", subcommands: [Verify.self, List.self])
     struct Verify: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Walk the chain; report the first edited, deleted or reordered record.")
+        static let configuration = CommandConfiguration(
+            abstract: "Walk the chain and compare every state table with the state it implies.",
+            discussion: """
+                Reports the first edited, deleted or reordered record, and every row of the register, \
+                the stock, the holds, the prescriptions in force and the people that differs from what \
+                the chain says. With --expect, also checks the chain against a head printed earlier or \
+                held off the box (the daily register prints it): a record with another hash at that \
+                sequence number, or a chain shorter than it, fails. Exits non-zero on any finding.
+                """)
         @OptionGroup var common: Common
-        func run() throws { try common.show("audit.verify") }
+        @Option(help: ArgumentHelp("A head taken earlier: sequence number and hash.", valueName: "SEQ:HASH"))
+        var expect: String?
+
+        func validate() throws {
+            if let expect, Self.head(expect) == nil {
+                throw ValidationError("--expect takes SEQ:HASH, a sequence number and the 64 hex digits of its hash (as `audit verify` prints them)")
+            }
+        }
+
+        static func head(_ text: String) -> (seq: Int, hash: String)? {
+            let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+            guard parts.count == 2, let seq = Int(parts[0]), seq > 0, parts[1].count == 64,
+                  parts[1].allSatisfy(\.isHexDigit) else { return nil }
+            return (seq, parts[1].lowercased())
+        }
+
+        func run() throws {
+            var p: [String: JSONValue] = [:]
+            if let expect, let head = Self.head(expect) {
+                p["expect_seq"] = .number(Double(head.seq))
+                p["expect_hash"] = .string(head.hash)
+            }
+            try common.show("audit.verify", p)
+        }
     }
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Audit records from a sequence number.")

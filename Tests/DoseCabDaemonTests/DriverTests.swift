@@ -24,7 +24,8 @@ import Testing
 
         init(journalSink: JournalWriter.Sink, fullDisk: Bool = false, lines: SimulatedLines = SimulatedLines(),
              driverLines: (any CabinetLines)? = nil, busySeconds: Double = 5, journalLimits: JournalWriter.Limits? = nil,
-             inputClock: any InputClock = MonotonicInputClock(), demo: Bool = true) throws {
+             inputClock: any InputClock = MonotonicInputClock(), demo: Bool = true,
+             beforeRestart: ((Store) throws -> Void)? = nil) throws {
             self.lines = lines
             dir = NSTemporaryDirectory() + "dosecab-driver-\(UUID().uuidString.prefix(8))"
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -41,6 +42,11 @@ import Testing
                 // own records use up what is left (`fillTheDisk`), none is written behind its back.
                 let pages = try store.pool.read { db in try Int.fetchOne(db, sql: "PRAGMA page_count") } ?? 0
                 store = try Store(directory: dir, calendar: config.policy.calendar, maxPageCount: pages)
+            }
+            if let beforeRestart {
+                // What an earlier run left, then changed while the daemon was down: a new Store, as at a restart.
+                try beforeRestart(store)
+                store = try Store(directory: dir, calendar: config.policy.calendar, maxPageCount: nil, busySeconds: busySeconds)
             }
             driver = try CabinetDriver(config: config, store: store, journal: journal, lines: driverLines ?? lines, clock: clock, pins: pins,
                                        logger: Logger(label: "test"), simulate: true, version: "test", pinMap: lines.pinMap,

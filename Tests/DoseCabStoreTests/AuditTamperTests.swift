@@ -38,10 +38,13 @@ import Testing
         #expect(try f.store.verifyAudit() == .broken(position: 7, seq: 8, problem: .edited))
     }
 
-    @Test func aDeletedRecordIsReported() throws {
+    /// The deleted record's own sequence number, not its successor's (issue 18.5).
+    @Test func aDeletedRecordIsReportedUnderItsOwnSequence() throws {
         let f = try chain()
         try tamper(f, "DELETE FROM audit WHERE seq = 4")
-        #expect(try f.store.verifyAudit() == .broken(position: 3, seq: 5, problem: .missing))
+        #expect(try f.store.verifyAudit() == .broken(position: 3, seq: 4, problem: .missing))
+        try tamper(f, "DELETE FROM audit WHERE seq = 5")
+        #expect(try f.store.verifyAudit() == .broken(position: 3, seq: 4, problem: .missing))
     }
 
     @Test func reorderedRecordsAreReported() throws {

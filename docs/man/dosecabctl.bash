@@ -1157,12 +1157,15 @@ _dosecabctl_audit_verify() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--socket)
+    non_repeating_options=(--socket --expect)
     __dosecabctl_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
     '--socket')
+        return
+        ;;
+    '--expect')
         return
         ;;
     esac

@@ -116,7 +116,7 @@ function __dosecabctl_parse_tokens -S
             __dosecabctl_parse_subcommand 0 'version' 'h/help'
             switch $unparsed_tokens[1]
             case 'verify'
-                __dosecabctl_parse_subcommand 0 'socket=' 'json' 'version' 'h/help'
+                __dosecabctl_parse_subcommand 0 'socket=' 'json' 'expect=' 'version' 'h/help'
             case 'list'
                 __dosecabctl_parse_subcommand 0 'socket=' 'json' 'from=' 'limit=' 'version' 'h/help'
             end
@@ -502,10 +502,11 @@ complete -c 'dosecabctl' -n '__dosecabctl_should_offer_completions_for_flags_or_
 complete -c 'dosecabctl' -n '__dosecabctl_should_offer_completions_for_flags_or_options "dosecabctl lockdown" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'dosecabctl' -n '__dosecabctl_should_offer_completions_for_flags_or_options "dosecabctl audit" version' -l 'version' -d 'Show the version.'
 complete -c 'dosecabctl' -n '__dosecabctl_should_offer_completions_for_flags_or_options "dosecabctl audit" h help' -s 'h' -l 'help' -d 'Show help information.'
-complete -c 'dosecabctl' -n '__dosecabctl_should_offer_completions_for_positional "dosecabctl audit" -eq 1' -fa 'verify' -d 'Walk the chain; report the first edited, deleted or reordered record.'
+complete -c 'dosecabctl' -n '__dosecabctl_should_offer_completions_for_positional "dosecabctl audit" -eq 1' -fa 'verify' -d 'Walk the chain and compare every state table with the state it implies.'
 complete -c 'dosecabctl' -n '__dosecabctl_should_offer_completions_for_positional "dosecabctl audit" -eq 1' -fa 'list' -d 'Audit records from a sequence number.'
 complete -c 'dosecabctl' -n '__dosecabctl_should_offer_completions_for_flags_or_options "dosecabctl audit verify" socket' -l 'socket' -d 'Control socket (default: $DOSECAB_SOCKET or /run/dosecab/control.sock).' -rfka ''
 complete -c 'dosecabctl' -n '__dosecabctl_should_offer_completions_for_flags_or_options "dosecabctl audit verify" json' -l 'json' -d 'Print the reply as JSON.'
+complete -c 'dosecabctl' -n '__dosecabctl_should_offer_completions_for_flags_or_options "dosecabctl audit verify" expect' -l 'expect' -d 'A head taken earlier: sequence number and hash.' -rfka ''
 complete -c 'dosecabctl' -n '__dosecabctl_should_offer_completions_for_flags_or_options "dosecabctl audit verify" version' -l 'version' -d 'Show the version.'
 complete -c 'dosecabctl' -n '__dosecabctl_should_offer_completions_for_flags_or_options "dosecabctl audit verify" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'dosecabctl' -n '__dosecabctl_should_offer_completions_for_flags_or_options "dosecabctl audit list" socket' -l 'socket' -d 'Control socket (default: $DOSECAB_SOCKET or /run/dosecab/control.sock).' -rfka ''

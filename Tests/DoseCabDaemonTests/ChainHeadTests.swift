@@ -1,0 +1,66 @@
+import DoseCabCore
+@testable import DoseCabDaemon
+@testable import DoseCabStore
+import Foundation
+import GRDB
+import Testing
+
+/// Issue 18.5: deleting the last records of the chain is found, at start (the journal mirrors
+/// every record's seq and hash: a store behind the journal was truncated) and while the daemon
+/// runs (the tick checks the chain incrementally from the head it last verified). Either is an
+/// alarm naming the first deleted sequence number, and a lockdown.
+extension DriverTests {
+    static func intruder(_ store: Store, _ sql: String) throws {
+        let db = try DatabaseQueue(path: store.path)
+        try db.write { db in try db.execute(sql: sql) }
+    }
+
+    @Test func truncatedChainIsAnAlarmAndLockdown() async throws {
+        let path = NSTemporaryDirectory() + "dosecab-truncated-\(UUID().uuidString.prefix(8)).log"
+        defer { unlink(path) }
+        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+        var journaled: [Int64: Set<String>] = [:]
+        var head: Int64 = 0
+        let rig = try Rig(journalSink: .fileDescriptor(fd), beforeRestart: { store in
+            // The earlier run journaled every record; then the insider deleted the last two and
+            // wound the mirror cursor back, so that the store alone looks whole.
+            head = try store.chainHead().lastSeq
+            for r in try store.auditRecords(fromSeq: 1, limit: 1000) { journaled[r.seq] = [r.hash] }
+            try store.markMirrored(upTo: head)
+            try Self.intruder(store, "DELETE FROM audit WHERE seq > \(head - 2); UPDATE audit_mirror SET upto_seq = \(head - 2)")
+        })
+        #expect(head >= 8)
+        _ = try await rig.driver.start()
+        let plan = try #require(await rig.driver.journalReadBackPlan())
+        var seen = journaled
+        for (seq, hash) in plan.probe { seen[seq, default: []].insert(hash) }
+        #expect(rig.journal.flush(timeout: .seconds(2)))
+        _ = await rig.driver.finishJournalReadBack(seen: seen)
+        let after = try rig.store.auditRecords(fromSeq: head - 1, limit: 1000)
+        let alarm = try #require(after.first { $0.event.kind == .alarm && $0.event.fields["reason"] == "audit-chain-broken" },
+                                 "a truncated chain is an alarm: \(after.map(\.event.message))")
+        let detail = alarm.event.fields["detail"] ?? ""
+        #expect(detail.contains("truncated") && detail.contains("seq \(head - 1)") && detail.contains("seq \(head)"),
+                "the alarm names the first deleted record and the journal's last: \(detail)")
+        #expect(try rig.store.isLockedDown().on, "a shortened chain is a lockdown")
+        #expect(rig.lines.output(.lock) == false)
+    }
+
+    @Test func truncatedChainWhileRunningIsFoundByTheTick() async throws {
+        let rig = try Rig(journalSink: .fileDescriptor(open("/dev/null", O_WRONLY)))
+        _ = try await rig.driver.start()
+        _ = await rig.driver.tick()
+        #expect(try !rig.store.isLockedDown().on)
+        let head = try rig.store.chainHead().lastSeq
+        try Self.intruder(rig.store, "DELETE FROM audit WHERE seq >= \(head - 1)")
+        _ = await rig.driver.tick()
+        let records = try rig.store.auditRecords(fromSeq: 1, limit: 1000)
+        let alarms = records.filter { $0.event.kind == .alarm && $0.event.fields["reason"] == "audit-chain-broken" }
+        #expect(alarms.count == 1, "\(records.map(\.event.message))")
+        #expect(alarms.first?.event.fields["detail"]?.contains("seq \(head - 1)") == true, "\(alarms.map(\.event.message))")
+        #expect(try rig.store.isLockedDown().on)
+        _ = await rig.driver.tick()
+        #expect(try rig.store.auditRecords(fromSeq: 1, limit: 1000)
+            .filter { $0.event.kind == .alarm && $0.event.fields["reason"] == "audit-chain-broken" }.count == 1, "raised once")
+    }
+}
