@@ -4,7 +4,8 @@ import GRDB
 
 /// What `recover` found and did.
 public struct RecoveryReport: Hashable, Sendable {
-    /// Releases that were committed but never completed, now interrupted.
+    /// Releases that were committed but never completed, now interrupted, each with the units
+    /// issued on it by scan (`unitsIssued`).
     public var interrupted: [ReleaseRow]
     /// Units still open (including those of interrupted releases): their deadlines resume.
     public var openUnits: [IssuedUnit]
@@ -32,8 +33,10 @@ extension Store {
                 throw error as? StoreError ?? .corrupt("\(error)")
             }
             var records: [AuditRecord] = []
+            var issuedCounts: [Int] = []
             for release in inFlight {
                 let issued = try tx.count("SELECT count(*) FROM issued_unit WHERE release_id = ?", [release.id.rawValue])
+                issuedCounts.append(issued)
                 records.append(try tx.apply(.releaseInterrupted(
                     release.id, patient: release.plan.patient,
                     reason: "the daemon stopped during the release; \(issued) of \(release.plan.unitCount) unit(s) issued stay open",
@@ -51,6 +54,7 @@ extension Store {
                 interrupted[i].state = .interrupted
                 interrupted[i].endedAt = now
                 interrupted[i].endSeq = records[i].seq
+                interrupted[i].unitsIssued = issuedCounts[i]
             }
             return RecoveryReport(interrupted: interrupted, openUnits: open, records: records,
                                   chainHead: tx.chain, headIntact: headIntact, summary: summary)
