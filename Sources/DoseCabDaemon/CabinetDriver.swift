@@ -129,7 +129,8 @@ public actor CabinetDriver {
         let interrupted = report.interrupted.map {
             InterruptedRelease(id: $0.id, patient: $0.plan.patient, unitsIssued: $0.unitsIssued ?? 0, unitsExpected: $0.plan.unitCount)
         }
-        fx += cabinet.start(doorOpen: doorOpen, boltEngaged: boltEngaged, interrupted: interrupted, at: now)
+        fx += cabinet.start(doorOpen: doorOpen, boltEngaged: boltEngaged, interrupted: interrupted,
+                            recoveredUnits: report.bookedScans, at: now)
         perform(fx)
         stockTick()
         replayJournal()
