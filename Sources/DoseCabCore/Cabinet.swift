@@ -118,6 +118,22 @@ public struct OpenRelease: Hashable, Sendable {
     public var issued: [UnitSerial]
 }
 
+/// A release the last run left in flight, as recovery found it (issue 18.7).
+public struct InterruptedRelease: Hashable, Sendable {
+    public var id: ReleaseID
+    public var patient: PatientID
+    /// Units issued on it by scan, including the scans recovery booked (issue 18.12).
+    public var unitsIssued: Int
+    public var unitsExpected: Int
+
+    public init(id: ReleaseID, patient: PatientID, unitsIssued: Int, unitsExpected: Int) {
+        self.id = id
+        self.patient = patient
+        self.unitsIssued = unitsIssued
+        self.unitsExpected = unitsExpected
+    }
+}
+
 /// Where the counter dialogue stands.
 public enum CounterStep: Hashable, Sendable {
     case idle
@@ -162,6 +178,9 @@ public struct Cabinet: Sendable {
     public private(set) var residue: [ReleaseID: ResidueAccount] = [:]
     /// Failed PIN entries per card, and the boot time until which the card is locked out.
     public private(set) var pinFailures: [CardID: (count: Int, lockedUntil: Int64?)] = [:]
+    /// The interrupted release a door found open at start belongs to, while that door stays
+    /// open: its `doorHeldOpen` timer runs as for a door opened during a release (issue 18.7).
+    public private(set) var doorFoundOpen: ReleaseID?
     /// The doses offered to the patient at the counter, with their keys (`DoseChoice`).
     public private(set) var offered: [DoseChoice] = []
     /// The dose asked for by the request being decided: a refusal names it.
@@ -182,17 +201,32 @@ public struct Cabinet: Sendable {
     /// Start (and restart after a crash): the lock goes safe before anything else (I2); open
     /// units resume their deadlines; a door found open is attached to an interrupted release
     /// if there is one, otherwise it was opened while we were down: alarm and lockdown.
-    public mutating func start(doorOpen: Bool, boltEngaged: Bool, interruptedReleases: [ReleaseID], at now: Moment) -> [CabinetEffect] {
+    ///
+    /// After a crash mid-release (issue 18.7): an interrupted release with fewer units scanned
+    /// than planned puts its patient on hold, by the same rule as a count mismatch at count-back
+    /// (`holdIfUnitsShort`); a door found open on an interrupted release is timed like a door
+    /// held open during a release, and alarmed when it stays open past the limit.
+    /// `recoveredUnits` are the scans recovery booked for the interrupted release (issue 18.12):
+    /// the store holds them already, the cabinet's ledger catches up here.
+    public mutating func start(doorOpen: Bool, boltEngaged: Bool, interrupted: [InterruptedRelease],
+                               recoveredUnits: [IssuedUnit] = [], at now: Moment) -> [CabinetEffect] {
         var fx: [CabinetEffect] = [.deEnergiseLock]
         lockEnergised = false
         self.doorOpen = doorOpen
         self.boltEngaged = boltEngaged
+        for unit in recoveredUnits { _ = ledger.issue(unit) }
         for unit in ledger.openUnits {
             fx.append(.startTimer(.closeOut(unit.serial), atBootMillis: deadlineOnThisBoot(unit.deadline, now)))
         }
-        if doorOpen && interruptedReleases.isEmpty {
+        for r in interrupted {
+            fx += holdIfUnitsShort(r.id, r.patient, issued: r.unitsIssued, expected: r.unitsExpected, "interrupted", at: now) ?? []
+        }
+        if doorOpen, let r = interrupted.last {
+            doorFoundOpen = r.id
+            fx.append(.startTimer(.doorHeldOpen(r.id), atBootMillis: now.bootMillis + Int64(policy.doorOpenMaxSeconds) * 1000))
+        } else if doorOpen {
             fx += raiseAlarm(.mechanicalKey, "door found open at start with no release in flight", at: now)
-        } else if !doorOpen && !boltEngaged {
+        } else if !boltEngaged {
             fx += raiseAlarm(.boltDisagreement, "bolt not engaged at start with the door closed", at: now)
         }
         return fx
@@ -548,6 +582,10 @@ public struct Cabinet: Sendable {
                     .startTimer(.doorHeldOpen(r.id), atBootMillis: at.bootMillis + Int64(policy.doorOpenMaxSeconds) * 1000)]
         }
         var fx: [CabinetEffect] = []
+        if let found = doorFoundOpen {
+            doorFoundOpen = nil
+            fx.append(.cancelTimer(.doorHeldOpen(found)))
+        }
         if var r = release, r.phase == .doorOpen {
             r.phase = .closing
             release = r
@@ -583,9 +621,8 @@ public struct Cabinet: Sendable {
         var fx: [CabinetEffect] = [.cancelTimer(.boltConfirm),
             .commit(.releaseCompleted(r.id, patient: r.plan.patient, unitsIssued: issued, unitsExpected: r.plan.unitCount,
                                       outcome: outcome, at: at))]
-        if issued < r.plan.unitCount {
-            // Units left the cabinet without an issue scan: they cannot be tracked back. Hold.
-            fx += placeHold(r.plan.patient, "release \(r.id): \(outcome)", at: at)
+        if let hold = holdIfUnitsShort(r.id, r.plan.patient, issued: issued, expected: r.plan.unitCount, "count-mismatch", at: at) {
+            fx += hold
         } else {
             fx.append(.feedback(.accepted("release \(r.id) complete")))
         }
@@ -594,6 +631,15 @@ public struct Cabinet: Sendable {
         }
         settleResidue(r.id)
         return fx
+    }
+
+    /// Units left the cabinet without an issue scan: they cannot be tracked back, so the patient
+    /// is held. The one home of this rule: count-back at door close (`count-mismatch`) and a
+    /// release a crash interrupted (`interrupted`, issue 18.7). Nil when every unit was scanned.
+    private mutating func holdIfUnitsShort(_ id: ReleaseID, _ patient: PatientID, issued: Int, expected: Int, _ what: String,
+                                           at: Moment) -> [CabinetEffect]? {
+        guard issued < expected else { return nil }
+        return placeHold(patient, "release \(id): \(what): \(issued) of \(expected) units scanned", at: at)
     }
 
     private mutating func raiseAlarm(_ kind: AlarmKind, _ detail: String, at: Moment) -> [CabinetEffect] {
@@ -840,6 +886,10 @@ public struct Cabinet: Sendable {
                                               outcome: "unlock window expired, door not opened", at: at)),
                     .startTimer(.boltConfirm, atBootMillis: at.bootMillis + Int64(policy.boltConfirmSeconds) * 1000)]
         case .doorHeldOpen(let id):
+            if let found = doorFoundOpen, found == id, doorOpen {
+                doorFoundOpen = nil
+                return raiseAlarm(.doorHeldOpen, "door found open at start (release \(id) interrupted) and still open after \(policy.doorOpenMaxSeconds) s", at: at)
+            }
             guard let r = release, r.id == id, r.phase == .doorOpen, doorOpen else { return [] }
             return raiseAlarm(.doorHeldOpen, "door open more than \(policy.doorOpenMaxSeconds) s during release \(id)", at: at)
         case .boltConfirm:

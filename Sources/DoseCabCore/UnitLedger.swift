@@ -73,6 +73,9 @@ public enum LedgerAnomaly: String, Error, Hashable, Sendable, Codable {
     /// An issue scan while the lock is energised but the door has not opened yet: refused, the
     /// unit cannot have come out of the cabinet for this release (issue 18.6).
     case scanBeforeDoorOpen = "scan-before-door-open"
+    /// A return-scanner read the daemon did not live to decide (issue 18.12) that recovery
+    /// could not book as an issue on a release in flight: for the pharmacist to account for.
+    case scanUndecidedAtRestart = "scan-undecided-at-restart"
 }
 
 /// The unit ledger: every unit from issue to close-out.

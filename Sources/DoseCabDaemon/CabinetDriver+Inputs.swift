@@ -40,6 +40,8 @@ extension CabinetDriver {
                 if reader == .counter {
                     handle(.card(card, at: clock.now()))
                 } else {
+                    // Durable before the chute's window decides issue or return (issue 18.12).
+                    notePendingScan(ReturnChute.serial(of: card))
                     chuteOutputs(chute.scan(card, at: nanos))
                 }
             case .keys(let keys):
@@ -58,13 +60,35 @@ extension CabinetDriver {
             switch output {
             case .returned(let serial):
                 handle(.returned(serial, at: now))
+                clearPendingScan(serial)
             case .issueScan(let serial):
                 let record = (try? store.stockUnit(serial: serial)) ?? nil
                 let inStock = record?.state == .inStock ? record?.unit : nil
                 handle(.issueScan(serial, stock: inStock, at: now))
+                clearPendingScan(serial)
             case .beamWithoutScan:
                 logger.warning("return chute: beam broken with no scan; nothing booked")
             }
+        }
+    }
+
+    /// A return-scanner read, stored at once as a pending scan (one small commit): if the daemon
+    /// dies before the chute's window decides, recovery books it (`Store.recover`), so a unit
+    /// scanned on its way out is never left in stock and releasable. A store that cannot take
+    /// the row is said at crit priority; the chute still decides the scan in this run.
+    func notePendingScan(_ serial: UnitSerial) {
+        do { try store.recordPendingScan(serial, at: clock.now()) } catch {
+            logger.critical("scan of unit \(serial) not made durable before the chute decides: \(error)")
+        }
+    }
+
+    /// The chute decided and its record is in the store: the pending scan is done with. While
+    /// records are held in memory (`unrecorded`) the row stays, so a crash before the store takes
+    /// them still leaves recovery the scan (it skips one whose decision did land).
+    func clearPendingScan(_ serial: UnitSerial) {
+        guard unrecorded.isEmpty else { return }
+        do { try store.clearPendingScan(serial) } catch {
+            logger.error("pending scan of unit \(serial) not cleared (recovery will find it decided or account for it): \(error)")
         }
     }
 

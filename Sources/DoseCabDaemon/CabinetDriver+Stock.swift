@@ -8,10 +8,13 @@ import Foundation
 /// on behalf of the control socket, on this actor so their records reach the journal in order.
 extension CabinetDriver {
     /// Runs a store write for the control socket and mirrors its records in chain order.
-    public func stockWrite<T: Sendable>(_ body: @Sendable (Store, Moment) throws -> (T, [AuditRecord])) throws -> T {
+    /// `admin`: the caller's admin record, committed in the write's first transaction (18.11).
+    public func stockWrite<T: Sendable>(admin: CompanionRecord? = nil,
+                                        _ body: @Sendable (Store, Moment) throws -> (T, [AuditRecord])) throws -> T {
         try refuseWhileUnrecorded()
-        let (value, records) = try body(store, clock.now())
-        for record in records { mirror(record) }
+        let now = clock.now()
+        let (value, records) = try Store.$companion.withValue(admin) { try body(store, now) }
+        for record in (records + (admin?.record.map { [$0] } ?? [])).sorted(by: { $0.seq < $1.seq }) { mirror(record) }
         stockTick()
         return value
     }

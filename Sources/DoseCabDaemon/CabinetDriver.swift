@@ -130,7 +130,11 @@ public actor CabinetDriver {
         let boltEngaged = (try? lines.read(.bolt)) ?? false
         // The store has already recorded what recovery found (one record per interrupted release).
         var fx: [CabinetEffect] = [.commit(.startup(version: version, at: now))]
-        fx += cabinet.start(doorOpen: doorOpen, boltEngaged: boltEngaged, interruptedReleases: report.interrupted.map(\.id), at: now)
+        let interrupted = report.interrupted.map {
+            InterruptedRelease(id: $0.id, patient: $0.plan.patient, unitsIssued: $0.unitsIssued ?? 0, unitsExpected: $0.plan.unitCount)
+        }
+        fx += cabinet.start(doorOpen: doorOpen, boltEngaged: boltEngaged, interrupted: interrupted,
+                            recoveredUnits: report.bookedScans, at: now)
         perform(fx)
         stockTick()
         replayJournal()

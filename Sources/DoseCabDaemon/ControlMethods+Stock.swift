@@ -54,8 +54,9 @@ extension ControlMethods {
     }
 
     /// Runs a store write on the driver's actor; a refusal by the core's rules is the reply's error.
+    /// The request's admin record commits in the write's transaction (issue 18.11).
     func write<T: Sendable>(_ body: @escaping @Sendable (Store, Moment) throws -> (T, [AuditRecord])) async throws -> T {
-        do { return try await driver.stockWrite(body) } catch let error as StoreError {
+        do { return try await driver.stockWrite(admin: Self.adminRecord, body) } catch let error as StoreError {
             throw MethodError(message: error.description)
         }
     }

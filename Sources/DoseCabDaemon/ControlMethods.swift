@@ -44,14 +44,20 @@ public struct ControlMethods: Sendable {
             if table[request.method] == .admin, !request.method.hasPrefix("sim."), case let held = await driver.unrecordedCount, held > 0 {
                 throw MethodError(message: "store-not-recording: \(held) record(s) are held in memory until the store takes them; nothing else is written meanwhile")
             }
-            let reply = try await dispatch(request, caller)
             // Every admin call is on the record with the caller's uid and pid (lockdown,
-            // enrolment and imports carry the caller in their own record already).
+            // enrolment and imports carry the caller in their own record already). Where the
+            // action is one store write (`write`), the admin record commits in its transaction
+            // (issue 18.11); otherwise it follows the action, as its own commit.
+            var admin: CompanionRecord?
             if ["hold.clear", "confirm", "stock.add"].contains(request.method) || Self.stockAdmin.contains(request.method)
                 || Self.downtimeAdmin.contains(request.method) || Self.clinicalAdmin.contains(request.method) {
                 let detail = request.parameters.filter { !$0.key.hasSuffix("pin") }.keys.sorted()
                     .map { "\($0)=\(request.parameters[$0].map(Self.brief) ?? "")" }.joined(separator: " ")
-                await driver.recordAdmin(action: request.method, detail: detail, actor: caller.description)
+                admin = CompanionRecord(.admin(action: request.method, detail: detail, actor: caller.description, at: await driver.now()))
+            }
+            let reply = try await Self.$adminRecord.withValue(admin) { try await dispatch(request, caller) }
+            if let admin, admin.record == nil, case .admin(let action, let detail, let actor, _) = admin.write {
+                await driver.recordAdmin(action: action, detail: detail, actor: actor)
             }
             return reply
         } catch let error as MethodError {
@@ -62,6 +68,9 @@ public struct ControlMethods: Sendable {
     }
 
     struct MethodError: Error { var message: String }
+
+    /// The admin record of the request being handled, for `write` to commit with the action.
+    @TaskLocal static var adminRecord: CompanionRecord?
 
     func string(_ p: [String: JSONValue], _ key: String) throws -> String {
         guard let s = p[key]?.stringValue, !s.isEmpty else { throw MethodError(message: "parameter '\(key)' (string) is required") }

@@ -42,8 +42,25 @@ enum Schema {
             let key = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &random) }
             try db.execute(sql: "INSERT INTO card_fingerprint_key (id, key) VALUES (1, ?)", arguments: [Data(key)])
         }
+        // Issue 18.12: a return-scanner read is durable when it is seen, until the chute's
+        // window decides issue or return; recovery decides what a crash left undecided.
+        migrator.registerMigration("v9-pending-scan") { db in
+            try db.execute(sql: v9PendingScan)
+        }
         return migrator
     }
+
+    /// Scans the return chute has not decided yet (one row each, deleted when it decides). Not
+    /// part of the chain: the decision is the record, and recovery records its own decision for
+    /// a row a crash left behind (an `issue`, or a `scan-undecided-at-restart` anomaly).
+    static let v9PendingScan = """
+    CREATE TABLE pending_scan (
+        serial TEXT PRIMARY KEY NOT NULL,
+        seen_wall INTEGER NOT NULL,
+        seen_boot INTEGER NOT NULL,
+        seen_boot_id TEXT NOT NULL
+    );
+    """
 
     /// The one key of ``CardFingerprinter``. Not part of the chain (the chain is readable by the
     /// read group; the key must not be): the fingerprints in the chain are checked against it.

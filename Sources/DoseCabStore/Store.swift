@@ -135,14 +135,19 @@ public final class Store: Sendable {
 
     /// Runs `body` in one write transaction with the chain head. The head advances only when
     /// the transaction committed; after any failure it is reloaded from the database.
+    /// A ``CompanionRecord`` bound for this task is applied last, in the same transaction.
     func transaction<T>(_ body: (inout Transaction) throws(StoreError) -> T) throws(StoreError) -> T {
-        try writer.withLock { (head: inout AuditChain?) throws(StoreError) -> T in
+        let companion = Store.companion
+        let companionWrite = companion?.take()
+        return try writer.withLock { (head: inout AuditChain?) throws(StoreError) -> T in
             var committedHead: AuditChain?
+            var companionRecord: AuditRecord?
             let result: T
             do {
                 result = try pool.write { db -> T in
                     var tx = Transaction(db: db, chain: try head ?? Store.loadHead(db), calendar: calendar, lastSeqAtOpen: lastSeqAtOpen)
                     let value = try body(&tx)
+                    if let companionWrite { companionRecord = try tx.apply(companionWrite) }
                     committedHead = tx.chain
                     return value
                 }
@@ -152,6 +157,7 @@ public final class Store: Sendable {
                 throw .cannotCommit(StoreError.sqliteDetail(error))
             }
             head = committedHead
+            if let companionRecord { companion?.committed(companionRecord) }
             return result
         }
     }

@@ -309,17 +309,25 @@ import Testing
         cab = Cabinet(policy: ClinicPolicy(), roster: F.roster, pins: PlainPINs(), ledger: ledger)
         // New boot: the deadline moves onto this boot's clock by wall time.
         let later = Moment(wallMillis: F.morning.wallMillis + 600_000, bootMillis: 5_000, bootID: "boot-2")
-        let fx = cab.start(doorOpen: false, boltEngaged: true, interruptedReleases: [], at: later)
+        let fx = cab.start(doorOpen: false, boltEngaged: true, interrupted: [], at: later)
         #expect(fx.first == .deEnergiseLock)
         #expect(fx.contains(.startTimer(.closeOut(UnitSerial("1")), atBootMillis: 5_000 + 3_000_000)))
         // Door found open with nothing in flight: downtime with the mechanical key.
         var other = Cabinet(policy: ClinicPolicy(), roster: F.roster, pins: PlainPINs())
-        let open = other.start(doorOpen: true, boltEngaged: false, interruptedReleases: [], at: later)
+        let open = other.start(doorOpen: true, boltEngaged: false, interrupted: [], at: later)
         #expect(Self.commits(open).contains { if case .alarm(.mechanicalKey, _, _) = $0 { true } else { false } })
-        // Door open with an interrupted release: attached to it, no alarm.
+        // Door open with an interrupted release that had all its units scanned: attached to it,
+        // no alarm, no hold; the door is timed like a door held open (issue 18.7).
         var third = Cabinet(policy: ClinicPolicy(), roster: F.roster, pins: PlainPINs())
-        let attached = third.start(doorOpen: true, boltEngaged: false, interruptedReleases: [ReleaseID("R-0")], at: later)
+        let r0 = InterruptedRelease(id: ReleaseID("R-0"), patient: PatientID("P-1"), unitsIssued: 1, unitsExpected: 1)
+        let attached = third.start(doorOpen: true, boltEngaged: false, interrupted: [r0], at: later)
         #expect(Self.commits(attached).isEmpty)
+        #expect(attached.contains(.startTimer(.doorHeldOpen(ReleaseID("R-0")), atBootMillis: 5_000 + 120_000)))
+        // Fewer units scanned than planned: a hold, as a count mismatch.
+        var fourth = Cabinet(policy: ClinicPolicy(), roster: F.roster, pins: PlainPINs())
+        let short = InterruptedRelease(id: ReleaseID("R-0"), patient: PatientID("P-1"), unitsIssued: 0, unitsExpected: 2)
+        let held = fourth.start(doorOpen: false, boltEngaged: true, interrupted: [short], at: later)
+        #expect(Self.commits(held).contains(.hold(PatientID("P-1"), reason: "release R-0: interrupted: 0 of 2 units scanned", at: later)))
     }
 
     @Test mutating func alarmsMakeSafeBeforeRecording() throws {
