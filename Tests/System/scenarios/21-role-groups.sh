@@ -6,7 +6,8 @@
 #    and -shm cannot be opened (EACCES: the folder is 0700), so it can neither hold SQLite's
 #    write lock nor read PIN hashes; `dosecabctl people` names no staff or patient card number.
 #  - `boss` (only in dosecab-admin, not in dosecab-read): reads, and switches lockdown on (an
-#    admin verb: an admin record names its uid); the rig lifts it again with S-03's badge + PIN.
+#    admin verb: its lockdown record names the caller's uid); the rig lifts it again with S-03's
+#    badge + PIN.
 #  - `stranger` (in neither group): refused as it connects (exit 77), nothing recorded.
 #  - nobody but the service user is a member of the service's own group `dosecab`.
 dc_setup
@@ -41,9 +42,10 @@ expect_eq "$(ctl audit list --from "$((seq_before + 1))" --limit 100 | jq '[.rec
 as boss dosecabctl status --json | jq -e '.lock' >/dev/null || fail "a member of dosecab-admin only cannot use the CLI"
 as boss dosecabctl lockdown on --reason "rig: admin-only member" --json >/dev/null || fail "a member of dosecab-admin only cannot switch lockdown on"
 [[ $(status_of lockdown) != null ]] || fail "lockdown is not on after the admin-only member switched it on"
+# The lockdown record carries its caller (uid, pid, groups) itself.
 ctl audit list --from "$((seq_before + 1))" --limit 100 | jq -e --arg uid "uid=$(id -u boss) " \
-    '[.records[] | select(.event == "admin" and ((.fields | tostring) | contains($uid)))] | length > 0' >/dev/null \
-    || fail "no admin record names the admin-only member's uid"
+    '[.records[] | select(.event == "lockdown" and ((.fields | tostring) | contains($uid)))] | length > 0' >/dev/null \
+    || fail "no lockdown record names the admin-only member's uid: $(ctl audit list --from "$((seq_before + 1))" --limit 100 | jq -c '.records[] | {event, fields}')"
 ctl lockdown off --reason "rig: scenario 21 done" --staff S-03 --pin 3456 >/dev/null
 expect_eq "$(status_of lockdown)" null "lockdown after S-03 lifted it"
 seq_before=$(ctl audit verify | jq -r '.last_seq')
