@@ -104,7 +104,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     for w in sorted { check(0 <= w.startMinute && w.startMinute < w.endMinute && w.endMinute <= 1440, "a window is inside the day") }
     for (a, b) in zip(sorted, sorted.dropFirst()) { check(a.endMinute <= b.startMinute, "windows do not overlap") }
     for (_, mg) in p.dailyCeilingMg { check(mg > 0, "ceilings are positive") }
-    for (_, c) in p.closeOut { check(c.deadlineMinutes >= 1, "close-out deadlines ≥ 1 min") }
+    for (_, row) in p.routes { check(row.deadlineMinutes >= 1, "close-out deadlines ≥ 1 min") }
     check(p.missedDaysReauthorise >= 1 && p.missedDaysRetitrate >= p.missedDaysReauthorise, "missed-day rule")
     return 0
 }
