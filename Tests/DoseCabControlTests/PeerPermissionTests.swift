@@ -18,9 +18,8 @@ final class LogLines: Sendable {
             get { metadata[key] }
             set { metadata[key] = newValue }
         }
-        func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String,
-                 file: String, function: String, line: UInt) {
-            lines.lines.withLock { $0.append(message.description) }
+        func log(event: LogEvent) {
+            lines.lines.withLock { $0.append(event.message.description) }
         }
     }
 }
