@@ -25,12 +25,13 @@ import Testing
         init(journalSink: JournalWriter.Sink, fullDisk: Bool = false, lines: SimulatedLines = SimulatedLines(),
              driverLines: (any CabinetLines)? = nil, busySeconds: Double = 5, journalLimits: JournalWriter.Limits? = nil,
              inputClock: any InputClock = MonotonicInputClock(), demo: Bool = true,
-             beforeRestart: ((Store) throws -> Void)? = nil) throws {
+             beforeRestart: ((Store) throws -> Void)? = nil, configure: (inout DaemonConfig) -> Void = { _ in }) throws {
             self.lines = lines
             dir = NSTemporaryDirectory() + "dosecab-driver-\(UUID().uuidString.prefix(8))"
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             var config = DaemonConfig.simulated(stateDirectory: dir)
             config.journalMaxUnsentSeconds = 1
+            configure(&config)
             store = try Store(directory: dir, calendar: config.policy.calendar, maxPageCount: nil, busySeconds: busySeconds)
             var limits = JournalWriter.Limits(maxUnsentAge: .milliseconds(200))
             limits.retryInterval = .milliseconds(20)
@@ -184,10 +185,16 @@ import Testing
     @Test func aTickWithNothingNewLeavesTheTimerTaskAlone() async throws {
         let devnull = open("/dev/null", O_WRONLY)
         defer { close(devnull) }
-        let rig = try Rig(journalSink: .fileDescriptor(devnull))
+        // One count a day, six hours from now: the stock deadline is hours away whatever the time
+        // of day, so the PIN timeout below is always the nearer one. (With the default shift
+        // counts the test failed when it ran in the minute before a count fell overdue.)
+        let rig = try Rig(journalSink: .fileDescriptor(devnull), configure: { config in
+            let minute = config.policy.calendar.minuteOfDay(DaemonClock().now())
+            config.policy.countTimes = [(minute + 360) % 1440]
+        })
         _ = try await rig.driver.start()
         let armed = await rig.driver.timerTask
-        #expect(armed != nil, "the demo clinic has a count schedule, so a stock deadline is armed")
+        #expect(armed != nil, "the clinic has a count schedule, so a stock deadline is armed")
         for _ in 0..<5 { await rig.driver.stockTick() }
         #expect(await rig.driver.timerTask == armed, "a tick with the same deadline started a new timer task")
         // A staff session opens: its timeout is a nearer deadline and gets a task of its own.
