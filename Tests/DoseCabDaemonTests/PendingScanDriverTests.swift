@@ -12,14 +12,7 @@ import Testing
     /// window (before it decides issue or return). After the restart the unit is issued against
     /// the interrupted release, out of stock, open for its patient.
     @Test func aUnitScannedJustBeforeACrashIsIssuedAgainstTheInterruptedRelease() async throws {
-        let devnull = open("/dev/null", O_WRONLY)
-        defer { close(devnull) }
-        let rig = try DriverTests.Rig(journalSink: .fileDescriptor(devnull))
-        _ = try await rig.driver.start()
-        await rig.ask()
-        let release = try #require(try rig.store.releasesInFlight().first)
-        try rig.lines.drive(.door, active: false)
-        await rig.driver.handle(.door(open: true, at: rig.clock.now()))
+        let (rig, release) = try await DriverTests.Rig.releaseUnderWay(doorOpened: true)
         let serial = UnitSerial("700001")
         #expect(try rig.store.stockUnit(serial: serial)?.state == .inStock)
         // The scan reaches the chute; its window never closes in this run.

@@ -10,6 +10,26 @@ import Testing
 /// the driver, then the driver is dropped without completing it (a crash or a power cut) and a
 /// new driver starts on the same store and lines, as systemd's restart would.
 extension DriverTests.Rig {
+    /// /dev/null, opened once for the test process: a journal sink for tests that read the
+    /// store, not the journal.
+    static let devNull: Int32 = open("/dev/null", O_WRONLY)
+
+    /// A started rig in which the patient at the counter has been released a dose: the lock
+    /// energised, the release's intent committed, and (with `doorOpened`) its door just
+    /// opened. Where the crash and scan tests begin.
+    static func releaseUnderWay(doorOpened: Bool) async throws -> (rig: DriverTests.Rig, release: ReleaseRow) {
+        let rig = try DriverTests.Rig(journalSink: .fileDescriptor(devNull))
+        _ = try await rig.driver.start()
+        await rig.ask()
+        #expect(rig.lines.output(.lock) == true, "a release is under way")
+        let release = try #require(try rig.store.releasesInFlight().first)
+        if doorOpened {
+            try rig.lines.drive(.door, active: false)   // door active = closed
+            await rig.driver.handle(.door(open: true, at: rig.clock.now()))
+        }
+        return (rig, release)
+    }
+
     /// A new driver on this rig's store, lines and journal: the daemon after a restart.
     func restarted() async throws -> CabinetDriver {
         try CabinetDriver(config: await driver.config, store: store, journal: journal, lines: lines, clock: clock, pins: pins,
@@ -22,15 +42,7 @@ extension DriverTests.Rig {
     /// patient is on hold (fewer units scanned than planned, as a count mismatch), and the door
     /// found open is timed: when it stays open past the limit, alarm and lockdown.
     @Test func aCrashMidReleaseHoldsThePatientAndTimesTheDoorFoundOpen() async throws {
-        let devnull = open("/dev/null", O_WRONLY)
-        defer { close(devnull) }
-        let rig = try DriverTests.Rig(journalSink: .fileDescriptor(devnull))
-        _ = try await rig.driver.start()
-        await rig.ask()
-        let release = try #require(try rig.store.releasesInFlight().first)
-        #expect(rig.lines.output(.lock) == true, "a release is under way")
-        try rig.lines.drive(.door, active: false)   // door active = closed
-        await rig.driver.handle(.door(open: true, at: rig.clock.now()))
+        let (rig, release) = try await DriverTests.Rig.releaseUnderWay(doorOpened: true)
         #expect(release.plan.unitCount > 0)
 
         // The daemon dies here: no scan, no door close, no completion.
@@ -53,14 +65,7 @@ extension DriverTests.Rig {
 
     /// 18.7: a door found open and closed within the limit raises nothing; the timer is gone.
     @Test func aDoorFoundOpenAndClosedInTimeRaisesNothing() async throws {
-        let devnull = open("/dev/null", O_WRONLY)
-        defer { close(devnull) }
-        let rig = try DriverTests.Rig(journalSink: .fileDescriptor(devnull))
-        _ = try await rig.driver.start()
-        await rig.ask()
-        let release = try #require(try rig.store.releasesInFlight().first)
-        try rig.lines.drive(.door, active: false)
-        await rig.driver.handle(.door(open: true, at: rig.clock.now()))
+        let (rig, release) = try await DriverTests.Rig.releaseUnderWay(doorOpened: true)
 
         let next = try await rig.restarted()
         _ = try await next.start()

@@ -9,13 +9,8 @@ import Testing
 /// unlock window then ends records no units, and no unit is left open on it.
 @Suite struct ScanBeforeDoorDriverTests {
     @Test func aUnitScannedBeforeTheDoorOpensStaysInStockWhenTheUnlockWindowExpires() async throws {
-        let devnull = open("/dev/null", O_WRONLY)
-        defer { close(devnull) }
-        let rig = try DriverTests.Rig(journalSink: .fileDescriptor(devnull))
-        _ = try await rig.driver.start()
-        await rig.ask()
-        #expect(rig.lines.output(.lock) == true, "a release is under way")
-        let release = try #require(try rig.store.releasesInFlight().first).id
+        let (rig, inFlight) = try await DriverTests.Rig.releaseUnderWay(doorOpened: false)
+        let release = inFlight.id
         let serial = UnitSerial("700001")
         let stock = try #require(try rig.store.stockUnit(serial: serial)).unit
         await rig.driver.handle(.issueScan(serial, stock: stock, at: rig.clock.now()))
