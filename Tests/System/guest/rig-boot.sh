@@ -44,6 +44,12 @@ echo "$boots" >"$RES/boots"
 tty "runner (boot $boots, $(uname -r), up $(cut -d' ' -f1 /proc/uptime) s)"
 touch "$RES/done.list"
 resume="" phase=1
+# Scenarios waiting for a power cut (rig_await_reset in lib.sh): name -> phase to resume at.
+declare -A awaiting=()
+if ((boots > 1)) && [[ -f $RES/await-reset ]]; then
+    while read -r n p; do awaiting[$n]=$p; done <"$RES/await-reset"
+    rm -f "$RES/await-reset"
+fi
 if [[ -f $RES/resume ]]; then
     read -r resume phase <"$RES/resume"
     rm -f "$RES/resume"
@@ -75,6 +81,7 @@ for f in "$L"/scenarios/*.sh; do
     fi
     this_phase=1
     [[ $name == "$resume" ]] && this_phase=$phase
+    [[ -n ${awaiting[$name]:-} ]] && this_phase=${awaiting[$name]}
     to=$(header "$f" timeout); to=${to:-120}
     echo "$name" >"$RES/current"
     tty "run $name (phase $this_phase)"
@@ -87,6 +94,14 @@ for f in "$L"/scenarios/*.sh; do
     rc=$?
     cat "$L/logs/$name.log" >>"$LOGS/$name.log"   # appended: a resumed scenario keeps phase 1's log
     secs=$(awk -v a="$t0" -v b="$(date +%s.%N)" -v c="$b0" -v d="$(busy)" 'BEGIN { printf "%.1fs, busy %.1f", b - a, (d - c) / 100 }')
+    if ((rc == 0)) && grep -q "^$name " "$RES/await-reset" 2>/dev/null; then
+        # Not done: its next phase runs after the next power cut; a known issue seen so far
+        # goes with it, as across rig_hard_reset.
+        [[ -s $L/known/$name ]] && cat "$L/known/$name" >>"$RES/known-$name"
+        record "INFO $name: phase $this_phase passed (${secs}s); the rest after the next power cut"
+        sync
+        continue
+    fi
     echo "$name" >>"$RES/done.list"
     known=$(awk '!seen[$0]++' "$L/known/$name" | paste -sd';')
     if ((rc == 0)) && [[ -n $known ]]; then
@@ -102,4 +117,11 @@ for f in "$L"/scenarios/*.sh; do
     fi
     sync
 done
+if [[ -s $RES/await-reset ]]; then
+    # No later scenario cut the power: the runner does, and the next boot resumes the waiting ones.
+    echo "runner 0" >"$RES/resume"
+    sync
+    echo b >/proc/sysrq-trigger
+    sleep 60
+fi
 finish

@@ -1,8 +1,10 @@
 # rig: summary a hard reset of the guest (no sync) comes back with the persistent journal, the disk and the chip
 # rig: timeout 120
 # Proves the mechanism of the power-off scenario: phase 1 writes a journal entry and a
-# file (fsync'ed), syncs the journal and the disks, then cuts the power (sysrq b: no sync, no unmount, no unit stops);
-# the runner of the next boot resumes at phase 2, which finds: a new boot id, the entry
+# file (fsync'ed), syncs the journal and the disks, then waits for the next power cut (sysrq b:
+# no sync, no unmount, no unit stops): the power-off scenario's, or the runner's at the end
+# when that one is not run (rig_await_reset: one boot fewer). The runner of the next boot
+# resumes at phase 2, which finds: a new boot id, the entry
 # in the previous boot's persistent journal (journalctl -b -1), the file, and the chip
 # set up again with its line names.
 marker=/var/lib/dosecab-rig-reset
@@ -24,7 +26,7 @@ ENTRY
     # the store, not the journal, to hold the last records, and check their replay.
     journalctl --sync
     sync
-    rig_hard_reset 2
+    rig_await_reset 2
     ;;
 2)
     [[ -f $marker ]] || fail "the fsync'ed marker file is gone after the reset"
