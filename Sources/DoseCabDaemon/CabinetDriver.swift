@@ -38,8 +38,14 @@ public actor CabinetDriver {
     /// Writes the store could not commit (locked by another process, full, an I/O error),
     /// oldest first. They are never dropped (ARCHITECTURE §4a "Insiders"): the cabinet goes
     /// safe and into lockdown, later writes queue behind them so the chain keeps the order
-    /// things happened in, and `tick` retries until the store takes them.
-    var unrecorded: [LedgerWrite] = []
+    /// things happened in, and `tick` retries until the store takes them. A write that carried
+    /// its caller's admin record (`Store.companion`) is held and retried with it, in one
+    /// transaction (issue 18.11).
+    var unrecorded: [HeldWrite] = []
+    struct HeldWrite {
+        var write: LedgerWrite
+        var companion: LedgerWrite?
+    }
     /// Set when the journal queue refused a record: later records wait for the replay, so the
     /// journal receives them in chain order and the mirror cursor stays exact.
     var mirrorBehind = false
@@ -171,8 +177,10 @@ public actor CabinetDriver {
         // A last try for records held in memory; what the store still refuses is at least said,
         // record by record, in the journal before the process ends.
         retryUnrecorded()
-        for write in unrecorded {
-            logger.critical("LOST AT SHUTDOWN, never recorded in the store: \(write.auditEvent.message)")
+        for held in unrecorded {
+            for write in [held.write] + (held.companion.map { [$0] } ?? []) {
+                logger.critical("LOST AT SHUTDOWN, never recorded in the store: \(write.auditEvent.message)")
+            }
         }
     }
 
@@ -325,30 +333,37 @@ public actor CabinetDriver {
     /// Commits a write and mirrors its audit record. A commit that fails is held in memory and
     /// retried (`retryUnrecorded`), never dropped: what the counter was told stays true of the
     /// store once it records again. Meanwhile the cabinet is safe and locked down.
+    /// The first write of a control request that has an admin record bound (`Store.companion`)
+    /// carries it: both commit in one transaction, or both are held (issue 18.11).
     @discardableResult
     func commit(_ write: LedgerWrite) -> AuditRecord? {
+        commit(write, companion: Store.companion?.claim())
+    }
+
+    private func commit(_ write: LedgerWrite, companion: LedgerWrite?) -> AuditRecord? {
         guard unrecorded.isEmpty else {
-            unrecorded.append(write)
+            unrecorded.append(HeldWrite(write: write, companion: companion))
             logger.critical("NOT YET RECORDED, held in memory behind \(unrecorded.count - 1) other(s): \(write.auditEvent.message)")
             return nil
         }
         do {
-            let record = try store.commit(write)
+            // The companion is passed here, not through the task-local a second time.
+            let records = try Store.$companion.withValue(nil) { try store.commitAll([write] + (companion.map { [$0] } ?? [])) }
             storeProblem = nil
-            mirror(record)
-            return record
+            for record in records { mirror(record) }
+            return records.first
         } catch let StoreError.unitRefused(serial, anomaly, detail) {
             // The store's own check refused a unit write: that is an accounting anomaly to
             // record, not a broken store.
             logger.error("unit \(serial) refused by the store: \(detail)")
-            return commit(.anomaly(anomaly ?? .unitMismatch, serial: serial, patient: nil, detail: detail, at: write.at))
+            return commit(.anomaly(anomaly ?? .unitMismatch, serial: serial, patient: nil, detail: detail, at: write.at), companion: companion)
         } catch {
-            storeProblem = error.description
-            unrecorded.append(write)
+            storeProblem = "\(error)"
+            unrecorded.append(HeldWrite(write: write, companion: companion))
             logger.critical("NOT YET RECORDED, held in memory and retried: \(write.auditEvent.message): \(error)")
             if cabinet.lockdown == nil {
                 // Safe first (the lockdown de-energises), then its own record joins the queue.
-                perform(cabinet.handle(.lockdown(on: true, reason: "the store could not record (\(error.description)); records held in memory",
+                perform(cabinet.handle(.lockdown(on: true, reason: "the store could not record (\(error)); records held in memory",
                                                  by: "dosecabd", at: clock.now())))
             }
             return nil
@@ -360,14 +375,14 @@ public actor CabinetDriver {
     func retryUnrecorded() {
         guard !unrecorded.isEmpty else { return }
         let held = unrecorded.count
-        while let write = unrecorded.first {
+        while let held = unrecorded.first {
             do {
-                let record = try store.commit(write)
+                let records = try store.commitAll([held.write] + (held.companion.map { [$0] } ?? []))
                 unrecorded.removeFirst()
-                mirror(record)
+                for record in records { mirror(record) }
             } catch let StoreError.unitRefused(serial, anomaly, detail) {
                 logger.error("unit \(serial) refused by the store: \(detail)")
-                unrecorded[0] = .anomaly(anomaly ?? .unitMismatch, serial: serial, patient: nil, detail: detail, at: write.at)
+                unrecorded[0].write = .anomaly(anomaly ?? .unitMismatch, serial: serial, patient: nil, detail: detail, at: held.write.at)
             } catch {
                 storeProblem = error.description
                 logger.critical("the store still does not record: \(unrecorded.count) record(s) held in memory: \(error)")

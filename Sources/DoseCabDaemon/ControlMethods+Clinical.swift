@@ -15,7 +15,7 @@ extension ControlMethods {
             let reason = try string(p, "reason")
             let staff = try await identifyStaff(p, action: "ending an observation early")
             let (running, record): (RunningObservation, AuditRecord)
-            do { (running, record) = try await driver.endObservation(patient, by: staff, reason: reason) } catch let refused as ClinicalRefused {
+            do { (running, record) = try await withAdminRecord { try await driver.endObservation(patient, by: staff, reason: reason) } } catch let refused as ClinicalRefused {
                 throw MethodError(message: refused.description)
             } catch let error as StoreError {
                 throw MethodError(message: error.description)
@@ -30,7 +30,7 @@ extension ControlMethods {
             let reason = try string(p, "reason")
             let staff = try await identifyStaff(p, action: "a re-authorisation after missed doses")
             let (missed, record): (Int64, AuditRecord)
-            do { (missed, record) = try await driver.reauthorise(patient, by: staff, reason: reason) } catch let refused as ClinicalRefused {
+            do { (missed, record) = try await withAdminRecord { try await driver.reauthorise(patient, by: staff, reason: reason) } } catch let refused as ClinicalRefused {
                 throw MethodError(message: refused.description)
             } catch let error as StoreError {
                 throw MethodError(message: error.description)

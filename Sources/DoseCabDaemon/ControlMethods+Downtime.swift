@@ -27,7 +27,7 @@ extension ControlMethods {
                                            serials: try serialList(p, "serials", required: true).map(UnitSerial.init),
                                            givenWall: wall, outcome: outcome, note: try string(p, "note"), by: by, witness: witness)
             let (entry, records): (LateEntry, [AuditRecord])
-            do { (entry, records) = try await driver.recordLateEntry(request) } catch let refused as DowntimeRefused {
+            do { (entry, records) = try await withAdminRecord { try await driver.recordLateEntry(request) } } catch let refused as DowntimeRefused {
                 throw MethodError(message: refused.description)
             } catch let error as StoreError {
                 throw MethodError(message: error.description)
@@ -39,8 +39,9 @@ extension ControlMethods {
 
         case "late.close":
             let (by, witness) = try await twoStaff(p, action: "closing a late entry")
+            let note = try string(p, "note")
             let records: [AuditRecord]
-            do { records = try await driver.closeDowntimes(note: try string(p, "note"), by: by, witness: witness) } catch let refused as DowntimeRefused {
+            do { records = try await withAdminRecord { try await driver.closeDowntimes(note: note, by: by, witness: witness) } } catch let refused as DowntimeRefused {
                 throw MethodError(message: refused.description)
             } catch let error as StoreError {
                 throw MethodError(message: error.description)

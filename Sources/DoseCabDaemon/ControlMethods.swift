@@ -45,9 +45,10 @@ public struct ControlMethods: Sendable {
                 throw MethodError(message: "store-not-recording: \(held) record(s) are held in memory until the store takes them; nothing else is written meanwhile")
             }
             // Every admin call is on the record with the caller's uid and pid (lockdown,
-            // enrolment and imports carry the caller in their own record already). Where the
-            // action is one store write (`write`), the admin record commits in its transaction
-            // (issue 18.11); otherwise it follows the action, as its own commit.
+            // enrolment and imports carry the caller in their own record already). The admin
+            // record commits in the transaction of the action's first write (`withAdminRecord`,
+            // issue 18.11), or is held in memory with it; only when the action wrote nothing
+            // does it follow as its own commit.
             var admin: CompanionRecord?
             if ["hold.clear", "confirm", "stock.add"].contains(request.method) || Self.stockAdmin.contains(request.method)
                 || Self.downtimeAdmin.contains(request.method) || Self.clinicalAdmin.contains(request.method) {
@@ -56,7 +57,7 @@ public struct ControlMethods: Sendable {
                 admin = CompanionRecord(.admin(action: request.method, detail: detail, actor: caller.description, at: await driver.now()))
             }
             let reply = try await Self.$adminRecord.withValue(admin) { try await dispatch(request, caller) }
-            if let admin, admin.record == nil, case .admin(let action, let detail, let actor, _) = admin.write {
+            if let admin, !admin.isTaken, case .admin(let action, let detail, let actor, _) = admin.write {
                 await driver.recordAdmin(action: action, detail: detail, actor: actor)
             }
             return reply
@@ -71,6 +72,13 @@ public struct ControlMethods: Sendable {
 
     /// The admin record of the request being handled, for `write` to commit with the action.
     @TaskLocal static var adminRecord: CompanionRecord?
+
+    /// Runs an action with the request's admin record bound for the store, so the action's
+    /// first write carries it in the same transaction (the cabinet's commits hold both in
+    /// memory together when the store refuses).
+    func withAdminRecord<T>(_ action: () async throws -> T) async rethrows -> T {
+        try await Store.$companion.withValue(Self.adminRecord) { try await action() }
+    }
 
     func string(_ p: [String: JSONValue], _ key: String) throws -> String {
         guard let s = p[key]?.stringValue, !s.isEmpty else { throw MethodError(message: "parameter '\(key)' (string) is required") }
@@ -199,14 +207,16 @@ public struct ControlMethods: Sendable {
             guard try store.holds().contains(where: { $0.patient == patient }) else {
                 throw MethodError(message: "patient \(patient) is not on hold")
             }
-            await driver.handle(.clearHold(patient, by: staff.id, reason: reason, at: await driver.now()))
+            let at = await driver.now()
+            await withAdminRecord { await driver.handle(.clearHold(patient, by: staff.id, reason: reason, at: at)) }
             let still = try store.holds().contains { $0.patient == patient }
             if still { throw MethodError(message: "hold on \(patient) not cleared: \(await driver.feedback.last ?? "refused")") }
             return .ok(["patient": .string(patient.rawValue), "cleared_by": .string(staff.id.rawValue), "caller": .string(caller.description)])
         case "confirm":
             let serial = UnitSerial(try string(p, "unit"))
             let staff = try await identifyStaff(p, action: "a witnessed close-out")
-            await driver.handle(.confirmConsumed(serial, witness: staff.id, at: await driver.now()))
+            let at = await driver.now()
+            await withAdminRecord { await driver.handle(.confirmConsumed(serial, witness: staff.id, at: at)) }
             guard let unit = try store.issuedUnit(serial: serial), unit.state == .consumed else {
                 throw MethodError(message: "unit \(serial) not confirmed: \(await driver.feedback.last ?? "refused")")
             }

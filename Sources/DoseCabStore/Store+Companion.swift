@@ -22,6 +22,14 @@ public final class CompanionRecord: Sendable {
     /// transaction took it, and the caller must record it another way).
     public var record: AuditRecord? { state.withLock { $0.record } }
 
+    /// Whether a transaction has taken the record (committed or, when `record` is nil, rolled
+    /// back with the action it carried).
+    public var isTaken: Bool { state.withLock { $0.taken } }
+
+    /// Takes the record for a caller that commits it with its own write (the daemon's commit,
+    /// which may hold both in memory and retry them together); nil when already taken.
+    public func claim() -> LedgerWrite? { take() }
+
     func take() -> LedgerWrite? {
         state.withLock { s in
             defer { s.taken = true }

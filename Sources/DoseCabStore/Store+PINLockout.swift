@@ -30,7 +30,7 @@ extension Store {
     /// Writes the cards whose count or lockout changed, and forgets `cleared` (a right PIN).
     public func savePINFailures(_ changed: [StoredPINFailures], cleared: [CardID]) throws(StoreError) {
         guard !changed.isEmpty || !cleared.isEmpty else { return }
-        try transaction { tx throws(StoreError) in
+        try transaction(carriesCompanion: false) { tx throws(StoreError) in
             for card in cleared {
                 try tx.exec("DELETE FROM pin_failure WHERE card_format = ? AND card_facility = ? AND card_number = ?", card.arguments)
             }

@@ -42,4 +42,29 @@ extension InsiderTests {
         #expect(try s.auditCount() == before, "nothing was written")
         #expect(await s.rig.driver.unrecordedCount == 0, "nothing is held in memory either")
     }
+
+    /// A hold clear goes through the cabinet's state machine and its commit; the admin record of
+    /// the caller used to follow as a commit of its own, so a hold could be cleared in the
+    /// store with no record of which Unix account asked.
+    @Test func aHoldClearWhoseAdminRecordFailsLeavesTheHoldInTheStore() async throws {
+        let patient = PatientID("P-0001")
+        let s = try await Socket(seed: { rig in
+            try rig.store.commit(.hold(patient, reason: "unit 700001 not returned (test)", at: rig.clock.now()))
+        })
+        try Self.failAdminRecords(s.rig.store)
+        let reply = await s.call("hold.clear", ["patient": "P-0001", "reason": "returned late", "staff": "S-02", "pin": "2345"])
+        #expect(!reply.isSuccess, "the clear cannot be recorded without its caller: \(reply)")
+        #expect(try s.rig.store.holds().contains { $0.patient == patient }, "the hold stays in the store")
+        #expect(!(try s.rig.store.auditRecords(fromSeq: 1, limit: 100_000).contains { $0.event.kind == .holdCleared }))
+        // The clear and its admin record wait in memory together (the cabinet is locked down
+        // meanwhile) and land together once the store takes admin records again.
+        try await s.rig.store.pool.write { db in try db.execute(sql: "DROP TRIGGER temp.fail_admin_record") }
+        await s.rig.driver.retryUnrecorded()
+        let records = try s.rig.store.auditRecords(fromSeq: 1, limit: 100_000)
+        let cleared = try #require(records.last { $0.event.kind == .holdCleared })
+        let admin = try #require(records.last { $0.event.kind == .admin })
+        #expect(admin.seq == cleared.seq + 1, "the caller's admin record is the next link after the clear")
+        #expect(admin.event.message.contains("hold.clear") || admin.event.fields["action"] == "hold.clear", "\(admin.event)")
+        #expect(try !s.rig.store.holds().contains { $0.patient == patient })
+    }
 }

@@ -20,9 +20,15 @@ import Testing
         let methods: ControlMethods
 
         /// `demo: false`: a new cabinet with nobody enrolled (the bootstrap's starting point).
-        init(journalPath: String? = nil, demo: Bool = true) async throws {
+        /// `seed`: writes into the store what an earlier run left; the daemon then starts on it.
+        init(journalPath: String? = nil, demo: Bool = true, seed: ((DriverTests.Rig) throws -> Void)? = nil) async throws {
             devnull = journalPath.map { open($0, O_WRONLY | O_CREAT | O_TRUNC, 0o600) } ?? open("/dev/null", O_WRONLY)
-            rig = try DriverTests.Rig(journalSink: .fileDescriptor(devnull), demo: demo)
+            let rig = try DriverTests.Rig(journalSink: .fileDescriptor(devnull), demo: demo)
+            if let seed {
+                try seed(rig)
+                rig.driver = try await rig.restarted()
+            }
+            self.rig = rig
             _ = try await rig.driver.start()
             methods = ControlMethods(driver: rig.driver, store: rig.store, journal: rig.journal, simLines: rig.lines, pins: rig.pins)
         }
