@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export PATH := /opt/swift/usr/bin:$(PATH)
 
-.PHONY: check demo test test-build build check-warnings clean install release system-test man bench fuzz fuzz-smoke soak
+.PHONY: check demo test test-build build check-warnings clean install release system-test man bench fuzz fuzz-smoke soak deb deb-check
 
 build:
 	@bash .ci/setup build
@@ -69,6 +69,21 @@ RELEASE_SCRATCH ?= .build
 release:
 	@bash .ci/setup build
 	swift build -c release --static-swift-stdlib --scratch-path $(RELEASE_SCRATCH)
+
+# Issue 21.2, docs/packaging.md: dosecab_VERSION_ARCH.deb for Debian 12 (libgpiod 1.6), and its
+# -dbgsym package, around the release binaries just built (in RELEASE_SCRATCH when set). The
+# package build runs in .build-deb; the two .deb files land in this folder.
+deb: release
+	@bash .ci/setup deb
+	bash debian/build-deb.sh $(RELEASE_SCRATCH)/release $(RELEASE_SCRATCH)/checkouts
+
+# Checks a built package's layout, conffiles, Depends and lintian errors; builds nothing.
+# DEB=path/to/dosecab_VERSION_ARCH.deb (default: the newest dosecab_*.deb here). Not part of
+# `make check`.
+DEB ?=
+deb-check:
+	@bash .ci/setup deb
+	bash Tests/deb-check.sh $(DEB)
 
 # The real-kernel tier: a Debian guest under qemu with systemd, journald and gpio-sim.
 # Strict by default: every bug listed under "Found" in docs/system-tests.md is fixed, so a
