@@ -62,6 +62,9 @@ install:
 	install -D -m 0644 docs/man/dosecabd.1 $(DESTDIR)$(PREFIX)/share/man/man1/dosecabd.1
 	install -D -m 0644 docs/man/dosecabctl.1 $(DESTDIR)$(PREFIX)/share/man/man1/dosecabctl.1
 	install -D -m 0644 docs/man/dosecabctl.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/dosecabctl
+# Where the catalog's and the units' Documentation= point (file:///usr/share/doc/dosecab/journal.md).
+	install -d -m 0755 $(DESTDIR)$(PREFIX)/share/doc/dosecab
+	install -m 0644 docs/*.md $(DESTDIR)$(PREFIX)/share/doc/dosecab/
 
 # RELEASE_SCRATCH: make check builds the release binaries in a folder of their own while the
 # debug tests run (SwiftPM locks its build folder for the whole of `swift test`).
