@@ -43,7 +43,7 @@ demo:
 	.build/debug/dosecabd --simulate
 
 clean:
-	rm -rf .build .dosecab-sim .build-log.txt
+	rm -rf .build .dosecab-sim .build-log.txt .build-deb
 
 # Installs what docs/install.md lists; DESTDIR for images (the system-test guest uses it).
 PREFIX ?= /usr
