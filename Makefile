@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export PATH := /opt/swift/usr/bin:$(PATH)
 
-.PHONY: check demo test test-build build check-warnings clean install release system-test man bench fuzz fuzz-smoke soak
+.PHONY: check demo test test-build build check-warnings clean install release system-test man bench fuzz fuzz-smoke soak deb deb-check
 
 build:
 	@bash .ci/setup build
@@ -43,7 +43,7 @@ demo:
 	.build/debug/dosecabd --simulate
 
 clean:
-	rm -rf .build .dosecab-sim .build-log.txt
+	rm -rf .build .dosecab-sim .build-log.txt .build-deb
 
 # Installs what docs/install.md lists; DESTDIR for images (the system-test guest uses it).
 PREFIX ?= /usr
@@ -62,6 +62,9 @@ install:
 	install -D -m 0644 docs/man/dosecabd.1 $(DESTDIR)$(PREFIX)/share/man/man1/dosecabd.1
 	install -D -m 0644 docs/man/dosecabctl.1 $(DESTDIR)$(PREFIX)/share/man/man1/dosecabctl.1
 	install -D -m 0644 docs/man/dosecabctl.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/dosecabctl
+# Where the catalog's and the units' Documentation= point (file:///usr/share/doc/dosecab/journal.md).
+	install -d -m 0755 $(DESTDIR)$(PREFIX)/share/doc/dosecab
+	install -m 0644 docs/*.md $(DESTDIR)$(PREFIX)/share/doc/dosecab/
 
 # RELEASE_SCRATCH: make check builds the release binaries in a folder of their own while the
 # debug tests run (SwiftPM locks its build folder for the whole of `swift test`).
@@ -69,6 +72,21 @@ RELEASE_SCRATCH ?= .build
 release:
 	@bash .ci/setup build
 	swift build -c release --static-swift-stdlib --scratch-path $(RELEASE_SCRATCH)
+
+# Issue 21.2, docs/packaging.md: dosecab_VERSION_ARCH.deb for Debian 12 (libgpiod 1.6), and its
+# -dbgsym package, around the release binaries just built (in RELEASE_SCRATCH when set). The
+# package build runs in .build-deb; the two .deb files land in this folder.
+deb: release
+	@bash .ci/setup deb
+	bash debian/build-deb.sh $(RELEASE_SCRATCH)/release $(RELEASE_SCRATCH)/checkouts
+
+# Checks a built package's layout, conffiles, Depends and lintian errors; builds nothing.
+# DEB=path/to/dosecab_VERSION_ARCH.deb (default: the newest dosecab_*.deb here). Not part of
+# `make check`.
+DEB ?=
+deb-check:
+	@bash .ci/setup deb
+	bash Tests/deb-check.sh $(DEB)
 
 # The real-kernel tier: a Debian guest under qemu with systemd, journald and gpio-sim.
 # Strict by default: every bug listed under "Found" in docs/system-tests.md is fixed, so a
