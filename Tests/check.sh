@@ -4,11 +4,12 @@
 #  2. make release      the static-stdlib release binaries the system tests install
 #  3. make system-test  the qemu guest (docs/system-tests.md), and beside it
 #     make fuzz-smoke   every fuzz target with ASan for a few seconds (docs/reliability.md).
-# Order on a 2-core machine: the debug build has both cores; then the serial test run (about
-# one core) and the release build (in .build-release: SwiftPM locks .build for the whole test
-# run) share them; the guest (one core) and the fuzz build and smoke follow the release build.
-# The guest's clock counts instructions, so the builds beside it slow the run but cannot
-# change what the guest sees; the tests themselves are written to pass under such load.
+# Order on a 2-core machine: the release build (in .build-release) starts beside the debug
+# build, so the guest, the longest tier, starts as soon as its binaries exist; then the guest
+# (one core) runs beside the serial test run and the fuzz build and smoke. Everything is
+# CPU-bound, so the order only decides what waits: the guest waiting for a core is what
+# lengthens the whole. The guest's clock counts instructions, so load beside it slows the run
+# but cannot change what the guest sees; the tests themselves are written to pass under load.
 # Ends with one summary: each tier, its counts in the `N passed, N failed` form any CI reads,
 # and its time; fails naming the tier if any tier fails.
 set -uo pipefail
@@ -38,24 +39,36 @@ swift_counts() {
 
 export RELEASE_SCRATCH=.build-release
 
+# What the builds need, installed once before two of them run side by side (two apt-gets
+# would race for dpkg's lock).
+bash .ci/setup test || { echo "[check] setup failed"; exit 1; }
+
+# The release build, beside the debug build and then the test run.
+release_t0=$SECONDS
+( make --no-print-directory release >"$logs/release.log" 2>&1; echo $? >"$logs/release.rc"; echo $SECONDS >"$logs/release.end" ) &
+release_pid=$!
+trap 'kill "$release_pid" ${test_pid:-} ${fuzz_pid:-} 2>/dev/null' EXIT
+say "release build started beside the debug build (log: $logs/release.log)"
+
 t0=$SECONDS t0_build=$SECONDS
 make test-build 2>&1 | tee "$logs/test-build.log"
 build_rc=${PIPESTATUS[0]}
 if ((build_rc != 0)); then
     tier "make test" "build FAILED" $((SECONDS - t0))
     failed+=("make test")
+    wait "$release_pid"
 else
     # The serial test run, beside the release build and then the system tests.
     test_t0=$SECONDS
     ( swift test --skip-build --no-parallel >"$logs/test.log" 2>&1; echo $? >"$logs/test.rc"; echo $SECONDS >"$logs/test.end" ) &
     test_pid=$!
-    trap 'kill "$test_pid" ${fuzz_pid:-} 2>/dev/null' EXIT
-    say "tests started beside the release build (log: $logs/test.log)"
+    say "tests started (log: $logs/test.log)"
 
-    t0=$SECONDS
-    make --no-print-directory release 2>&1 | tee "$logs/release.log"
-    release_rc=${PIPESTATUS[0]}
-    tier "make release" "$( ((release_rc == 0)) && echo "built" || echo "FAILED")" $((SECONDS - t0))
+    wait "$release_pid"
+    release_rc=$(cat "$logs/release.rc" 2>/dev/null || echo 1)
+    if ((release_rc != 0)); then cat "$logs/release.log"; else grep -E 'Build complete|warning: ' "$logs/release.log" | tail -n 3; fi
+    tier "make release" "$( ((release_rc == 0)) && echo "built" || echo "FAILED")" \
+        $(( $(cat "$logs/release.end" 2>/dev/null || echo $SECONDS) - release_t0 ))
     if ((release_rc != 0)); then
         failed+=("make release")
     else

@@ -5,6 +5,9 @@
 #   FUZZ_MUTE=id,id                       skip known, reported property failures (none open
 #                                         today; docs/reliability.md); for campaigns only
 #   FUZZ_ARGS="-runs=2000000"             more libFuzzer flags
+#   FUZZ_CONFIG=debug                     build unoptimised (make fuzz-smoke: the smoke replays the
+#                                         seeds and explores for seconds, where a build half as
+#                                         costly matters more than executions per second)
 # Exits non-zero if any target crashes, leaks memory out of bounds, times out, or breaks a
 # property. Crashing inputs land in Tests/Fuzz/.build/artifacts/; the corpus each run grows
 # stays in Tests/Fuzz/.build/corpus/ (the seeds in Tests/Fuzz/corpus/ are only read).
@@ -16,14 +19,15 @@ export PATH="/opt/swift/usr/bin:$PATH"
 all=(fuzz-wiegand fuzz-control fuzz-prescription fuzz-pinmap fuzz-config fuzz-journal)
 read -r -a targets <<< "${TARGETS:-${all[*]}}"
 scratch="$here/.build"
+config="${FUZZ_CONFIG:-release}"
 
-echo "== building fuzz targets (release, -sanitize=fuzzer,address) =="
+echo "== building fuzz targets ($config, -sanitize=fuzzer,address) =="
 # libFuzzer's coverage instrumentation for the Swift code (ours and the dependencies'), and
 # for C/C++ too (toml++ inside TOMLKit, BoringSSL inside swift-crypto, SQLite's shim), so the
 # fuzzer sees branches in the TOML parser it drives.
 build_log="$scratch/build.log"
 mkdir -p "$scratch"
-if ! swift build -c release --package-path "$here" --scratch-path "$scratch" \
+if ! swift build -c "$config" --package-path "$here" --scratch-path "$scratch" \
     -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library \
     -Xcc -fsanitize=fuzzer-no-link,address -Xcxx -fsanitize=fuzzer-no-link,address \
     >"$build_log" 2>&1; then
@@ -31,7 +35,7 @@ if ! swift build -c release --package-path "$here" --scratch-path "$scratch" \
     echo "fuzz build failed; full log: $build_log"
     exit 1
 fi
-bin="$(swift build -c release --package-path "$here" --scratch-path "$scratch" --show-bin-path 2>/dev/null)"
+bin="$(swift build -c "$config" --package-path "$here" --scratch-path "$scratch" --show-bin-path 2>/dev/null)"
 
 # A leak check would flag the Swift runtime's metadata caches; ASan still checks every access.
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0:allocator_may_return_null=1}"
