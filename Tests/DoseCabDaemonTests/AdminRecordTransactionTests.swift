@@ -49,7 +49,7 @@ extension InsiderTests {
     @Test func aHoldClearWhoseAdminRecordFailsLeavesTheHoldInTheStore() async throws {
         let patient = PatientID("P-0001")
         let s = try await Socket(seed: { rig in
-            try rig.store.commit(.hold(patient, reason: "unit 700001 not returned (test)", at: rig.clock.now()))
+            try rig.store.commit(.hold(patient, reason: "unit 700001 not returned (test)", at: rig.clock.now()))  // store-write-ok: an earlier run's hold
         })
         try Self.failAdminRecords(s.rig.store)
         let reply = await s.call("hold.clear", ["patient": "P-0001", "reason": "returned late", "staff": "S-02", "pin": "2345"])
