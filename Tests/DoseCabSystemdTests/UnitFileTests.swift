@@ -171,6 +171,21 @@ import Testing
             #expect(stat(root + d, &st) == 0 && Int(st.st_mode & 0o7777) == mode, "\(d)")
             #expect(st.st_uid == owner.0 && st.st_gid == owner.1, "\(d) is \(st.st_uid):\(st.st_gid)")
         }
+        // An upgraded cabinet's store still belongs to the old service user `dosecab`: tmpfiles
+        // gives the whole tree to dosecabd (the unit's StateDirectory= chown looks only at the
+        // folder, which the `d` line has already given away) and leaves the files' modes alone.
+        let db = root + "/var/lib/dosecab/dosecab.sqlite"
+        #expect(FileManager.default.createFile(atPath: db, contents: Data("x".utf8), attributes: [.posixPermissions: 0o600]))
+        #expect(chown(db, 4242, 4242) == 0 && chown(root + "/var/lib/dosecab", 4242, 4242) == 0)
+        let again = try TestSupport.run(["/bin/sh", "-c",
+            "systemd-tmpfiles --root=\"$1\" --create - < \"$2\"", "sh", root, Self.systemdDir + "/dosecab.tmpfiles"])
+        #expect(again.status == 0, "\(again.stderr)")
+        for path in [root + "/var/lib/dosecab", db] {
+            var st = stat()
+            #expect(stat(path, &st) == 0 && st.st_uid == uid && st.st_gid == gid, "\(path) is \(st.st_uid):\(st.st_gid)")
+        }
+        var st = stat()
+        #expect(stat(db, &st) == 0 && st.st_mode & 0o7777 == 0o600, "the store's mode is kept")
     }
 
     @Test func catalogCompilesAndListsEveryMessageID() throws {
