@@ -15,7 +15,7 @@
 #  - `oldtech`, now in dosecab, reads `status`, is refused an admin verb (77) and the store (EACCES).
 dc_setup
 section="Upgrading from the dosecab service user"
-block=$(awk -v h="### $section" '$0 == h { s = 1; next } s && /^### / { exit } s && /^```sh$/ { b = 1; next } b && /^```$/ { exit } b' \
+block=$(awk -v h="## $section" '$0 == h { s = 1; next } s && /^## / { exit } s && /^```sh$/ { b = 1; next } b && /^```$/ { exit } b' \
     "$DC_PAYLOAD/docs/install.md")
 [[ $block == *userdel* ]] || fail "no shell block under '$section' in docs/install.md"
 seq_before=$(ctl audit verify | jq -r '.last_seq')
