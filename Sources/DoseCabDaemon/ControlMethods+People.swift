@@ -8,7 +8,7 @@ import Foundation
 /// two staff members' badges + PINs (`twoStaff`), neither of them the subject, and the store
 /// applies the same rule (`TwoPerson.check`) again inside the write.
 extension ControlMethods {
-    static let peopleAdmin: [String] = ["people.link"]
+    static let peopleAdmin: [String] = ["people.link", "people.unlink"]
 
     /// `people.list`: ids, roles, links and each card's fingerprint for every caller; the card
     /// itself (format, facility, number) only for the admin group and root (issue 18.2).
@@ -41,8 +41,7 @@ extension ControlMethods {
         let card = try cardID(p, format: try cardFormat(p, "format"))
         let pin = try newPIN(p, "new_pin")
         let now = await driver.now()
-        let record: AuditRecord
-        do {
+        let record: AuditRecord = try await recordingRefusal("enroll", p, caller) {
             switch kind {
             case "patient":
                 let patient = PatientID(id)
@@ -50,14 +49,14 @@ extension ControlMethods {
                     throw MethodError(message: "card \(store.cardFingerprinter(card)) is already enrolled (\(holder))")
                 }
                 let (by, witness) = try await twoStaff(p, action: "enrolling a patient", patient: patient)
-                record = try store.enroll(Patient(id: patient, card: card, pin: pins.hash(pin: pin)),
+                return try store.enroll(Patient(id: patient, card: card, pin: pins.hash(pin: pin)),
                                           by: "\(by.id)+\(witness.id) (\(caller))", at: now)
             case "staff":
                 let staff = Staff(id: StaffID(id), role: try role(p, "role"), card: card, pin: pins.hash(pin: pin))
                 if p["bootstrap"]?.boolValue == true {
                     let second = Staff(id: StaffID(try string(p, "second_id")), role: try role(p, "second_role"),
                                        card: try secondCard(p), pin: pins.hash(pin: try newPIN(p, "second_new_pin")))
-                    record = try store.bootstrapStaff(staff, second, actor: caller.description, at: now)
+                    return try store.bootstrapStaff(staff, second, actor: caller.description, at: now)
                 } else {
                     guard try !store.staffMembers().isEmpty else {
                         throw MethodError(message: "no staff member is enrolled yet: a new cabinet's first admin and a second person "
@@ -76,12 +75,10 @@ extension ControlMethods {
                     let needsAdmin = StaffChange.needsAdmin(from: try store.staff(id: staff.id)?.role, to: staff.role)
                     let (by, witness) = try await twoStaff(p, action: "enrolling or changing staff member \(staff.id)",
                                                            needsAdmin: needsAdmin, subject: staff.id)
-                    record = try store.enroll(staff, approvedBy: by.id, witness.id, replace: replace, actor: caller.description, at: now)
+                    return try store.enroll(staff, approvedBy: by.id, witness.id, replace: replace, actor: caller.description, at: now)
                 }
             default: throw MethodError(message: "kind must be patient or staff")
             }
-        } catch let error as StoreError {
-            throw MethodError(message: error.description)
         }
         await driver.mirrorFromControl(record)
         try await driver.reloadRoster()
@@ -93,19 +90,54 @@ extension ControlMethods {
     func link(_ p: [String: JSONValue], _ caller: Caller) async throws -> ControlReply {
         let staff = StaffID(try string(p, "staff_id"))
         let patient = PatientID(try string(p, "patient"))
-        guard try store.staff(id: staff) != nil else { throw MethodError(message: "staff \(staff): unknown") }
-        guard try store.patient(id: patient) != nil else { throw MethodError(message: "patient \(patient) is not enrolled") }
-        let (by, witness) = try await twoStaff(p, action: "linking \(staff) to patient \(patient)", subject: staff, patient: patient)
-        let record: AuditRecord
-        do {
-            record = try store.link(staff: staff, patient: patient, approvedBy: by.id, witness.id, actor: caller.description,
-                                    at: await driver.now())
-        } catch {
-            throw MethodError(message: error.description)
+        let record = try await recordingRefusal("people.link", p, caller) {
+            guard try store.staff(id: staff) != nil else { throw MethodError(message: "staff \(staff): unknown") }
+            guard try store.patient(id: patient) != nil else { throw MethodError(message: "patient \(patient) is not enrolled") }
+            let (by, witness) = try await twoStaff(p, action: "linking \(staff) to patient \(patient)", subject: staff, patient: patient)
+            return try store.link(staff: staff, patient: patient, approvedBy: by.id, witness.id, actor: caller.description,
+                                  at: await driver.now())
         }
         await driver.mirrorFromControl(record)
         try await driver.reloadRoster()
         return .ok(["staff": .string(staff.rawValue), "patient": .string(patient.rawValue), "audit_seq": .number(Double(record.seq))])
+    }
+
+    /// `people.unlink`: undoes a link, with a `reason`; two staff members, neither the one linked.
+    func unlink(_ p: [String: JSONValue], _ caller: Caller) async throws -> ControlReply {
+        let staff = StaffID(try string(p, "staff_id"))
+        let patient = PatientID(try string(p, "patient"))
+        let reason = try string(p, "reason")
+        let record = try await recordingRefusal("people.unlink", p, caller) {
+            guard try store.staff(id: staff) != nil else { throw MethodError(message: "staff \(staff): unknown") }
+            let (by, witness) = try await twoStaff(p, action: "unlinking \(staff) from patient \(patient)", subject: staff, patient: patient)
+            return try store.unlink(staff: staff, patient: patient, reason: reason, approvedBy: by.id, witness.id,
+                                    actor: caller.description, at: await driver.now())
+        }
+        await driver.mirrorFromControl(record)
+        try await driver.reloadRoster()
+        return .ok(["staff": .string(staff.rawValue), "patient": .string(patient.rawValue), "audit_seq": .number(Double(record.seq))])
+    }
+
+    /// Runs the decision of a people change whose parameters have been read: a refusal from
+    /// here on (the two-person rule, a wrong PIN, a card or id already taken, the store's own
+    /// re-check) is an admin record `request-refused` naming the caller, what was asked and why
+    /// (I3: an insider's attempts are on the record, not only their successes). Malformed
+    /// parameters before it change nothing, the record neither (I6), and a store that cannot
+    /// write is not a refusal: it already holds what it could not commit.
+    func recordingRefusal<T>(_ method: String, _ p: [String: JSONValue], _ caller: Caller,
+                             _ decide: () async throws -> T) async throws -> T {
+        let message: String
+        do { return try await decide() } catch let error as MethodError {
+            message = error.message
+        } catch let error as StoreError {
+            switch error {
+            case .conflict, .stockRefused, .invalidInput: message = error.description
+            default: throw MethodError(message: error.description)
+            }
+        }
+        await driver.recordAdmin(action: "request-refused", detail: "\(method) \(Self.shownParameters(p)): \(message.prefix(300))",
+                                 actor: caller.description)
+        throw MethodError(message: message)
     }
 
     /// Who holds `card` ("patient P-1", "staff member S-1"), if anyone.

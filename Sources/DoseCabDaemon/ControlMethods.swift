@@ -52,9 +52,8 @@ public struct ControlMethods: Sendable {
             var admin: CompanionRecord?
             if ["hold.clear", "confirm", "stock.add"].contains(request.method) || Self.stockAdmin.contains(request.method)
                 || Self.downtimeAdmin.contains(request.method) || Self.clinicalAdmin.contains(request.method) {
-                let detail = request.parameters.filter { !$0.key.hasSuffix("pin") }.keys.sorted()
-                    .map { "\($0)=\(request.parameters[$0].map(Self.brief) ?? "")" }.joined(separator: " ")
-                admin = CompanionRecord(.admin(action: request.method, detail: detail, actor: caller.description, at: await driver.now()))
+                admin = CompanionRecord(.admin(action: request.method, detail: Self.shownParameters(request.parameters),
+                                               actor: caller.description, at: await driver.now()))
             }
             let reply = try await Self.$adminRecord.withValue(admin) { try await dispatch(request, caller) }
             if let admin, !admin.isTaken, case .admin(let action, let detail, let actor, _) = admin.write {
@@ -66,6 +65,14 @@ public struct ControlMethods: Sendable {
         } catch {
             return .failure("\(request.method) failed: \(error)")
         }
+    }
+
+    /// `key=value …` of an admin request, for its record: every parameter but those that prove
+    /// who someone is or identify a card (PINs, card numbers, facility codes: issue 18.2), each
+    /// value brief.
+    static func shownParameters(_ p: [String: JSONValue]) -> String {
+        p.keys.filter { key in !["pin", "card", "facility"].contains { key.contains($0) } }.sorted()
+            .map { "\($0)=\(p[$0].map(Self.brief) ?? "")" }.joined(separator: " ")
     }
 
     struct MethodError: Error { var message: String }
@@ -319,6 +326,7 @@ public struct ControlMethods: Sendable {
             if let reply = try await downtimeMethod(request.method, p) { return reply }
             if let reply = try await clinicalMethod(request.method, p) { return reply }
             if request.method == "people.link" { return try await link(p, caller) }
+            if request.method == "people.unlink" { return try await unlink(p, caller) }
             throw MethodError(message: "unknown method \(request.method)")
         }
     }

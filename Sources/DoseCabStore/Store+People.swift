@@ -123,7 +123,7 @@ extension Store {
     /// on the core's rules never let them witness, confirm or clear anything of their own dose.
     /// Two staff members approve, neither the linked one (the daemon verifies their PINs; the
     /// rule is `TwoPerson.check`, applied again here). A staff member is linked to one patient
-    /// and a patient to one staff member; the link is not removed through this call.
+    /// and a patient to one staff member; ``unlink(staff:patient:reason:approvedBy:_:actor:at:)`` undoes it.
     @discardableResult
     public func link(staff: StaffID, patient: PatientID, approvedBy by: StaffID, _ second: StaffID, actor: String,
                      at: Moment) throws(StoreError) -> AuditRecord {
@@ -149,6 +149,34 @@ extension Store {
                                              actor: approvedActor, at: at))
             try tx.exec("UPDATE staff SET also_patient = ? WHERE id = ?", [patient.rawValue, staff.rawValue])
             try tx.exec("UPDATE patient SET also_staff = ? WHERE id = ?", [staff.rawValue, patient.rawValue])
+            return record
+        }
+    }
+
+    /// Undoes ``link(staff:patient:approvedBy:_:actor:at:)`` (a link set on the wrong patient
+    /// number, or a staff member no longer treated here), with the same two-person rule and a
+    /// reason, in one `people-unlinked` record.
+    @discardableResult
+    public func unlink(staff: StaffID, patient: PatientID, reason: String, approvedBy by: StaffID, _ second: StaffID, actor: String,
+                       at: Moment) throws(StoreError) -> AuditRecord {
+        try transaction { tx throws(StoreError) in
+            let people = try [by, second, staff].map { id throws(StoreError) -> Staff in
+                guard let row = try tx.row("SELECT * FROM staff WHERE id = ?", [id.rawValue]) else { throw .invalidInput("staff \(id): unknown") }
+                do { return try Store.staff(row) } catch { throw .corrupt("staff \(id): \(error)") }
+            }
+            let problems = TwoPerson.check(people[0], people[1], action: "unlinking \(staff) from patient \(patient)",
+                                           subject: staff, patient: patient)
+            guard problems.isEmpty else { throw .stockRefused(StockRefused(problems)) }
+            guard people[2].alsoPatient == patient else {
+                throw .conflict("\(staff) is not linked to patient \(patient)"
+                    + (people[2].alsoPatient.map { " (linked to \($0))" } ?? ""))
+            }
+            let approvedActor = "\(by)+\(second) (\(actor))"
+            let record = try tx.apply(.admin(action: "people-unlinked",
+                                             detail: "staff member \(staff) is no longer patient \(patient): \(reason)",
+                                             actor: approvedActor, at: at))
+            try tx.exec("UPDATE staff SET also_patient = NULL WHERE id = ?", [staff.rawValue])
+            try tx.exec("UPDATE patient SET also_staff = NULL WHERE id = ?", [patient.rawValue])
             return record
         }
     }

@@ -646,7 +646,7 @@ struct Report: ParsableCommand {
 struct People: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Enrolled staff and patients (numbers, card fingerprints; card numbers for the admin group only; never names).",
-        subcommands: [List.self, Link.self], defaultSubcommand: List.self)
+        subcommands: [List.self, Link.self, Unlink.self], defaultSubcommand: List.self)
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Staff and patients: ids, roles, links, card fingerprints (the card itself for the admin group).")
@@ -668,6 +668,20 @@ struct People: ParsableCommand {
         func run() throws {
             try common.show("people.link", try auth.parameters(second).merging(
                 ["staff_id": .string(staffID), "patient": .string(patient)]) { a, _ in a })
+        }
+    }
+    struct Unlink: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Undo a link set on the wrong patient number, with a reason (two other staff members).")
+        @OptionGroup var common: Common
+        @Argument(help: "The staff number (e.g. S-01).") var staffID: String
+        @Argument(help: "The patient number they are linked to.") var patient: String
+        @Option(help: "Why the link is undone (it goes into the audit record).") var reason: String
+        @OptionGroup var auth: StaffAuth
+        @OptionGroup var second: WitnessAuth
+        func run() throws {
+            try common.show("people.unlink", try auth.parameters(second).merging(
+                ["staff_id": .string(staffID), "patient": .string(patient), "reason": .string(reason)]) { a, _ in a })
         }
     }
 }

@@ -33,5 +33,11 @@ extension ProcessTests {
         #expect(link.code == 0, "exit \(link.code): \(link.err)")
         let linked = d.ctl(["people"]).json["staff"] as? [[String: Any]] ?? []
         #expect(linked.first { $0["id"] as? String == "S-01" }?["also_patient"] as? String == "P-0001")
+        // And undone, through `people unlink`, with a reason.
+        let unlink = d.ctl(["people", "unlink", "S-01", "P-0001", "--reason", "wrong number",
+                            "--staff", "S-02", "--pin", "2345", "--witness", "S-04", "--witness-pin", "4567"])
+        #expect(unlink.code == 0, "exit \(unlink.code): \(unlink.err)")
+        let unlinked = d.ctl(["people"]).json["staff"] as? [[String: Any]] ?? []
+        #expect(unlinked.first { $0["id"] as? String == "S-01" }.map { $0["also_patient"] is NSNull } == true, "\(unlinked)")
     }
 }

@@ -215,4 +215,75 @@ extension InsiderTests {
         let refusal = try #require(try s.rig.store.auditRecords(fromSeq: 1, limit: 100_000).last { $0.event.kind == .refusal })
         #expect("\(refusal.event.fields)".contains("witness"), "\(refusal.event)")
     }
+
+    // MARK: refused people changes are on the record (I3), and a link can be undone
+
+    /// The `request-refused` admin records of `method`, newest last.
+    static func refusals(_ s: Socket, _ method: String) throws -> [AuditRecord] {
+        try s.rig.store.auditRecords(fromSeq: 1, limit: 100_000).filter {
+            $0.event.fields["action"] == "request-refused" && $0.event.fields["detail"]?.hasPrefix(method + " ") == true
+        }
+    }
+
+    @Test func aRefusedEnrolmentIsOnTheRecord() async throws {
+        let s = try await Socket()
+        // S-01 tries to make themselves admin with a colleague: the subject cannot approve their own change.
+        let attempt = Self.newStaff("S-01", "admin", card: 1001, pin: "1234").merging(["replace": true]) { a, _ in a }
+            .merging(Self.two("S-01", "1234", "S-04", "4567")) { a, _ in a }
+        let reply = await s.call("enroll", attempt)
+        #expect(reply.error != nil, "\(reply)")
+        #expect(try s.rig.store.staff(id: StaffID("S-01"))?.role == .nurse)
+        let record = try #require(try Self.refusals(s, "enroll").last, "a refused enrolment left no audit record")
+        let detail = record.event.fields["detail"] ?? ""
+        #expect(detail.contains("id=S-01") && detail.contains("role=admin") && detail.contains("staff=S-01"), "\(detail)")
+        #expect(detail.contains(reply.error ?? "?"), "the record says why: \(detail)")
+        #expect(record.event.fields["actor"] == InsiderTests.root.description)
+        // What identifies a card or proves a person never goes into the record.
+        for key in ["card=", "facility=", "pin=", "new_pin=", "witness_pin="] {
+            #expect(!detail.contains(key), "\(key) in \(detail)")
+        }
+        // A request whose PIN is wrong is refused too, and on the record besides its wrong-PIN refusal.
+        let wrongPIN = await s.call("enroll", Self.newStaff("S-09", "nurse", card: 1009).merging(Self.two("S-02", "0000", "S-04", "4567")) { a, _ in a })
+        #expect(wrongPIN.error != nil)
+        #expect(try Self.refusals(s, "enroll").count == 2)
+        #expect(try s.rig.store.staff(id: StaffID("S-09")) == nil)
+    }
+
+    @Test func aRefusedLinkIsOnTheRecord() async throws {
+        let s = try await Socket()
+        let reply = await s.call("people.link", ["staff_id": "S-01", "patient": "P-0001"].merging(Self.two("S-01", "1234", "S-04", "4567")) { a, _ in a })
+        #expect(reply.error != nil, "\(reply)")
+        let record = try #require(try Self.refusals(s, "people.link").last, "a refused link left no audit record")
+        #expect(record.event.fields["detail"]?.contains("staff_id=S-01") == true, "\(record.event.fields)")
+        #expect(try s.rig.store.staff(id: StaffID("S-01"))?.alsoPatient == nil)
+    }
+
+    @Test func aLinkIsUndoneByTwoOtherStaff() async throws {
+        let s = try await Socket()
+        let link: [String: JSONValue] = ["staff_id": "S-01", "patient": "P-0001"]
+        #expect(await s.call("people.link", link.merging(Self.two("S-02", "2345", "S-04", "4567")) { a, _ in a }).isSuccess)
+        let unlink = link.merging(["reason": "linked to the wrong patient number"]) { a, _ in a }
+        // Not by the linked staff member, not by one person twice, not without a reason.
+        for parameters in [unlink.merging(Self.two("S-01", "1234", "S-04", "4567")) { a, _ in a },
+                           unlink.merging(Self.two("S-04", "4567", "S-04", "4567")) { a, _ in a },
+                           link.merging(Self.two("S-02", "2345", "S-04", "4567")) { a, _ in a },
+                           ["staff_id": "S-01", "patient": "P-0002", "reason": "x"].merging(Self.two("S-02", "2345", "S-04", "4567")) { a, _ in a }] {
+            let reply = await s.call("people.unlink", parameters)
+            #expect(reply.error != nil, "\(parameters): unlinked")
+            #expect(try s.rig.store.staff(id: StaffID("S-01"))?.alsoPatient == PatientID("P-0001"))
+        }
+        // Three refusals on the record; the request without a reason was malformed, and changed nothing.
+        #expect(try Self.refusals(s, "people.unlink").count == 3)
+        let reply = await s.call("people.unlink", unlink.merging(Self.two("S-02", "2345", "S-04", "4567")) { a, _ in a })
+        #expect(reply.isSuccess, "\(reply)")
+        #expect(try s.rig.store.staff(id: StaffID("S-01"))?.alsoPatient == nil)
+        #expect(try s.rig.store.patient(id: PatientID("P-0001"))?.alsoStaff == nil)
+        let record = try #require(try s.rig.store.auditRecords(fromSeq: 1, limit: 100_000).last { $0.event.fields["action"] == "people-unlinked" })
+        #expect(record.event.fields["actor"]?.contains("S-02+S-04") == true, "\(record.event.fields)")
+        #expect(record.event.fields["detail"]?.contains("linked to the wrong patient number") == true)
+        // The roster follows: S-01 may now witness P-0001's dose.
+        await s.rig.ask()
+        #expect(s.rig.lines.output(.lock) == true, "the unlinked staff member still could not witness")
+        #expect(await s.call("audit.verify").isSuccess)
+    }
 }

@@ -1275,13 +1275,13 @@ _dosecabctl_people() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    list|link)
+    list|link|unlink)
         # Offer subcommand argument completions
         "_dosecabctl_people_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'list link' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'list link unlink' -- "${cur}"))
         ;;
     esac
 }
@@ -1311,6 +1311,36 @@ _dosecabctl_people_link() {
     # Offer option value completions
     case "${prev}" in
     '--socket')
+        return
+        ;;
+    '--staff')
+        return
+        ;;
+    '--pin')
+        return
+        ;;
+    '--witness')
+        return
+        ;;
+    '--witness-pin')
+        return
+        ;;
+    esac
+}
+
+_dosecabctl_people_unlink() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--socket --reason --staff --pin --witness --witness-pin)
+    __dosecabctl_offer_flags_options 2
+
+    # Offer option value completions
+    case "${prev}" in
+    '--socket')
+        return
+        ;;
+    '--reason')
         return
         ;;
     '--staff')

@@ -37,7 +37,7 @@ ROFF
     for verb in status outstanding releases holds "hold clear" "observation end" reauthorise confirm "rx import" "rx list" "stock receive" "stock waste" "stock list" \
                 "count start" "count enter" "count cancel" "count status" "discrepancy list" "discrepancy resolve" \
                 "override open" "override close" "override review" "override list" \
-                enroll lockdown "audit verify" "audit list" "report daily" log people "people link" \
+                enroll lockdown "audit verify" "audit list" "report daily" log people "people link" "people unlink" \
                 "sim card" "sim keys" "sim scan" "sim return" "sim door" "sim line" "sim advance"; do
         echo ".SH \"$(echo "dosecabctl $verb" | tr a-z A-Z)\""
         echo ".nf"
