@@ -178,6 +178,8 @@ public struct Cabinet: Sendable {
     public private(set) var residue: [ReleaseID: ResidueAccount] = [:]
     /// Failed PIN entries per card, and the boot time until which the card is locked out.
     public private(set) var pinFailures: [CardID: (count: Int, lockedUntil: Int64?)] = [:]
+    /// Wrong PINs over the control socket per Unix account (`AccountPINBudget`).
+    public private(set) var accountPINs: AccountPINBudget
     /// The interrupted release a door found open at start belongs to, while that door stays
     /// open: its `doorHeldOpen` timer runs as for a door opened during a release (issue 18.7).
     public private(set) var doorFoundOpen: ReleaseID?
@@ -195,6 +197,7 @@ public struct Cabinet: Sendable {
         self.ledger = ledger ?? UnitLedger(calendar: policy.calendar)
         self.holds = holds
         self.lockdown = lockdown
+        accountPINs = AccountPINBudget(policy: policy)
         for account in residueOwed where account.owedMg > 0 { residue[account.release] = account }
     }
 
@@ -359,22 +362,30 @@ public struct Cabinet: Sendable {
         return [.cancelTimer(.pinEntry)] + refuse([refusal], patient: patient, staff: staff, at: at)
     }
 
-    /// A staff member's badge + PIN given over the control socket for `action` (two-person stock
-    /// actions, clinical decisions): the counter's rule, on the same count per card, so wrong PINs
-    /// on either path add up and a lockout holds on both. A refusal (`wrong-pin`, `pin-lockout`)
-    /// is an audit record naming the staff member and the action, never the PIN; the counter's
-    /// dialogue is left as it was.
-    public mutating func checkSocketPIN(_ staff: Staff, pin: String, action: String, at: Moment) -> (refusal: Refusal?, effects: [CabinetEffect]) {
-        let refusal: Refusal
-        if lockedOut(staff.card, at) {
-            refusal = Refusal(.pinLockout, "badge \(staff.id) locked out after repeated wrong PINs; \(action) over the control socket refused")
+    /// A staff member's badge + PIN given over the control socket for `action` by Unix account
+    /// `account` (two-person stock actions, clinical decisions): the counter's rule, on the same
+    /// count per card, so wrong PINs on either path add up and a lockout holds on both; and the
+    /// account's own budget across all staff (`AccountPINBudget`), so one account can neither
+    /// guess across the roster nor lock it out badge after badge. A refusal (`wrong-pin`,
+    /// `pin-lockout`) is an audit record naming the staff member, the account and the action,
+    /// never the PIN; the counter's dialogue is left as it was.
+    public mutating func checkSocketPIN(_ staff: Staff, pin: String, action: String, account: UInt32,
+                                        at: Moment) -> (refusal: Refusal?, effects: [CabinetEffect]) {
+        let over = "\(action) over the control socket (uid=\(account))"
+        var refusals: [Refusal]
+        if let refused = accountPINs.refusal(account, at: at) {
+            refusals = [Refusal(refused.reason, "\(refused.detail); \(over) for \(staff.id) refused")]
+        } else if lockedOut(staff.card, at) {
+            refusals = [Refusal(.pinLockout, "badge \(staff.id) locked out after repeated wrong PINs; \(over) refused")]
         } else if pins.verify(pin: pin, against: staff.pin) {
             pinFailures[staff.card] = nil
             return (nil, [])
         } else {
-            refusal = countPINFailure(staff.card, at: at, what: " for \(staff.id), \(action) over the control socket")
+            refusals = [countPINFailure(staff.card, at: at, what: " for \(staff.id), \(over)")]
+            // The account's last try: its lockout is the answer, the badge's count is on the record beside it.
+            if let locked = accountPINs.charge(account, at: at) { refusals.insert(locked, at: 0) }
         }
-        return (refusal, [.commit(.refusal(patient: nil, staff: staff.id, refusals: [refusal], at: at))])
+        return (refusals[0], [.commit(.refusal(patient: nil, staff: staff.id, refusals: refusals, at: at))])
     }
 
     private mutating func onEntry(_ entry: String, _ at: Moment) -> [CabinetEffect] {

@@ -193,8 +193,8 @@ public actor CabinetDriver {
 
     /// Checks a staff PIN given over the control socket with the counter's count and lockout;
     /// a refusal is recorded and mirrored before it is returned.
-    public func checkSocketPIN(_ staff: Staff, pin: String, action: String) -> Refusal? {
-        let (refusal, effects) = cabinet.checkSocketPIN(staff, pin: pin, action: action, at: clock.now())
+    public func checkSocketPIN(_ staff: Staff, pin: String, action: String, account: UInt32) -> Refusal? {
+        let (refusal, effects) = cabinet.checkSocketPIN(staff, pin: pin, action: action, account: account, at: clock.now())
         perform(effects)
         return refusal
     }

@@ -55,7 +55,9 @@ public struct ControlMethods: Sendable {
                 admin = CompanionRecord(.admin(action: request.method, detail: Self.shownParameters(request.parameters),
                                                actor: caller.description, at: await driver.now()))
             }
-            let reply = try await Self.$adminRecord.withValue(admin) { try await dispatch(request, caller) }
+            let reply = try await Self.$adminRecord.withValue(admin) {
+                try await Self.$caller.withValue(caller) { try await dispatch(request, caller) }
+            }
             if let admin, !admin.isTaken, case .admin(let action, let detail, let actor, _) = admin.write {
                 await driver.recordAdmin(action: action, detail: detail, actor: actor)
             }
@@ -79,6 +81,9 @@ public struct ControlMethods: Sendable {
 
     /// The admin record of the request being handled, for `write` to commit with the action.
     @TaskLocal static var adminRecord: CompanionRecord?
+
+    /// Who sent the request being handled: socket PIN checks count wrong PINs per account too.
+    @TaskLocal static var caller: Caller?
 
     /// Runs an action with the request's admin record bound for the store, so the action's
     /// first write carries it in the same transaction (the cabinet's commits hold both in
@@ -333,13 +338,15 @@ public struct ControlMethods: Sendable {
 
     /// Staff identity for clinical and admin actions: badge number + PIN, verified like the
     /// counter does (ARCHITECTURE §4a: a Unix account alone is not enough), with the counter's
-    /// PIN count and lockout: a wrong PIN is an audit record and a journal event (`wrong-pin`,
-    /// `pin-lockout`), so one person cannot guess a second person's PIN over the socket.
+    /// PIN count and lockout, and the calling account's own budget across all staff: a wrong PIN
+    /// is an audit record and a journal event (`wrong-pin`, `pin-lockout`), so one person cannot
+    /// guess a second person's PIN over the socket, nor one account everyone's.
     func identifyStaff(_ p: [String: JSONValue], prefix: String = "", action: String) async throws -> Staff {
         let id = StaffID(try string(p, prefix + "staff"))
         let pin = try string(p, prefix + "pin")
         guard let staff = try store.staff(id: id) else { throw MethodError(message: "staff \(id): unknown") }
-        if let refusal = await driver.checkSocketPIN(staff, pin: pin, action: action) {
+        guard let caller = Self.caller else { throw MethodError(message: "\(action): no caller to count wrong PINs against") }
+        if let refusal = await driver.checkSocketPIN(staff, pin: pin, action: action, account: caller.uid) {
             throw MethodError(message: "refused: \(refusal)")
         }
         return staff

@@ -154,9 +154,9 @@ import Testing
         let policy = config.policy
         let nurse = try #require(try rig.store.staff(id: StaffID("S-01")))
         for _ in 0..<policy.pinAttemptsBeforeLockout {
-            _ = await rig.driver.checkSocketPIN(nurse, pin: "0000", action: "guessing")
+            _ = await rig.driver.checkSocketPIN(nurse, pin: "0000", action: "guessing", account: 1001)
         }
-        #expect(await rig.driver.checkSocketPIN(nurse, pin: "1234", action: "test")?.reason == .pinLockout)
+        #expect(await rig.driver.checkSocketPIN(nurse, pin: "1234", action: "test", account: 1001)?.reason == .pinLockout)
 
         func restart() async throws -> CabinetDriver {
             let driver = try CabinetDriver(config: config, store: rig.store, journal: rig.journal, lines: rig.lines,
@@ -166,7 +166,7 @@ import Testing
             return driver
         }
         let again = try await restart()
-        #expect(await again.checkSocketPIN(nurse, pin: "1234", action: "test")?.reason == .pinLockout,
+        #expect(await again.checkSocketPIN(nurse, pin: "1234", action: "test", account: 1001)?.reason == .pinLockout,
                 "the lockout holds after a restart, even with the right PIN")
         await again.handle(.card(DriverTests.Rig.nurse, at: rig.clock.now()))
         let feedback = await again.feedback
@@ -175,15 +175,60 @@ import Testing
         // Two wrong PINs (one short of a lockout) are not forgotten either.
         let clinician = try #require(try rig.store.staff(id: StaffID("S-02")))
         for _ in 1..<policy.pinAttemptsBeforeLockout {
-            #expect(await again.checkSocketPIN(clinician, pin: "0000", action: "guessing")?.reason == .wrongPIN)
+            #expect(await again.checkSocketPIN(clinician, pin: "0000", action: "guessing", account: 1001)?.reason == .wrongPIN)
         }
         let third = try await restart()
-        #expect(await third.checkSocketPIN(clinician, pin: "0000", action: "guessing")?.reason == .pinLockout)
+        #expect(await third.checkSocketPIN(clinician, pin: "0000", action: "guessing", account: 1001)?.reason == .pinLockout)
 
         // Once the lockout time has passed, the right PIN is accepted again, after a restart too.
         rig.clock.advance(millis: Int64(policy.pinLockoutMinutes) * 60_000 + 1000)
         let later = try await restart()
-        #expect(await later.checkSocketPIN(nurse, pin: "1234", action: "test") == nil)
+        #expect(await later.checkSocketPIN(nurse, pin: "1234", action: "test", account: 1001) == nil)
+    }
+
+    /// One Unix account in the admin group could give wrong PINs for every staff member in turn:
+    /// each badge counts its own wrong PINs, so one guess per badge never locks anything, and the
+    /// account could guess on across the whole roster (or lock everyone out, one badge after the
+    /// other, three guesses each). Wrong PINs over the socket now also count per account: a few
+    /// in the lockout time, across all staff, and that account's PIN checks are refused until
+    /// it has passed, while every badge, and every other account, still works.
+    @Test func oneAccountCannotGuessPINsAcrossStaffOverTheSocket() async throws {
+        let s = try await Socket()
+        let policy = DaemonConfig.simulated(stateDirectory: s.rig.dir).policy
+        let guesser = Self.groups.caller(uid: 1001, gid: 901, pid: 4301, groups: [901])
+        let colleague = Self.groups.caller(uid: 1002, gid: 901, pid: 4302, groups: [901])
+        func link(_ caller: Caller, _ people: [String: JSONValue]) async -> ControlReply {
+            await s.methods.handle(ControlRequest(method: "people.link", parameters: ["staff_id": "S-01", "patient": "P-0001"]
+                .merging(people) { a, _ in a }), caller)
+        }
+        // One wrong guess at each of as many staff members as the lockout allows tries: no badge
+        // reaches its own lockout.
+        try #require(policy.pinAttemptsBeforeLockout == 3, "the demo's three tries: one guess each at S-02, S-03, S-05")
+        for staff in ["S-02", "S-03", "S-05"] {
+            let reply = await link(guesser, Self.two(staff, "0000", "S-04", "4567"))
+            #expect(reply.error?.contains("wrong") == true || reply.error?.contains("lockout") == true, "\(staff): \(reply)")
+        }
+        // The account has used its tries: even the right PINs are refused from it now.
+        let right = await link(guesser, Self.two("S-02", "2345", "S-04", "4567"))
+        #expect(right.error?.contains("pin-lockout") == true && right.error?.contains("uid=1001") == true, "\(right)")
+        #expect(try s.rig.store.staff(id: StaffID("S-01"))?.alsoPatient == nil)
+        // No badge is locked out: another account, and the counter, take the same people's PINs.
+        let other = await link(colleague, Self.two("S-02", "2345", "S-04", "4567"))
+        #expect(other.isSuccess, "\(other)")
+        for (card, pin) in [(1002, "2345"), (1003, "3456"), (1005, "5678")] {
+            await s.rig.driver.handle(.card(CardID(format: .h10301, facility: 10, number: UInt64(card)), at: s.rig.clock.now()))
+            await s.rig.driver.handle(.keys(pin + "#", at: s.rig.clock.now()))
+            let feedback = await s.rig.driver.feedback
+            #expect(feedback.last?.contains("staff session open") == true, "badge \(card): \(feedback.suffix(2))")
+        }
+        // The account's lockout is on the record, naming it.
+        let refusals = try s.rig.store.auditRecords(fromSeq: 1, limit: 100_000).filter { $0.event.kind == .refusal }
+        #expect(refusals.contains { "\($0.event.fields)".contains("uid=1001") && "\($0.event.fields)".contains("pin-lockout") }, "\(refusals.map(\.event.fields))")
+        // Once the lockout time has passed the account may try again (here: undo the link).
+        s.rig.clock.advance(millis: Int64(policy.pinLockoutMinutes) * 60_000 + 1000)
+        let later = await s.methods.handle(ControlRequest(method: "people.unlink", parameters: ["staff_id": "S-01", "patient": "P-0001", "reason": "test"]
+            .merging(Self.two("S-02", "2345", "S-04", "4567")) { a, _ in a }), guesser)
+        #expect(later.isSuccess, "\(later)")
     }
 
     /// After a reboot the boot clock starts again: a stored lockout ends by the wall clock then,

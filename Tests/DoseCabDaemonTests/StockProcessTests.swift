@@ -138,7 +138,8 @@ extension ProcessTests {
         }
         #expect(replies.allSatisfy { $0.code == 1 })
         #expect(replies[0].err.contains("wrong-pin") && replies[2].err.contains("pin-lockout"), "\(replies.map(\.err))")
-        // Locked out: the right PIN is refused too, over the socket and at the counter.
+        // Locked out, the badge (three wrong PINs in a row) and this account (three wrong PINs over
+        // the socket): the right PINs are refused too, over the socket and at the counter.
         let right = await d.run(receive + Self.pharmacist + Self.nurseWitness)
         #expect(right.code == 1 && right.err.contains("pin-lockout"), "\(right.err)")
         let feedback = await d.run(["sim", "card", "counter", "1001", "--facility", "10", "--pin", "1234"]).json["feedback"] as? [String] ?? []
@@ -147,9 +148,12 @@ extension ProcessTests {
         // Every failure is in the audit log and the journal, naming who and what, never the PIN.
         let refusals = await events(d).filter { $0["event"] as? String == "refusal" }.compactMap { $0["fields"] as? [String: Any] }
         let socket = refusals.filter { ($0["detail"] as? String ?? "").contains("control socket") }
-        #expect(socket.map { $0["reason"] as? String ?? "" } == ["wrong-pin", "wrong-pin", "pin-lockout", "pin-lockout"], "\(refusals)")
-        #expect(socket.allSatisfy { $0["staff"] as? String == "S-01" && ($0["detail"] as? String ?? "").contains("a stock receipt") })
-        let lines = journal(d, "refusal").filter { $0.contains("DOSECAB_STAFF=S-01") && $0.contains("control socket") }
+        // The third wrong PIN locks the badge and the account (one record, both refusals); the
+        // account's next request is refused at its first PIN, the pharmacist's.
+        #expect(socket.map { $0["reason"] as? String ?? "" } == ["wrong-pin", "wrong-pin", "pin-lockout,pin-lockout", "pin-lockout"], "\(refusals)")
+        #expect(socket.map { $0["staff"] as? String ?? "" } == ["S-01", "S-01", "S-01", "S-03"], "\(socket)")
+        #expect(socket.allSatisfy { ($0["detail"] as? String ?? "").contains("a stock receipt") && ($0["detail"] as? String ?? "").contains("uid=") })
+        let lines = journal(d, "refusal").filter { $0.contains("control socket") }
         #expect(lines.count == 4 && lines.allSatisfy { $0.contains("DOSECAB_REASON=") })
         let typed: Set<Substring> = ["8642", "9753", "7531", "1234"]
         for fields in socket {
@@ -162,7 +166,9 @@ extension ProcessTests {
             #expect(Self.words(Array(fields.values)).isDisjoint(with: typed), "a PIN in the journal: \(line)")
         }
 
-        // A PIN from stdin (never on the command line) works like one given as a value.
+        // A PIN from stdin (never on the command line) works like one given as a value, once this
+        // account's lockout time has passed.
+        #expect(await d.run(["sim", "advance", "\(15 * 60 + 1)s"]).code == 0)
         let s5 = await d.run(["override", "open", "--patient", "P-0003", "--drug", "diacetylmorphine", "--route", "injectable",
                               "--dose-mg", "100", "--minutes", "5", "--reason", "rx down", "--staff", "S-04", "--pin", "-",
                               "--witness", "S-02", "--witness-pin", "-"], stdin: "4567\n2345\n")
