@@ -247,7 +247,7 @@ public struct Cabinet: Sendable {
         case .keys(let keys, let at): return onKeys(keys, at)
         case .decided(let decision, let id, let at): return onDecided(decision, id, at)
         case .choices(let patient, let doses, _): return onChoices(patient, doses)
-        case .clinicalDecided(let request, let outcome, _): return onClinicalDecided(request, outcome)
+        case .clinicalDecided(let request, let outcome, let at): return onClinicalDecided(request, outcome, at)
         case .releaseCommitted(let id, let at): return onCommitted(id, at)
         case .releaseCommitFailed(let id, let reason, let at): return onCommitFailed(id, reason, at)
         case .door(let open, let at): return onDoor(open, at)
@@ -491,16 +491,18 @@ public struct Cabinet: Sendable {
 
     /// The daemon decided a clinical step keyed at the counter: the patient stays identified, so
     /// the witness can go on to the dose (or to another step).
-    private mutating func onClinicalDecided(_ request: ClinicalRequest, _ outcome: ClinicalOutcome) -> [CabinetEffect] {
+    private mutating func onClinicalDecided(_ request: ClinicalRequest, _ outcome: ClinicalOutcome, _ at: Moment) -> [CabinetEffect] {
         guard case .clinicalDeciding(let patient) = step, patient.id == request.patient else { return [] }
         step = .attestation(patient)
-        let shown: Feedback
+        var fx: [CabinetEffect] = []
         switch outcome {
-        case .recorded(let text): shown = .accepted(text)
-        case .refused(let refusals): shown = .refused(refusals.map(\.description).joined(separator: "; "))
-        case .failed(let reason): shown = .refused("\(request.step.title) not recorded: \(reason)")
+        case .recorded(let text): fx = [.feedback(.accepted(text))]
+        case .refused(let refusals):
+            // A refusal at the counter is on the record like every other (I3).
+            fx = refuse(refusals, patient: patient.id, staff: request.staff.id, at: at)
+        case .failed(let reason): fx = [.feedback(.refused("\(request.step.title) not recorded: \(reason)"))]
         }
-        return [.feedback(shown), .feedback(.prompt(choicePrompt(patient.id)))]
+        return fx + [.feedback(.prompt(choicePrompt(patient.id)))]
     }
 
     /// The doses in force, for the patient still at the attestation step: the witness's prompt.

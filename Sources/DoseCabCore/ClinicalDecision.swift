@@ -34,33 +34,6 @@ public struct RunningObservation: Hashable, Sendable {
     }
 }
 
-/// Why a clinical decision was refused. Raw values go into the reply and the CLI.
-public enum ClinicalRefusalReason: String, Hashable, Sendable, Codable, CaseIterable {
-    /// Ending observation early, but none is running for the patient.
-    case noObservationRunning = "no-observation-running"
-    /// The staff member's role may not make this decision.
-    case roleNotAllowed = "role-not-allowed"
-    /// The staff member is the patient (§4a: nobody decides about their own treatment).
-    case ownRecord = "own-record"
-    /// Every clinical decision says why.
-    case noReason = "no-reason"
-    /// Re-authorising a patient who has not missed enough days, or was re-authorised already.
-    case reauthorisationNotNeeded = "reauthorisation-not-needed"
-}
-
-/// One failed rule of a clinical decision.
-public struct ClinicalRefusal: Hashable, Sendable, Codable, CustomStringConvertible, Error {
-    public var reason: ClinicalRefusalReason
-    public var detail: String
-
-    public init(_ reason: ClinicalRefusalReason, _ detail: String) {
-        self.reason = reason
-        self.detail = detail
-    }
-
-    public var description: String { "\(reason.rawValue): \(detail)" }
-}
-
 public enum ClinicalRules {
     /// Longest reason accepted (it goes into the audit record and the journal).
     public static let maxReasonLength = 500
@@ -99,43 +72,43 @@ public enum ClinicalRules {
 
     /// Every failed rule of ending `patient`'s observation early; empty: allowed.
     public static func endObservationProblems(patient: PatientID, running: RunningObservation?, staff: Staff,
-                                              reason: String, now: Moment) -> [ClinicalRefusal] {
+                                              reason: String, now: Moment) -> [Refusal] {
         var out = common(patient: patient, staff: staff, reason: reason, allowed: staff.role.endsObservationEarly,
                          action: "end a patient's observation early", roles: "a nurse, clinician or admin")
         if running == nil {
-            out.append(ClinicalRefusal(.noObservationRunning, "patient \(patient) has no post-dose observation running: nothing to end"))
+            out.append(Refusal(.noObservationRunning, "patient \(patient) has no post-dose observation running: nothing to end"))
         }
         return out
     }
 
     /// Every failed rule of re-authorising `patient` after missed doses; empty: allowed.
     public static func reauthoriseProblems(patient: PatientID, history: PatientHistory, staff: Staff, reason: String,
-                                           now: Moment, policy: ClinicPolicy) -> [ClinicalRefusal] {
+                                           now: Moment, policy: ClinicPolicy) -> [Refusal] {
         var out = common(patient: patient, staff: staff, reason: reason, allowed: staff.role.makesClinicalDecisions,
                          action: "re-authorise after missed doses", roles: "a clinician or admin")
         if let missed = missedDays(history, now: now, policy: policy) {
             if missed < Int64(policy.missedDaysReauthorise) {
-                out.append(ClinicalRefusal(.reauthorisationNotNeeded, "patient \(patient) has missed \(missed) day(s); re-authorisation is needed after \(policy.missedDaysReauthorise)"))
+                out.append(Refusal(.reauthorisationNotNeeded, "patient \(patient) has missed \(missed) day(s); re-authorisation is needed after \(policy.missedDaysReauthorise)"))
             } else if reauthorised(history) {
-                out.append(ClinicalRefusal(.reauthorisationNotNeeded, "patient \(patient) was re-authorised already after the last dose"))
+                out.append(Refusal(.reauthorisationNotNeeded, "patient \(patient) was re-authorised already after the last dose"))
             }
         } else {
-            out.append(ClinicalRefusal(.reauthorisationNotNeeded, "patient \(patient) has never had a dose from this cabinet: nothing was missed"))
+            out.append(Refusal(.reauthorisationNotNeeded, "patient \(patient) has never had a dose from this cabinet: nothing was missed"))
         }
         return out
     }
 
     private static func common(patient: PatientID, staff: Staff, reason: String, allowed: Bool, action: String,
-                               roles: String) -> [ClinicalRefusal] {
-        var out: [ClinicalRefusal] = []
+                               roles: String) -> [Refusal] {
+        var out: [Refusal] = []
         if !allowed {
-            out.append(ClinicalRefusal(.roleNotAllowed, "\(staff.id) is a \(staff.role.rawValue); only \(roles) may \(action)"))
+            out.append(Refusal(.roleNotAllowed, "\(staff.id) is a \(staff.role.rawValue); only \(roles) may \(action)"))
         }
         if staff.alsoPatient == patient {
-            out.append(ClinicalRefusal(.ownRecord, "\(staff.id) is patient \(patient); another staff member must decide"))
+            out.append(Refusal(.ownRecord, "\(staff.id) is patient \(patient); another staff member must decide"))
         }
         if reason.allSatisfy(\.isWhitespace) || reason.count > maxReasonLength {
-            out.append(ClinicalRefusal(.noReason, "a reason of 1-\(maxReasonLength) characters is required"))
+            out.append(Refusal(.noReason, "a reason of 1-\(maxReasonLength) characters is required"))
         }
         return out
     }

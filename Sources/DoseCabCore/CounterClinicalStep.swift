@@ -80,7 +80,7 @@ public enum ClinicalOutcome: Hashable, Sendable {
     /// Recorded (audit record and journal event): what the counter shows.
     case recorded(String)
     /// Every failed rule, as `dosecabctl` reports them.
-    case refused([ClinicalRefusal])
+    case refused([Refusal])
     /// The store could not take the record (nothing was recorded).
     case failed(String)
 }

@@ -1,5 +1,5 @@
-/// Every rule a release can fail (ARCHITECTURE §3 step 3). Raw values go into the register,
-/// the journal's DOSECAB_REASON and the CLI.
+/// Every rule a release or a clinical decision can fail (ARCHITECTURE §3 step 3). Raw values go
+/// into the register, the journal's DOSECAB_REASON and the CLI.
 public enum RefusalReason: String, Hashable, Sendable, Codable, CaseIterable {
     case unknownCard = "unknown-card"
     case wrongPIN = "wrong-pin"
@@ -32,6 +32,18 @@ public enum RefusalReason: String, Hashable, Sendable, Codable, CaseIterable {
     /// A witnessed close-out of a unit whose release still owes residue: the residue is wasted
     /// with a witness first (ARCHITECTURE §4a), so the register shows where every milligram went.
     case residueNotWasted = "residue-not-wasted"
+
+    // Clinical decisions (`ClinicalRules`): ending an observation early, re-authorising.
+    /// Ending observation early, but none is running for the patient.
+    case noObservationRunning = "no-observation-running"
+    /// The staff member's role may not make this decision.
+    case roleNotAllowed = "role-not-allowed"
+    /// The staff member is the patient (§4a: nobody decides about their own treatment).
+    case ownRecord = "own-record"
+    /// Every clinical decision says why.
+    case noReason = "no-reason"
+    /// Re-authorising a patient who has not missed enough days, or was re-authorised already.
+    case reauthorisationNotNeeded = "reauthorisation-not-needed"
 }
 
 /// One failed rule and the figures behind it, for the counter and the register.

@@ -4,7 +4,7 @@ import DoseCabStore
 /// Every failed rule of a refused clinical decision (docs/policy.md, "Observation and
 /// re-authorisation").
 public struct ClinicalRefused: Error, Sendable, CustomStringConvertible {
-    public var refusals: [ClinicalRefusal]
+    public var refusals: [Refusal]
     public var description: String { "refused: " + refusals.map(\.description).joined(separator: "; ") }
 }
 

@@ -18,7 +18,7 @@ extension ControlMethods {
             do { (running, record) = try await withAdminRecord { try await driver.endObservation(patient, by: staff, reason: reason) } } catch let refused as ClinicalRefused {
                 throw MethodError(message: refused.description)
             } catch let error as StoreError {
-                throw MethodError(message: error.description)
+                throw MethodError(error)
             }
             return .ok(["patient": .string(patient.rawValue), "ended_by": .string(staff.id.rawValue),
                         "release": running.release.map { .string($0.rawValue) } ?? .null,
@@ -33,7 +33,7 @@ extension ControlMethods {
             do { (missed, record) = try await withAdminRecord { try await driver.reauthorise(patient, by: staff, reason: reason) } } catch let refused as ClinicalRefused {
                 throw MethodError(message: refused.description)
             } catch let error as StoreError {
-                throw MethodError(message: error.description)
+                throw MethodError(error)
             }
             return .ok(["patient": .string(patient.rawValue), "reauthorised_by": .string(staff.id.rawValue),
                         "missed_days": .number(Double(missed)), "audit_seq": .number(Double(record.seq))])

@@ -30,7 +30,7 @@ extension ControlMethods {
             do { (entry, records) = try await withAdminRecord { try await driver.recordLateEntry(request) } } catch let refused as DowntimeRefused {
                 throw MethodError(message: refused.description)
             } catch let error as StoreError {
-                throw MethodError(message: error.description)
+                throw MethodError(error)
             }
             return .ok(["release": .string(entry.release.rawValue), "dose_mg": .number(Double(entry.doseMg)),
                         "units": .array(entry.units.map { .string($0.serial.rawValue) }), "outcome": .string(outcome.rawValue),
@@ -44,7 +44,7 @@ extension ControlMethods {
             do { records = try await withAdminRecord { try await driver.closeDowntimes(note: note, by: by, witness: witness) } } catch let refused as DowntimeRefused {
                 throw MethodError(message: refused.description)
             } catch let error as StoreError {
-                throw MethodError(message: error.description)
+                throw MethodError(error)
             }
             return .ok(["closed": .number(Double(records.count)), "audit_seq": .array(records.map { .number(Double($0.seq)) })])
 

@@ -40,49 +40,52 @@ extension ControlMethods {
         let id = try string(p, "id")
         let card = try cardID(p, format: try cardFormat(p, "format"))
         let pin = try newPIN(p, "new_pin")
-        let now = await driver.now()
-        let record: AuditRecord = try await recordingRefusal("enroll", p, caller) {
-            switch kind {
-            case "patient":
-                let patient = PatientID(id)
-                if let holder = try cardHolder(card), holder != "patient \(patient)" {
-                    throw MethodError(message: "card \(store.cardFingerprinter(card)) is already enrolled (\(holder))")
-                }
-                let (by, witness) = try await twoStaff(p, action: "enrolling a patient", patient: patient)
-                return try store.enroll(Patient(id: patient, card: card, pin: pins.hash(pin: pin)),
-                                          by: "\(by.id)+\(witness.id) (\(caller))", at: now)
-            case "staff":
-                let staff = Staff(id: StaffID(id), role: try role(p, "role"), card: card, pin: pins.hash(pin: pin))
-                if p["bootstrap"]?.boolValue == true {
-                    let second = Staff(id: StaffID(try string(p, "second_id")), role: try role(p, "second_role"),
-                                       card: try secondCard(p), pin: pins.hash(pin: try newPIN(p, "second_new_pin")))
-                    return try store.bootstrapStaff(staff, second, actor: caller.description, at: now)
-                } else {
-                    guard try !store.staffMembers().isEmpty else {
-                        throw MethodError(message: "no staff member is enrolled yet: a new cabinet's first admin and a second person "
-                            + "are enrolled by the one-time bootstrap (dosecabctl enroll staff --bootstrap, docs/install.md)")
-                    }
-                    if let holder = try cardHolder(card), holder != "staff member \(staff.id)" {
-                        throw MethodError(message: "card \(store.cardFingerprinter(card)) is already enrolled (\(holder))")
-                    }
-                    let replace = p["replace"]?.boolValue == true
-                    if try store.staff(id: staff.id) != nil, !replace {
-                        throw MethodError(message: "refused: \(staff.id) is already enrolled; a change of their role, card or PIN "
-                            + "says replace (dosecabctl enroll staff --replace) and takes two other staff members")
-                    }
-                    // Which two may approve is StaffChange's rule; the store applies all of it again
-                    // (the last admin too) on the rows it reads in its transaction.
-                    let needsAdmin = StaffChange.needsAdmin(from: try store.staff(id: staff.id)?.role, to: staff.role)
-                    let (by, witness) = try await twoStaff(p, action: "enrolling or changing staff member \(staff.id)",
-                                                           needsAdmin: needsAdmin, subject: staff.id)
-                    return try store.enroll(staff, approvedBy: by.id, witness.id, replace: replace, actor: caller.description, at: now)
-                }
-            default: throw MethodError(message: "kind must be patient or staff")
-            }
-        }
+        let record = try await enrolment(kind, id, card, pin, p, caller)
         await driver.mirrorFromControl(record)
         try await driver.reloadRoster()
         return .ok(["enrolled": .string(id), "audit_seq": .number(Double(record.seq))])
+    }
+
+    private func enrolment(_ kind: String, _ id: String, _ card: CardID, _ pin: String, _ p: [String: JSONValue],
+                           _ caller: Caller) async throws -> AuditRecord {
+        let now = await driver.now()
+        switch kind {
+        case "patient":
+            let patient = PatientID(id)
+            if let holder = try cardHolder(card), holder != "patient \(patient)" {
+                throw MethodError(message: "card \(store.cardFingerprinter(card)) is already enrolled (\(holder))")
+            }
+            let (by, witness) = try await twoStaff(p, action: "enrolling a patient", patient: patient)
+            return try store.enroll(Patient(id: patient, card: card, pin: pins.hash(pin: pin)),
+                                    by: "\(by.id)+\(witness.id) (\(caller))", at: now)
+        case "staff":
+            let staff = Staff(id: StaffID(id), role: try role(p, "role"), card: card, pin: pins.hash(pin: pin))
+            if p["bootstrap"]?.boolValue == true {
+                let second = Staff(id: StaffID(try string(p, "second_id")), role: try role(p, "second_role"),
+                                   card: try secondCard(p), pin: pins.hash(pin: try newPIN(p, "second_new_pin")))
+                return try store.bootstrapStaff(staff, second, actor: caller.description, at: now)
+            } else {
+                guard try !store.staffMembers().isEmpty else {
+                    throw MethodError(message: "no staff member is enrolled yet: a new cabinet's first admin and a second person "
+                        + "are enrolled by the one-time bootstrap (dosecabctl enroll staff --bootstrap, docs/install.md)")
+                }
+                if let holder = try cardHolder(card), holder != "staff member \(staff.id)" {
+                    throw MethodError(message: "card \(store.cardFingerprinter(card)) is already enrolled (\(holder))")
+                }
+                let replace = p["replace"]?.boolValue == true
+                if try store.staff(id: staff.id) != nil, !replace {
+                    throw MethodError(message: "refused: \(staff.id) is already enrolled; a change of their role, card or PIN "
+                        + "says replace (dosecabctl enroll staff --replace) and takes two other staff members")
+                }
+                // Which two may approve is StaffChange's rule; the store applies all of it again
+                // (the last admin too) on the rows it reads in its transaction.
+                let needsAdmin = StaffChange.needsAdmin(from: try store.staff(id: staff.id)?.role, to: staff.role)
+                let (by, witness) = try await twoStaff(p, action: "enrolling or changing staff member \(staff.id)",
+                                                       needsAdmin: needsAdmin, subject: staff.id)
+                return try store.enroll(staff, approvedBy: by.id, witness.id, replace: replace, actor: caller.description, at: now)
+            }
+        default: throw MethodError.malformed("kind must be patient or staff")
+        }
     }
 
     /// `people.link`: staff member `staff_id` is also patient `patient` (issue 18.13); two staff
@@ -90,13 +93,11 @@ extension ControlMethods {
     func link(_ p: [String: JSONValue], _ caller: Caller) async throws -> ControlReply {
         let staff = StaffID(try string(p, "staff_id"))
         let patient = PatientID(try string(p, "patient"))
-        let record = try await recordingRefusal("people.link", p, caller) {
-            guard try store.staff(id: staff) != nil else { throw MethodError(message: "staff \(staff): unknown") }
-            guard try store.patient(id: patient) != nil else { throw MethodError(message: "patient \(patient) is not enrolled") }
-            let (by, witness) = try await twoStaff(p, action: "linking \(staff) to patient \(patient)", subject: staff, patient: patient)
-            return try store.link(staff: staff, patient: patient, approvedBy: by.id, witness.id, actor: caller.description,
-                                  at: await driver.now())
-        }
+        guard try store.staff(id: staff) != nil else { throw MethodError(message: "staff \(staff): unknown") }
+        guard try store.patient(id: patient) != nil else { throw MethodError(message: "patient \(patient) is not enrolled") }
+        let (by, witness) = try await twoStaff(p, action: "linking \(staff) to patient \(patient)", subject: staff, patient: patient)
+        let record = try store.link(staff: staff, patient: patient, approvedBy: by.id, witness.id, actor: caller.description,
+                                    at: await driver.now())
         await driver.mirrorFromControl(record)
         try await driver.reloadRoster()
         return .ok(["staff": .string(staff.rawValue), "patient": .string(patient.rawValue), "audit_seq": .number(Double(record.seq))])
@@ -107,37 +108,13 @@ extension ControlMethods {
         let staff = StaffID(try string(p, "staff_id"))
         let patient = PatientID(try string(p, "patient"))
         let reason = try string(p, "reason")
-        let record = try await recordingRefusal("people.unlink", p, caller) {
-            guard try store.staff(id: staff) != nil else { throw MethodError(message: "staff \(staff): unknown") }
-            let (by, witness) = try await twoStaff(p, action: "unlinking \(staff) from patient \(patient)", subject: staff, patient: patient)
-            return try store.unlink(staff: staff, patient: patient, reason: reason, approvedBy: by.id, witness.id,
-                                    actor: caller.description, at: await driver.now())
-        }
+        guard try store.staff(id: staff) != nil else { throw MethodError(message: "staff \(staff): unknown") }
+        let (by, witness) = try await twoStaff(p, action: "unlinking \(staff) from patient \(patient)", subject: staff, patient: patient)
+        let record = try store.unlink(staff: staff, patient: patient, reason: reason, approvedBy: by.id, witness.id,
+                                      actor: caller.description, at: await driver.now())
         await driver.mirrorFromControl(record)
         try await driver.reloadRoster()
         return .ok(["staff": .string(staff.rawValue), "patient": .string(patient.rawValue), "audit_seq": .number(Double(record.seq))])
-    }
-
-    /// Runs the decision of a people change whose parameters have been read: a refusal from
-    /// here on (the two-person rule, a wrong PIN, a card or id already taken, the store's own
-    /// re-check) is an admin record `request-refused` naming the caller, what was asked and why
-    /// (I3: an insider's attempts are on the record, not only their successes). Malformed
-    /// parameters before it change nothing, the record neither (I6), and a store that cannot
-    /// write is not a refusal: it already holds what it could not commit.
-    func recordingRefusal<T>(_ method: String, _ p: [String: JSONValue], _ caller: Caller,
-                             _ decide: () async throws -> T) async throws -> T {
-        let message: String
-        do { return try await decide() } catch let error as MethodError {
-            message = error.message
-        } catch let error as StoreError {
-            switch error {
-            case .conflict, .stockRefused, .invalidInput: message = error.description
-            default: throw MethodError(message: error.description)
-            }
-        }
-        await driver.recordAdmin(action: "request-refused", detail: "\(method) \(Self.shownParameters(p)): \(message.prefix(300))",
-                                 actor: caller.description)
-        throw MethodError(message: message)
     }
 
     /// Who holds `card` ("patient P-1", "staff member S-1"), if anyone.
@@ -150,20 +127,20 @@ extension ControlMethods {
     func cardFormat(_ p: [String: JSONValue], _ key: String) throws -> CardFormat {
         guard let name = p[key]?.stringValue else { return .h10301 }
         guard let format = CardFormat(rawValue: name) else {
-            throw MethodError(message: "\(key) must be one of \(CardFormat.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw MethodError.malformed("\(key) must be one of \(CardFormat.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         return format
     }
 
     func newPIN(_ p: [String: JSONValue], _ key: String) throws -> String {
         let pin = try string(p, key)
-        guard pin.count >= 4, pin.count <= 8, pin.allSatisfy(\.isNumber) else { throw MethodError(message: "PIN must be 4-8 digits") }
+        guard pin.count >= 4, pin.count <= 8, pin.allSatisfy(\.isNumber) else { throw MethodError.malformed("PIN must be 4-8 digits") }
         return pin
     }
 
     func role(_ p: [String: JSONValue], _ key: String) throws -> StaffRole {
         guard let role = StaffRole(rawValue: try string(p, key)) else {
-            throw MethodError(message: "\(key) must be nurse, clinician, pharmacist or admin")
+            throw MethodError.malformed("\(key) must be nurse, clinician, pharmacist or admin")
         }
         return role
     }

@@ -26,16 +26,16 @@ extension ControlMethods {
     /// string, refuses the whole request (a partial receipt or write-off is never booked).
     func serialList(_ p: [String: JSONValue], _ key: String, required: Bool) throws -> [String] {
         guard let value = p[key] else {
-            if required { throw MethodError(message: "parameter '\(key)' must be a list of 1-1000 serials") }
+            if required { throw MethodError.malformed("parameter '\(key)' must be a list of 1-1000 serials") }
             return []
         }
         guard let list = value.arrayValue, list.count <= 1000, !(required && list.isEmpty) else {
-            throw MethodError(message: "parameter '\(key)' must be a list of \(required ? 1 : 0)-1000 serials")
+            throw MethodError.malformed("parameter '\(key)' must be a list of \(required ? 1 : 0)-1000 serials")
         }
         let serials = list.compactMap(\.stringValue)
         guard serials.count == list.count else {
             let bad = list.firstIndex { $0.stringValue == nil }!
-            throw MethodError(message: "parameter '\(key)': entry \(bad + 1) is not a string (serials are strings, e.g. \"700041\"); nothing was changed")
+            throw MethodError.malformed("parameter '\(key)': entry \(bad + 1) is not a string (serials are strings, e.g. \"700041\"); nothing was changed")
         }
         return serials
     }
@@ -57,7 +57,7 @@ extension ControlMethods {
     /// The request's admin record commits in the write's transaction (issue 18.11).
     func write<T: Sendable>(_ body: @escaping @Sendable (Store, Moment) throws -> (T, [AuditRecord])) async throws -> T {
         do { return try await driver.stockWrite(admin: Self.adminRecord, body) } catch let error as StoreError {
-            throw MethodError(message: error.description)
+            throw MethodError(error)
         }
     }
 

@@ -42,7 +42,8 @@ public struct ControlMethods: Sendable {
             // Records the store could not commit wait in memory, in order: nothing may be
             // written past them (the chain keeps the order things happened in).
             if table[request.method] == .admin, !request.method.hasPrefix("sim."), case let held = await driver.unrecordedCount, held > 0 {
-                throw MethodError(message: "store-not-recording: \(held) record(s) are held in memory until the store takes them; nothing else is written meanwhile")
+                throw MethodError(message: "store-not-recording: \(held) record(s) are held in memory until the store takes them; nothing else is written meanwhile",
+                                  kind: .storeFailed)
             }
             // Every admin call is on the record with the caller's uid and pid (lockdown,
             // enrolment and imports carry the caller in their own record already). The admin
@@ -62,10 +63,21 @@ public struct ControlMethods: Sendable {
                 await driver.recordAdmin(action: action, detail: detail, actor: actor)
             }
             return reply
-        } catch let error as MethodError {
-            return .failure(error.message)
         } catch {
-            return .failure("\(request.method) failed: \(error)")
+            let failure = switch error {
+            case let error as MethodError: error
+            case let error as StoreError: MethodError(error)
+            default: MethodError(message: "\(request.method) failed: \(error)")
+            }
+            // A refused change is on the record too (I3): who tried what, and why it was refused,
+            // so an insider's attempts are there for the auditor, not only their successes.
+            if failure.kind == .refused, table[request.method] == .admin, !request.method.hasPrefix("sim."),
+               await driver.unrecordedCount == 0 {
+                await driver.recordAdmin(action: "request-refused",
+                                         detail: "\(request.method) \(Self.shownParameters(request.parameters)): \(failure.message.prefix(300))",
+                                         actor: caller.description)
+            }
+            return .failure(failure.message)
         }
     }
 
@@ -77,7 +89,30 @@ public struct ControlMethods: Sendable {
             .map { "\($0)=\(p[$0].map(Self.brief) ?? "")" }.joined(separator: " ")
     }
 
-    struct MethodError: Error { var message: String }
+    /// A request's failure, and whether it goes on the record: a refusal (a rule said no) is an
+    /// admin record `request-refused` (I3); a malformed request changes nothing, not even the
+    /// record (I6); a store that could not write holds what it could not commit already.
+    struct MethodError: Error {
+        enum Kind { case refused, malformed, storeFailed }
+        var message: String
+        var kind: Kind = .refused
+
+        init(message: String, kind: Kind = .refused) {
+            self.message = message
+            self.kind = kind
+        }
+
+        static func malformed(_ message: String) -> MethodError { MethodError(message: message, kind: .malformed) }
+
+        /// The store's refusals (its own re-check of a rule, a conflict, input it will not take)
+        /// are refusals; failing to open, read or commit is not.
+        init(_ error: StoreError) {
+            switch error {
+            case .conflict, .stockRefused, .invalidInput, .unitRefused, .bundleRejected: self.init(message: error.description)
+            case .cannotOpen, .cannotCommit, .cannotRead, .corrupt: self.init(message: error.description, kind: .storeFailed)
+            }
+        }
+    }
 
     /// The admin record of the request being handled, for `write` to commit with the action.
     @TaskLocal static var adminRecord: CompanionRecord?
@@ -93,7 +128,7 @@ public struct ControlMethods: Sendable {
     }
 
     func string(_ p: [String: JSONValue], _ key: String) throws -> String {
-        guard let s = p[key]?.stringValue, !s.isEmpty else { throw MethodError(message: "parameter '\(key)' (string) is required") }
+        guard let s = p[key]?.stringValue, !s.isEmpty else { throw MethodError.malformed("parameter '\(key)' (string) is required") }
         return s
     }
 
@@ -109,14 +144,14 @@ public struct ControlMethods: Sendable {
     func int(_ p: [String: JSONValue], _ key: String, in range: ClosedRange<Int> = 0...largestExact, default d: Int? = nil) throws -> Int {
         if let v = try optionalInt(p, key, in: range) { return v }
         if let d { return d }
-        throw MethodError(message: "parameter '\(key)' (a whole number \(Self.describe(range))) is required")
+        throw MethodError.malformed("parameter '\(key)' (a whole number \(Self.describe(range))) is required")
     }
 
     /// ``int(_:_:in:default:)`` for a parameter that may be left out: nil when it is.
     func optionalInt(_ p: [String: JSONValue], _ key: String, in range: ClosedRange<Int>) throws -> Int? {
         guard let value = p[key], !value.isNull else { return nil }
         guard let v = value.intValue, range.contains(v) else {
-            throw MethodError(message: "parameter '\(key)' must be a whole number \(Self.describe(range)); nothing was changed")
+            throw MethodError.malformed("parameter '\(key)' must be a whole number \(Self.describe(range)); nothing was changed")
         }
         return v
     }
@@ -332,7 +367,7 @@ public struct ControlMethods: Sendable {
             if let reply = try await clinicalMethod(request.method, p) { return reply }
             if request.method == "people.link" { return try await link(p, caller) }
             if request.method == "people.unlink" { return try await unlink(p, caller) }
-            throw MethodError(message: "unknown method \(request.method)")
+            throw MethodError.malformed("unknown method \(request.method)")
         }
     }
 

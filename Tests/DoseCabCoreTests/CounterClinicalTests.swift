@@ -67,9 +67,12 @@ import Testing
         let rules = ClinicalRules.reauthoriseProblems(patient: F.patient.id, history: PatientHistory(recentReleases: [F.past(4)]),
                                                       staff: F.nurse, reason: request.reason, now: now, policy: cab.policy)
         #expect(rules.map(\.reason) == [.roleNotAllowed])
-        let fx = send(.clinicalDecided(request, .refused(rules), at: tick()))
-        #expect(fx.first == .feedback(.refused("role-not-allowed: S-1 is a nurse; only a clinician or admin may re-authorise after missed doses")))
+        let decided = tick()
+        let fx = send(.clinicalDecided(request, .refused(rules), at: decided))
+        #expect(fx.contains(.feedback(.refused("role-not-allowed: S-1 is a nurse; only a clinician or admin may re-authorise after missed doses"))))
         #expect(cab.step == .attestation(F.patient))
+        // On the record as every refusal is (I3), naming the patient and the staff member who keyed it.
+        #expect(fx.contains(.commit(.refusal(patient: F.patient.id, staff: F.nurse.id, refusals: rules, at: decided))), "\(fx)")
     }
 
     @Test mutating func anUnknownReasonAsksAgainAndZeroGoesBack() {

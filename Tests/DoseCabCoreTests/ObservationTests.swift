@@ -93,7 +93,7 @@ import Testing
         let now = F.minutes(5)
         let running = ClinicalRules.runningObservation(history, now: now, policy: policy)
         #expect(running?.release == ReleaseID("R-injectable") && running?.route == .injectable && running?.minutes == 15)
-        func problems(_ staff: Staff, _ running: RunningObservation?, reason: String = "alert, breathing normally") -> Set<ClinicalRefusalReason> {
+        func problems(_ staff: Staff, _ running: RunningObservation?, reason: String = "alert, breathing normally") -> Set<RefusalReason> {
             Set(ClinicalRules.endObservationProblems(patient: F.patient.id, running: running, staff: staff, reason: reason, now: now).map(\.reason))
         }
         #expect(problems(F.nurse, running).isEmpty)
@@ -114,7 +114,7 @@ import Testing
     @Test func onlyAClinicianOrAdminReauthorisesAndOnlyWhenDaysWereMissed() {
         let policy = ClinicPolicy()
         let four = PatientHistory(recentReleases: [F.past(4)])
-        func problems(_ staff: Staff, _ history: PatientHistory) -> Set<ClinicalRefusalReason> {
+        func problems(_ staff: Staff, _ history: PatientHistory) -> Set<RefusalReason> {
             Set(ClinicalRules.reauthoriseProblems(patient: F.patient.id, history: history, staff: staff, reason: "reviewed",
                                                   now: F.morning, policy: policy).map(\.reason))
         }

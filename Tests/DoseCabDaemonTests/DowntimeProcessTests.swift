@@ -45,7 +45,11 @@ extension ProcessTests {
                                      "--given-at", found, "--outcome", "returned", "--note", "x", "--serials", "700001"]
                                     + Self.nurse + Self.nurseWitness)
         #expect(onePerson.code == 1 && onePerson.err.contains("same-person"), "\(onePerson.err)")
-        #expect(await events(d).count == before, "a refused late entry wrote a record")
+        // Nothing booked: the only records are the four refusals themselves (I3).
+        let after = await events(d)
+        #expect(after.count == before + 4, "a refused late entry booked something: \(after.suffix(6))")
+        #expect(after.suffix(4).allSatisfy { ($0["fields"] as? [String: Any])?["action"] as? String == "request-refused"
+            && (($0["fields"] as? [String: Any])?["detail"] as? String)?.hasPrefix("late.entry ") == true }, "\(after.suffix(4))")
 
         // The paper register's dose: booked, journaled, on the register.
         let entry = await add(found, "700001")

@@ -249,6 +249,22 @@ extension InsiderTests {
         #expect(try s.rig.store.staff(id: StaffID("S-09")) == nil)
     }
 
+    /// Not only people changes: any admin request a rule refuses is on the record (a nurse
+    /// re-authorising a patient after missed doses, which takes a clinician), while a malformed
+    /// one changes nothing.
+    @Test func aRefusedClinicalDecisionIsOnTheRecordAMalformedRequestIsNot() async throws {
+        let s = try await Socket()
+        let before = try s.auditCount()
+        let malformed = await s.call("reauthorise", ["patient": "P-0001", "staff": "S-01", "pin": "1234"])
+        #expect(malformed.error?.contains("reason") == true, "\(malformed)")
+        #expect(try s.auditCount() == before, "a malformed request wrote a record")
+        let nurse = await s.call("reauthorise", ["patient": "P-0001", "reason": "seen", "staff": "S-01", "pin": "1234"])
+        #expect(nurse.error != nil, "\(nurse)")
+        let record = try #require(try Self.refusals(s, "reauthorise").last, "a refused clinical decision left no audit record")
+        #expect(record.event.fields["detail"]?.contains("staff=S-01") == true && record.event.fields["detail"]?.contains(nurse.error ?? "?") == true,
+                "\(record.event.fields)")
+    }
+
     @Test func aRefusedLinkIsOnTheRecord() async throws {
         let s = try await Socket()
         let reply = await s.call("people.link", ["staff_id": "S-01", "patient": "P-0001"].merging(Self.two("S-01", "1234", "S-04", "4567")) { a, _ in a })
