@@ -127,7 +127,9 @@ let package = Package(
         ),
         .testTarget(
             name: "DoseCabStoreTests",
-            dependencies: ["DoseCabStore", "DoseCabCore"],
+            // The daemon for the register's text, CSV and JSON (RegisterText.swift): the store's
+            // tests check what its values read as, where they are rendered.
+            dependencies: ["DoseCabStore", "DoseCabCore", "DoseCabDaemon"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -244,7 +244,7 @@ public struct ControlMethods: Sendable {
             // The register's stock balance is the figure a blind count must not see.
             try hiddenDuringABlindCount("the daily register (it shows the stock balance)")
             let register = try store.dailyRegister(day: day)
-            return .ok(["date": .string(calendar.dateString(day: day)), "format": .string(format), "report": .string(register.render(format: fmt))])
+            return .ok(["date": .string(calendar.dateString(day: day)), "format": .string(format), "report": .string(register.render(format: fmt, calendar: calendar))])
 
         // Admin.
         case "hold.clear":

@@ -1,4 +1,5 @@
 import DoseCabCore
+@testable import DoseCabDaemon
 @testable import DoseCabStore
 import Foundation
 import GRDB
@@ -112,13 +113,13 @@ import Testing
         // The register says a late entry is owed, in every format, until it is closed.
         let owed = try f.store.dailyRegister(day: f.day)
         #expect(owed.openDowntimes.map(\.alarmSeq) == [seq])
-        #expect(owed.render(format: .text).contains("LATE ENTRY OWED") && owed.render(format: .csv).contains("late-entry-owed"))
+        #expect(owed.render(format: .text, calendar: f.calendar).contains("LATE ENTRY OWED") && owed.render(format: .csv, calendar: f.calendar).contains("late-entry-owed"))
         #expect(storeError { try f.store.commit(.downtimeClosed(alarmSeq: seq, note: "x", by: f.nurse, witness: f.nurse, at: f.at(minutes: 140))) } != nil)
         let record = try f.store.commit(.downtimeClosed(alarmSeq: seq, note: "paper checked, nothing more taken", by: f.nurse,
                                                         witness: f.clinician, at: f.at(minutes: 140)))
         #expect(record.event.kind == .lateEntry && record.event.fields["state"] == "closed")
         #expect(try f.store.openDowntimes().isEmpty)
-        #expect(try !f.store.dailyRegister(day: f.day).render(format: .text).contains("LATE ENTRY OWED"))
+        #expect(try !f.store.dailyRegister(day: f.day).render(format: .text, calendar: f.calendar).contains("LATE ENTRY OWED"))
         #expect(try f.store.downtimes().first?.closedWall == f.at(minutes: 140).wallMillis)
         guard case .conflict = storeError({ try f.store.commit(.downtimeClosed(alarmSeq: seq, note: "again", by: f.nurse,
                                                                                 witness: f.clinician, at: f.at(minutes: 141))) }) else {

@@ -1,4 +1,5 @@
 import DoseCabCore
+@testable import DoseCabDaemon
 @testable import DoseCabStore
 import Foundation
 import Testing
@@ -49,11 +50,11 @@ import Testing
         // Nothing from another day.
         #expect(try f.store.dailyRegister(day: f.day + 1).entries.isEmpty)
 
-        let text = register.render(format: .text)
+        let text = register.render(format: .text, calendar: f.calendar)
         #expect(text.contains("Controlled-drug register, 2026-03-02"))
         #expect(text.contains(register.chainHead.lastHash))
         #expect(text.contains("diacetylmorphine: 2 = 1 + 0 + 0 + 1  ok"))
-        let csv = register.render(format: .csv)
+        let csv = register.render(format: .csv, calendar: f.calendar)
         let rows = csv.split(separator: "\r\n")
         #expect(rows.first == "date,time,event,release,patient,drug,route,dose_mg,unit,unit_strength_mg,staff,witness,detail,audit_seq,reason")
         // Entries, the two chain heads, and one stock-balance row per kind.
@@ -61,7 +62,7 @@ import Testing
         #expect(text.contains("diacetylmorphine/injectable/100: 10 = 8 + 2 - 0 + 0 + 0  ok"))
         #expect(register.stockBalances)
         #expect(csv.contains("\"unknown-serial: scanned at the return chute\"") == false)  // no comma: not quoted
-        let json = register.render(format: .json)
+        let json = register.render(format: .json, calendar: f.calendar)
         let decoded = try JSONDecoder().decode(DailyRegister.self, from: Data(json.utf8))
         #expect(decoded == register)
     }
@@ -124,17 +125,17 @@ import Testing
         #expect(seqs.isSubset(of: Set(register.entries.map(\.auditSeq))))
 
         // CSV: the reason code has its column; text the staff typed never starts a formula.
-        let csv = register.render(format: .csv)
+        let csv = register.render(format: .csv, calendar: f.calendar)
         let rows = csv.split(separator: "\r\n").map(String.init)
         #expect(rows.first?.hasSuffix(",audit_seq,reason") == true)
         #expect(rows.contains { $0.contains(",refusal,") && $0.hasSuffix(",\"too-soon,no-stock\"") })
         #expect(csv.contains("'=HYPERLINK") && !csv.contains(",=HYPERLINK") && !csv.contains(",\"=HYPERLINK"))
         #expect(!csv.contains(",+prescription") && !csv.contains(",@prescription"))
         // JSON: the reason code under `reason`, and it reads back.
-        let json = register.render(format: .json)
+        let json = register.render(format: .json, calendar: f.calendar)
         #expect(json.contains("\"reason\" : \"too-soon,no-stock\""))
         #expect(try JSONDecoder().decode(DailyRegister.self, from: Data(json.utf8)) == register)
-        #expect(register.render(format: .text).contains("too-soon,no-stock"))
+        #expect(register.render(format: .text, calendar: f.calendar).contains("too-soon,no-stock"))
     }
 
     @Test func csvNeverStartsAFieldWithAFormulaCharacter() {

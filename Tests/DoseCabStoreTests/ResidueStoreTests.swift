@@ -1,4 +1,5 @@
 import DoseCabCore
+@testable import DoseCabDaemon
 @testable import DoseCabStore
 import Foundation
 import GRDB
@@ -64,19 +65,19 @@ import Testing
         #expect(register.openResidue.map(\.release) == [r])
         let open = try #require(register.openResidue.first)
         #expect(open.patient == f.patient && open.drug == .diacetylmorphine && open.owedMg == 50)
-        let text = register.render(format: .text)
+        let text = register.render(format: .text, calendar: f.calendar)
         #expect(text.contains("RESIDUE NOT YET WASTED"))
         #expect(text.contains("release R-1  P-0001  diacetylmorphine  50 mg owed (residue 50 mg, wasted 0 mg): dosecabctl stock waste --release R-1 --mg 50 --reason residue"), "\(text)")
-        #expect(register.render(format: .csv).contains(",residue-owed,R-1,P-0001,diacetylmorphine,,50,"))
-        #expect(register.render(format: .json).contains("\"openResidue\""))
+        #expect(register.render(format: .csv, calendar: f.calendar).contains(",residue-owed,R-1,P-0001,diacetylmorphine,,50,"))
+        #expect(register.render(format: .json, calendar: f.calendar).contains("\"openResidue\""))
         // Every later day's register lists it too, until it is wasted: an open residue is never silent.
         #expect(try f.store.dailyRegister(day: f.day + 3).openResidue.map(\.release) == [r])
 
         try waste(f, 50)
         register = try f.store.dailyRegister(day: f.day)
         #expect(register.openResidue.isEmpty)
-        #expect(!register.render(format: .text).contains("RESIDUE NOT YET WASTED"))
-        #expect(!register.render(format: .csv).contains("residue-owed"))
+        #expect(!register.render(format: .text, calendar: f.calendar).contains("RESIDUE NOT YET WASTED"))
+        #expect(!register.render(format: .csv, calendar: f.calendar).contains("residue-owed"))
         // Reopened (a restart): the figure comes from the tables, not from memory.
         try f.reopen()
         #expect(try f.store.residueOwed().isEmpty)

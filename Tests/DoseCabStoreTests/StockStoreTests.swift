@@ -1,4 +1,5 @@
 import DoseCabCore
+@testable import DoseCabDaemon
 @testable import DoseCabStore
 import Foundation
 import GRDB
@@ -122,7 +123,7 @@ import Testing
         #expect(register.entries.map(\.event).filter { $0.contains("count") || $0.contains("discrepancy") }
                 == ["count-mismatch", "discrepancy", "discrepancy-resolved"])
         #expect(register.stockBalances && register.openDiscrepancies.isEmpty)
-        #expect(register.render(format: .text).contains("diacetylmorphine/injectable/100: 10 = 8 + 0 - 0 + 0 + 2  ok"))
+        #expect(register.render(format: .text, calendar: f.calendar).contains("diacetylmorphine/injectable/100: 10 = 8 + 0 - 0 + 0 + 2  ok"))
         #expect(try f.store.verifyAudit() == .intact(records: Int(try f.store.chainHead().lastSeq), head: try f.store.chainHead().lastHash))
     }
 
@@ -223,7 +224,7 @@ import Testing
         balance = try f.store.stockBalance()[Self.kind100]
         #expect(balance?.balances == false)
         let register = try f.store.dailyRegister(day: f.day)
-        #expect(!register.stockBalances && register.render(format: .text).contains("DOES NOT BALANCE"))
+        #expect(!register.stockBalances && register.render(format: .text, calendar: f.calendar).contains("DOES NOT BALANCE"))
     }
 
     @Test func overrideIsUsedOnceByItsReleaseAndReviewedByASecondAdmin() throws {
