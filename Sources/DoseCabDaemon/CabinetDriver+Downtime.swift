@@ -56,7 +56,7 @@ extension CabinetDriver {
         try refuseWhileUnrecorded()
         let records = try store.commitAll(entry.writes)
         for record in records { mirror(record) }
-        handle(.lateEntryBooked(entry))
+        apply(.lateEntryBooked(entry))
         stockTick()
         return (entry, records)
     }
@@ -88,6 +88,6 @@ extension CabinetDriver {
             let owed = try lockdownLiftProblems()
             guard owed.isEmpty else { throw DowntimeRefused(refusals: owed) }
         }
-        handle(.lockdown(on: on, reason: reason, by: by, at: clock.now()))
+        apply(.lockdown(on: on, reason: reason, by: by, at: clock.now()))
     }
 }

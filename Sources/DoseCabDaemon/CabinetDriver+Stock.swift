@@ -29,7 +29,7 @@ extension CabinetDriver {
                                              witness: request.witness, reason: request.reasonText, at: now))
         mirror(record)
         if request.reason == .residue, let release = request.release {
-            handle(.residueWasted(release, mg: request.mg, at: now))
+            apply(.residueWasted(release, mg: request.mg, at: now))
         }
         stockTick()
         return record

@@ -73,6 +73,12 @@ public actor CabinetDriver {
     var debouncers: [LineRole: Debouncer] = [:]
     var inputDeadlineTask: Task<Void, Never>?
     public internal(set) var rejectedFrames = 0
+    /// Runs PIN checks off this actor (issue 19.7; CabinetDriver+Counter).
+    let pinChecker: PINChecker
+    /// Counter cards and keys waiting behind a PIN check, in the order they came.
+    var counterQueue: [CounterInput] = []
+    /// A counter PIN entry is being checked: later counter events wait in `counterQueue`.
+    var counterCheckRunning = false
 
     public init(config: DaemonConfig, store: Store, journal: JournalWriter, lines: any CabinetLines, clock: DaemonClock,
                 pins: any PINVerifier, logger: Logger, simulate: Bool, version: String, pinMap: PinMap,
@@ -92,7 +98,8 @@ public actor CabinetDriver {
         for h in try store.holds() { holds[h.patient] = h.reason }
         let now = clock.now()
         startedAt = now
-        var cabinet = Cabinet(policy: config.policy, roster: roster, pins: pins, ledger: try store.unitLedger(now: now),
+        pinChecker = PINChecker(pins)
+        var cabinet = Cabinet(policy: config.policy, roster: roster, ledger: try store.unitLedger(now: now),
                               holds: holds, lockdown: lockdown.on ? lockdown.reason : nil, residueOwed: try store.residueOwed())
         let (pinFailures, stale) = Self.restoredPINFailures(try store.pinFailures(), now: now,
                                                             longestMillis: Int64(config.policy.pinLockoutMinutes) * 60_000)
@@ -166,7 +173,7 @@ public actor CabinetDriver {
         inputsLost = true
         let why = (lines as? GpiodLines)?.eventThreadError?.description ?? "the stream of line events ended"
         logger.critical("GPIO inputs lost: \(why)")
-        handle(.fault("GPIO inputs lost: \(why)", at: clock.now()))
+        apply(.fault("GPIO inputs lost: \(why)", at: clock.now()))
     }
 
     public func shutdown() {
@@ -186,15 +193,31 @@ public actor CabinetDriver {
 
     // MARK: Events
 
-    /// Feeds one event and performs its effects, including events the effects feed back.
-    public func handle(_ event: CabinetEvent) {
+    /// Feeds one event and performs its effects, including events the effects feed back; returns
+    /// once they are done. A counter card or keys take their turn behind the counter's earlier
+    /// events, and a PIN entry is checked off the actor first (CabinetDriver+Counter), so this
+    /// may suspend; other events are handled at once.
+    public func handle(_ event: CabinetEvent) async {
+        switch event {
+        case .card, .keys: await withCheckedContinuation { counter(event, done: $0) }
+        default: apply(event)
+        }
+    }
+
+    /// Feeds one event and performs its effects, now.
+    func apply(_ event: CabinetEvent) {
         perform(cabinet.handle(event))
     }
 
     /// Checks a staff PIN given over the control socket with the counter's count and lockout;
-    /// a refusal is recorded and mirrored before it is returned.
-    public func checkSocketPIN(_ staff: Staff, pin: String, action: String) -> Refusal? {
-        let (refusal, effects) = cabinet.checkSocketPIN(staff, pin: pin, action: action, at: clock.now())
+    /// a refusal is recorded and mirrored before it is returned. The hash is checked off the actor
+    /// (a locked-out badge is refused without one); the count and lockout apply on it after.
+    public func checkSocketPIN(_ staff: Staff, pin: String, action: String) async -> Refusal? {
+        var verdict: PINCheck.Verdict?
+        if !cabinet.isLockedOut(staff.card, at: clock.now()) {
+            verdict = await pinChecker.run(PINCheck(entry: pin, hash: staff.pin))
+        }
+        let (refusal, effects) = cabinet.checkSocketPIN(staff, verdict: verdict, action: action, at: clock.now())
         perform(effects)
         return refusal
     }

@@ -372,6 +372,8 @@ public struct ControlMethods: Sendable {
         _ = try lines.playWiegand(reader: reader, bits: bits)
         let gap = driver.config.wiegandFrameGapMillis
         try await Task.sleep(for: .milliseconds(Int64(bits.count) * 2 + Int64(gap) * 2 + 20))
+        // A PIN entry is checked off the actor: the answer waits for its verdict.
+        if reader == .counter { await driver.counterSettled() }
     }
 
     func status() async throws -> ControlReply {

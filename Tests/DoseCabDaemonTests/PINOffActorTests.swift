@@ -53,8 +53,11 @@ import Testing
         }
     }
 
+    /// The journal's sink: one descriptor for the whole run, never closed.
+    static let devNull = open("/dev/null", O_WRONLY)
+
     static func rig(_ gated: GatedPINs) throws -> DriverTests.Rig {
-        try DriverTests.Rig(journalSink: .fileDescriptor(FileHandle.nullDevice.fileDescriptor), verifier: gated)
+        try DriverTests.Rig(journalSink: .fileDescriptor(devNull), verifier: gated)
     }
 
     @Test func aDoorEdgeIsHandledWhileAPINIsBeingChecked() async throws {
@@ -73,5 +76,72 @@ import Testing
         await pin.value
         #expect(await rig.driver.snapshot.lockdown != nil, "a door opened without a release is an alarm")
         #expect(await rig.driver.snapshot.staffSession?.staff.id == StaffID("S-01"), "the PIN still counts once checked")
+    }
+
+    /// Frames from the counter reader, as the Wiegand decoder hands them over, one per call.
+    static func type(_ rig: DriverTests.Rig, card: CardID? = nil, keys: String = "") async {
+        if let card { await rig.driver.deliver([.card(card)], from: .counter, at: 0) }
+        for key in keys { await rig.driver.deliver([.keys(String(key))], from: .counter, at: 0) }
+    }
+
+    static func isStaffPIN(_ step: CounterStep) -> Bool { if case .staffPIN = step { true } else { false } }
+    static func isPatientPIN(_ step: CounterStep) -> Bool { if case .patientPIN = step { true } else { false } }
+
+    @Test func aCardItsPINAndTheChoiceKeyAreTakenInTheOrderTyped() async throws {
+        let gated = GatedPINs()
+        let rig = try Self.rig(gated)
+        _ = try await rig.driver.start()
+        // Typed quickly, all before the first PIN check has finished.
+        await Self.type(rig, card: DriverTests.Rig.nurse, keys: "1234#")
+        await Self.type(rig, card: DriverTests.Rig.patient, keys: "1111#")
+        await Self.type(rig, keys: "1#")
+        #expect(await gated.nextCheckStarted(), "the nurse's PIN check never started")
+        // The patient's card waits behind the nurse's PIN (had it gone first: "a staff member
+        // must badge in before the patient"), and the door is not held up meanwhile.
+        #expect(Self.isStaffPIN(await rig.driver.snapshot.step))
+        #expect(await Self.finishes(within: 5) { await rig.driver.handle(.bolt(engaged: true, at: rig.clock.now())) })
+        gated.release()
+        #expect(await gated.nextCheckStarted(), "the patient's PIN check never started")
+        #expect(Self.isPatientPIN(await rig.driver.snapshot.step))
+        #expect(await rig.driver.snapshot.staffSession?.staff.id == StaffID("S-01"))
+        gated.release()
+        await rig.driver.counterSettled()
+        #expect(rig.lines.output(.lock) == true, "the choice key, taken last, released the dose")
+        #expect(try !rig.auditKinds().contains(.refusal))
+        #expect(try rig.auditKinds().contains(.release))
+    }
+
+    @Test func aVerdictForAStepThatTimedOutMeanwhileCountsNothing() async throws {
+        let gated = GatedPINs()
+        let rig = try Self.rig(gated)
+        _ = try await rig.driver.start()
+        await rig.driver.handle(.card(DriverTests.Rig.nurse, at: rig.clock.now()))
+        let pin = Task { await rig.driver.handle(.keys("0000#", at: rig.clock.now())) }
+        #expect(await gated.nextCheckStarted())
+        // The PIN entry's timer fires while its check runs: timers are not held up either.
+        let fired = await Self.finishes(within: 5) {
+            await rig.driver.advance(millis: Int64(rig.driver.config.policy.pinEntrySeconds) * 1000 + 1)
+        }
+        #expect(fired, "the timer waited behind the PIN check")
+        gated.release()
+        await pin.value
+        let cabinet = await rig.driver.snapshot
+        #expect(cabinet.step == .idle && cabinet.staffSession == nil)
+        #expect(cabinet.pinFailures.isEmpty, "the stale wrong PIN is not counted")
+        #expect(try !rig.auditKinds().contains(.refusal))
+    }
+
+    @Test func aSocketPINIsCheckedOffTheActorAndCountedOnIt() async throws {
+        let gated = GatedPINs()
+        let rig = try Self.rig(gated)
+        _ = try await rig.driver.start()
+        let nurse = try #require(try rig.store.staff(id: StaffID("S-01")))
+        let check = Task { await rig.driver.checkSocketPIN(nurse, pin: "0000", action: "a test") }
+        #expect(await gated.nextCheckStarted())
+        #expect(await Self.finishes(within: 5) { await rig.driver.handle(.tamper(at: rig.clock.now())) },
+                "the tamper edge waited behind the socket's PIN check")
+        gated.release()
+        #expect(await check.value?.reason == .wrongPIN)
+        #expect(await rig.driver.snapshot.pinFailures[DriverTests.Rig.nurse]?.count == 1)
     }
 }

@@ -1,0 +1,70 @@
+import DoseCabCore
+
+/// The counter reader's cards and keys, in the order they were typed, with the PIN check off the
+/// actor (issue 19.7). A keypad entry that completes a PIN step is checked by `PINChecker` while
+/// the actor goes on with everything else (door, bolt, tamper, beam, the return scanner, timers,
+/// the control socket); the counter's later frames wait in `counterQueue` until the verdict has
+/// been fed to the cabinet, so a card, its PIN and the witness's choice key are taken in turn.
+extension CabinetDriver {
+    /// A counter event waiting its turn; `event` nil is a marker (`counterSettled`). `done` is
+    /// resumed once the event, and the PIN check it needed, has been handled.
+    struct CounterInput {
+        var event: CabinetEvent?
+        var done: CheckedContinuation<Void, Never>?
+    }
+
+    /// A card or keys from the counter: handled now, or after what is ahead of it.
+    func counter(_ event: CabinetEvent?, done: CheckedContinuation<Void, Never>? = nil) {
+        counterQueue.append(CounterInput(event: event, done: done))
+        drainCounter()
+    }
+
+    /// Handles queued counter events until one needs a PIN check, which then runs off the actor.
+    func drainCounter() {
+        while !counterCheckRunning, !counterQueue.isEmpty {
+            let item = counterQueue.removeFirst()
+            guard case .keys(let keys, let at)? = item.event else {
+                if let event = item.event { apply(event) }
+                item.done?.resume()
+                continue
+            }
+            // One entry at a time: the hash the next entry is checked against depends on the
+            // outcome of this one.
+            var rest = Cabinet.keySegments(keys)[...]
+            while let segment = rest.popFirst() {
+                guard let check = cabinet.pinCheck(forKeys: segment, at: at) else {
+                    apply(.keys(segment, at: at))
+                    continue
+                }
+                var done = item.done
+                if !rest.isEmpty {
+                    counterQueue.insert(CounterInput(event: .keys(rest.joined(), at: at), done: done), at: 0)
+                    done = nil
+                }
+                counterCheckRunning = true
+                Task { [pinChecker] in
+                    let verdict = await pinChecker.run(check)
+                    self.counterChecked(segment, verdict, at: at, done: done)
+                }
+                return
+            }
+            item.done?.resume()
+        }
+    }
+
+    /// The verdict is back: the cabinet takes it if its step still expects that entry against
+    /// that hash (`Cabinet.checkedKeys`), then the counter's queue goes on.
+    func counterChecked(_ segment: String, _ verdict: PINCheck.Verdict, at: Moment, done: CheckedContinuation<Void, Never>?) {
+        counterCheckRunning = false
+        apply(.checkedKeys(segment, verdict, at: at))
+        done?.resume()
+        drainCounter()
+    }
+
+    /// Returns once every counter event that came before has been handled, PIN checks included
+    /// (the simulator's `sim.keys` and `sim.card` answer with the feedback that followed).
+    public func counterSettled() async {
+        guard counterCheckRunning || !counterQueue.isEmpty else { return }
+        await withCheckedContinuation { counter(nil, done: $0) }
+    }
+}

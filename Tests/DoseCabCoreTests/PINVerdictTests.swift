@@ -1,0 +1,106 @@
+import Testing
+@testable import DoseCabCore
+
+/// Issue 19.7: the cabinet never runs the KDF. It says which hash an entry is checked against
+/// (`pinCheck(forKeys:at:)`), and takes a verdict only for exactly that entry and that hash while
+/// its step still expects them; anything else is checked against nothing and counts nothing.
+@Suite struct PINVerdictTests {
+    var cab = Cabinet(policy: ClinicPolicy(), roster: F.roster)
+    var now = F.morning
+
+    mutating func tick(_ seconds: Int64 = 1) -> Moment { now = now.advanced(byMillis: seconds * 1000); return now }
+
+    static func prompts(_ fx: [CabinetEffect]) -> [String] {
+        fx.compactMap { if case .feedback(.prompt(let s)) = $0 { s } else { nil } }
+    }
+
+    static func refusals(_ fx: [CabinetEffect]) -> [RefusalReason] {
+        fx.flatMap { e -> [RefusalReason] in
+            if case .commit(.refusal(_, _, let r, _)) = e { r.map(\.reason) } else { [] }
+        }
+    }
+
+    @Test mutating func theCheckNamesTheEntryAndTheHashOfTheStep() {
+        #expect(cab.pinCheck(forKeys: "1111#", at: tick()) == nil, "idle: no PIN step")
+        _ = cab.handle(.card(F.nurseCard, at: tick()))
+        #expect(cab.pinCheck(forKeys: "1111", at: now) == nil, "no # yet: no entry")
+        #expect(cab.pinCheck(forKeys: "1111#", at: now) == PINCheck(entry: "1111", hash: F.nurse.pin))
+        // Keys typed earlier are part of the entry, `*` clears them; only the first # counts.
+        _ = cab.handle(.keys("99*11", at: now))
+        #expect(cab.pinCheck(forKeys: "11#22#", at: now) == PINCheck(entry: "1111", hash: F.nurse.pin))
+        // Its time is up: no check, the entry times out unhashed.
+        #expect(cab.pinCheck(forKeys: "#", at: now.advanced(byMillis: 31_000)) == nil)
+        #expect(Cabinet.keySegments("11#22#3") == ["11#", "22#", "3"])
+
+        let check = cab.pinCheck(forKeys: "11#", at: tick())!
+        _ = cab.handle(.checkedKeys("11#", check.run(PlainPINs()), at: now))
+        _ = cab.handle(.card(F.patientCard, at: tick()))
+        #expect(cab.pinCheck(forKeys: "4321#", at: now) == PINCheck(entry: "4321", hash: F.patient.pin))
+    }
+
+    @Test mutating func aVerdictForAnotherHashIsNotAccepted() {
+        _ = cab.handle(.card(F.nurseCard, at: tick()))
+        // The clinician's PIN checked against the clinician's hash: true, but not what this step expects.
+        let other = PINCheck(entry: "2222", hash: F.clinician.pin).run(PlainPINs())
+        #expect(other.matches)
+        let fx = cab.handle(.checkedKeys("2222#", other, at: tick()))
+        #expect(Self.prompts(fx) == ["PIN not checked: enter it again, then #"])
+        #expect(Self.refusals(fx).isEmpty && cab.pinFailures.isEmpty, "nothing was checked, nothing counts")
+        #expect(cab.staffSession == nil)
+        #expect(cab.step == .staffPIN(F.nurse, expires: F.morning.bootMillis + 1000 + 30_000), "the step stays, its time running")
+        // Then the verdict for this step's own hash is taken.
+        let own = cab.pinCheck(forKeys: "1111#", at: tick())!
+        _ = cab.handle(.checkedKeys("1111#", own.run(PlainPINs()), at: now))
+        #expect(cab.staffSession?.staff == F.nurse)
+    }
+
+    @Test mutating func aVerdictForAnotherEntryIsNotAccepted() {
+        _ = cab.handle(.card(F.nurseCard, at: tick()))
+        let verdict = PINCheck(entry: "1111", hash: F.nurse.pin).run(PlainPINs())
+        // The keys fed complete another entry than the one checked.
+        let fx = cab.handle(.checkedKeys("0000#", verdict, at: tick()))
+        #expect(Self.prompts(fx) == ["PIN not checked: enter it again, then #"])
+        #expect(cab.staffSession == nil && cab.pinFailures.isEmpty)
+    }
+
+    @Test mutating func keysWithoutAVerdictAreNotCheckedAtAPINStep() {
+        _ = cab.handle(.card(F.patientCard, at: tick()))  // no session: refused, nothing asked
+        _ = cab.handle(.card(F.nurseCard, at: tick()))
+        let fx = cab.handle(.keys("1111#", at: tick()))
+        #expect(Self.prompts(fx) == ["PIN not checked: enter it again, then #"])
+        #expect(cab.staffSession == nil && cab.pinFailures.isEmpty)
+    }
+
+    @Test mutating func aVerdictThatArrivesAfterTheStepTimedOutChecksNothing() {
+        _ = cab.handle(.card(F.nurseCard, at: tick()))
+        let typed = tick()
+        let wrong = cab.pinCheck(forKeys: "0000#", at: typed)!.run(PlainPINs())
+        // The PIN entry timer fires while the check runs.
+        _ = cab.handle(.timer(.pinEntry, at: now.advanced(byMillis: 30_000)))
+        #expect(cab.step == .idle)
+        let fx = cab.handle(.checkedKeys("0000#", wrong, at: typed))
+        #expect(fx.isEmpty && cab.pinFailures.isEmpty, "a stale wrong PIN is not counted")
+        let right = PINCheck(entry: "1111", hash: F.nurse.pin).run(PlainPINs())
+        #expect(cab.handle(.checkedKeys("1111#", right, at: typed)).isEmpty)
+        #expect(cab.staffSession == nil, "a stale right PIN opens nothing")
+    }
+
+    @Test mutating func theSocketTakesOnlyAVerdictOnTheBadgesOwnHash() {
+        var result = cab.checkSocketPIN(F.nurse, verdict: PINCheck(entry: "2222", hash: F.clinician.pin).run(PlainPINs()),
+                                        action: "test", at: tick())
+        #expect(result.refusal?.reason == .wrongPIN && cab.pinFailures.isEmpty, "refused, not counted")
+        for attempt in 1...3 {
+            result = cab.checkSocketPIN(F.nurse, verdict: PINCheck(entry: "0000", hash: F.nurse.pin).run(PlainPINs()),
+                                        action: "test", at: tick())
+            #expect(result.refusal?.reason == (attempt < 3 ? .wrongPIN : .pinLockout))
+        }
+        #expect(cab.isLockedOut(F.nurseCard, at: now))
+        // Locked out: refused whatever the verdict (the daemon does not even run the check).
+        let right = PINCheck(entry: "1111", hash: F.nurse.pin).run(PlainPINs())
+        #expect(cab.checkSocketPIN(F.nurse, verdict: right, action: "test", at: tick()).refusal?.reason == .pinLockout)
+        #expect(cab.checkSocketPIN(F.nurse, verdict: nil, action: "test", at: tick()).refusal?.reason == .pinLockout)
+        now = now.advanced(byMillis: 16 * 60_000)
+        #expect(cab.checkSocketPIN(F.nurse, verdict: right, action: "test", at: tick()).refusal == nil)
+        #expect(cab.pinFailures.isEmpty)
+    }
+}
