@@ -56,7 +56,11 @@ build_rc=${PIPESTATUS[0]}
 if ((build_rc != 0)); then
     tier "make test" "build FAILED" $((SECONDS - t0))
     failed+=("make test")
-    wait "$release_pid"
+    # Nothing after it runs: the release build is stopped rather than waited for.
+    pkill -P "$release_pid" 2>/dev/null; kill "$release_pid" 2>/dev/null; wait "$release_pid" 2>/dev/null
+    tier "make release" "not run (the debug build failed)" 0
+    tier "system-test" "not run" 0
+    tier "fuzz-smoke" "not run" 0
 else
     # The serial test run, beside the release build and then the system tests.
     test_t0=$SECONDS
@@ -82,6 +86,7 @@ else
         make --no-print-directory system-test 2>&1 | tee "$logs/system.log"
         system_rc=${PIPESTATUS[0]}
         counts=$(grep -oE '^system-test: [0-9]+ passed, [0-9]+ failed, [0-9]+ skipped' "$logs/system.log" | tail -1 | sed 's/^system-test: //')
+        ((system_rc == 0)) || counts="FAILED (exit $system_rc): ${counts:-did not finish}"
         tier "system-test" "${counts:-did not finish}" $((SECONDS - t0))
         say "system tests finished (exit $system_rc); waiting for the fuzz smoke"
         wait "$fuzz_pid"
@@ -90,7 +95,9 @@ else
         # One line per target in the fuzz run's closing summary.
         ok=$(sed -n '/^== summary/,$p' "$fuzz_log" | grep -cE '^fuzz-[^ ]+ +ok ')
         bad=$(sed -n '/^== summary/,$p' "$fuzz_log" | grep -cE '^fuzz-[^ ]+ +FAIL ')
-        tier "fuzz-smoke" "$ok passed, $bad failed, 0 skipped (targets)" \
+        fuzz_counts="$ok passed, $bad failed, 0 skipped (targets)"
+        ((fuzz_rc == 0)) || fuzz_counts="FAILED (exit $fuzz_rc): $fuzz_counts"
+        tier "fuzz-smoke" "$fuzz_counts" \
             $(($(cat "$logs/fuzz.end" 2>/dev/null || echo $SECONDS) - fuzz_t0))
         ((system_rc == 0)) || failed+=("make system-test")
         ((fuzz_rc == 0)) || failed+=("make fuzz-smoke")
@@ -102,7 +109,9 @@ else
     # The test log in full when it failed; its failures and closing lines otherwise.
     if ((test_rc != 0)); then cat "$logs/test.log"; else grep -E '✘|Test run with' "$logs/test.log" | tail -n 5; fi
     # First in the summary, as it is first in the run.
-    tier "make test" "$(swift_counts "$logs/test.log")" \
+    test_counts=$(swift_counts "$logs/test.log")
+    ((test_rc == 0)) || test_counts="FAILED (exit $test_rc): $test_counts"
+    tier "make test" "$test_counts" \
         $(( $(cat "$logs/test.end" 2>/dev/null || echo $SECONDS) - t0_build ))
     summary=("${summary[-1]}" "${summary[@]:0:${#summary[@]}-1}")
     ((test_rc == 0)) || failed=("make test" "${failed[@]}")

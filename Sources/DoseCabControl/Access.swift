@@ -50,21 +50,30 @@ public struct Caller: Sendable, Hashable, CustomStringConvertible {
 
 /// Who may call what: root, the read group and the admin group.
 ///
+/// The installed role groups (systemd/dosecab.sysusers, ARCHITECTURE §4a "Insiders") are
+/// ``defaultReadGroup`` and ``defaultAdminGroup``; the service's own group is neither and has
+/// no members.
+///
 /// The decision itself (``allows(_:_:)``) is pure: it looks only at the caller's uid and
 /// resolved role groups. Group names are resolved to gids by ``resolveGroup``, which is
 /// `getgrnam_r` in production and injectable in tests.
 public struct AccessPolicy: Sendable {
-    /// Members may call `read` methods. Default `dosecab-read`.
+    /// The read-only technicians' group: `dosecab`.
+    public static let defaultReadGroup = "dosecab"
+    /// The group whose members may also call admin methods: `dosecab-admin`.
+    public static let defaultAdminGroup = "dosecab-admin"
+
+    /// Members may call `read` methods. Default ``defaultReadGroup``.
     public var readGroup: String
-    /// Members may call `read` and `admin` methods. Default `dosecab-admin`.
+    /// Members may call `read` and `admin` methods. Default ``defaultAdminGroup``.
     public var adminGroup: String
     /// Group name → gid, `nil` when no such group exists (then nobody is in it).
     public var resolveGroup: @Sendable (String) -> gid_t?
 
     /// A policy with the given group names, resolved with `getgrnam_r` unless told otherwise.
     public init(
-        readGroup: String = "dosecab-read",
-        adminGroup: String = "dosecab-admin",
+        readGroup: String = AccessPolicy.defaultReadGroup,
+        adminGroup: String = AccessPolicy.defaultAdminGroup,
         resolveGroup: @escaping @Sendable (String) -> gid_t? = GroupDirectory.gid(named:)
     ) {
         self.readGroup = readGroup

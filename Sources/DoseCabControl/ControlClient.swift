@@ -50,7 +50,7 @@ public enum ControlClientError: Error, Sendable, Hashable, CustomStringConvertib
         case .noSuchFileOrDirectory, .connectionRefused, .notDirectory, .resourceTemporarilyUnavailable:
             return .unreachable(socketPath: socketPath, errno: errno)
         case .permissionDenied, .notPermitted:
-            return .permissionDenied("permission denied: cannot connect to \(socketPath) (members of dosecab-read or dosecab-admin may)")
+            return .permissionDenied("permission denied: cannot connect to \(socketPath) (members of \(AccessPolicy.defaultReadGroup) or \(AccessPolicy.defaultAdminGroup) may)")
         default:
             return .system(operation: "connect to \(socketPath)", errno: errno)
         }

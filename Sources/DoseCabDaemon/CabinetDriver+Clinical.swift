@@ -22,9 +22,7 @@ extension CabinetDriver {
         let running = ClinicalRules.runningObservation(history, now: now, policy: policy)
         let problems = ClinicalRules.endObservationProblems(patient: patient, running: running, staff: staff, reason: reason, now: now)
         guard problems.isEmpty, let running else { throw ClinicalRefused(refusals: problems) }
-        try refuseWhileUnrecorded()
-        let record = try store.commit(.observationCleared(patient, by: staff.id, reason: reason, release: running.release, at: now))
-        mirror(record)
+        let record = try commitForRequest([.observationCleared(patient, by: staff.id, reason: reason, release: running.release, at: now)])[0]
         return (running, record)
     }
 
@@ -38,9 +36,7 @@ extension CabinetDriver {
         guard problems.isEmpty, let missed = ClinicalRules.missedDays(history, now: now, policy: policy) else {
             throw ClinicalRefused(refusals: problems)
         }
-        try refuseWhileUnrecorded()
-        let record = try store.commit(.reauthorised(patient, by: staff.id, reason: reason, missedDays: Int(missed), at: now))
-        mirror(record)
+        let record = try commitForRequest([.reauthorised(patient, by: staff.id, reason: reason, missedDays: Int(missed), at: now)])[0]
         return (missed, record)
     }
 

@@ -53,9 +53,7 @@ extension CabinetDriver {
                               units: r.serials.map { byStock[$0]! }, givenAt: givenAt, outcome: r.outcome,
                               closeOut: policy.closeOutPolicy(for: r.route), by: r.by.id, witness: r.witness.id, note: r.note,
                               downtimeSeq: downtime.alarmSeq, enteredAt: now)
-        try refuseWhileUnrecorded()
-        let records = try store.commitAll(entry.writes)
-        for record in records { mirror(record) }
+        let records = try commitForRequest(entry.writes)
         apply(.lateEntryBooked(entry))
         stockTick()
         return (entry, records)
@@ -67,12 +65,9 @@ extension CabinetDriver {
         let open = try store.openDowntimes()
         let problems = DowntimeRules.closeProblems(downtime: open.first, by: by, witness: witness, note: note)
         guard problems.isEmpty else { throw DowntimeRefused(refusals: problems) }
-        try refuseWhileUnrecorded()
-        let records = try store.commitAll(open.map {
+        return try commitForRequest(open.map {
             .downtimeClosed(alarmSeq: $0.alarmSeq, note: note, by: by.id, witness: witness.id, at: now)
         })
-        for record in records { mirror(record) }
-        return records
     }
 
     /// Refusals for lifting the lockdown: none unless a late entry is still owed.

@@ -1,5 +1,6 @@
 import DoseCabCore
 import DoseCabHardware
+import DoseCabStore
 import Foundation
 
 /// Line edges → cabinet events. Wiegand data lines go straight to their decoder (never
@@ -110,11 +111,14 @@ extension CabinetDriver {
         let now = inputClock.now()
         var wait = next > now ? next - now : 0
         if let answer, answer < next { wait = max(wait, min(next - answer, 1_000_000_000)) }
-        inputDeadlineTask = Task { [lines, inputClock] in
-            try? await inputClock.sleep(until: now + wait + 100_000)
+        let deadline = now + wait + 100_000
+        let (lines, inputClock) = (self.lines, self.inputClock)
+        // Not a request's task: its admin record (a task-local) must not ride along.
+        inputDeadlineTask = Store.$companion.withValue(nil) { Task {
+            try? await inputClock.sleep(until: deadline)
             guard !Task.isCancelled else { return }
             lines.requestQuiet()
-        }
+        } }
     }
 
     /// Every edge up to `now` has been fed: frames, debounces and chute windows whose

@@ -23,11 +23,9 @@ extension CabinetDriver {
     /// above what the release owes; one it accepts settles the cabinet's account of the release
     /// in the same turn of this actor, so the close-outs it was holding back may follow at once.
     public func recordWaste(_ request: WasteRequest) throws(StoreError) -> AuditRecord {
-        try refuseWhileUnrecorded()
         let now = clock.now()
-        let record = try store.commit(.waste(release: request.release, serial: request.serial, mg: request.mg, by: request.by,
-                                             witness: request.witness, reason: request.reasonText, at: now))
-        mirror(record)
+        let record = try commitForRequest([.waste(release: request.release, serial: request.serial, mg: request.mg, by: request.by,
+                                                  witness: request.witness, reason: request.reasonText, at: now)])[0]
         if request.reason == .residue, let release = request.release {
             apply(.residueWasted(release, mg: request.mg, at: now))
         }

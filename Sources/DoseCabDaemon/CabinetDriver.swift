@@ -393,6 +393,19 @@ public actor CabinetDriver {
         }
     }
 
+    /// Commits `writes` straight to the store in one transaction for a control request (behind
+    /// nothing held in memory) and mirrors, in chain order, every record it wrote: the writes'
+    /// own and the request's admin record when it rode in the same transaction (issue 18.11).
+    func commitForRequest(_ writes: [LedgerWrite]) throws(StoreError) -> [AuditRecord] {
+        try refuseWhileUnrecorded()
+        let companion = Store.companion
+        let records = try store.commitAll(writes)
+        var mirrored = records
+        if let admin = companion?.record, let last = records.last, admin.seq == last.seq + 1 { mirrored.append(admin) }
+        for record in mirrored { mirror(record) }
+        return records
+    }
+
     /// Writes held in memory, oldest first, until the store takes them all or refuses one again.
     /// Runs at every tick; the lockdown stays until an administrator lifts it.
     func retryUnrecorded() {
@@ -400,14 +413,14 @@ public actor CabinetDriver {
         let held = unrecorded.count
         while let held = unrecorded.first {
             do {
-                let records = try store.commitAll([held.write] + (held.companion.map { [$0] } ?? []))
+                let records = try Store.$companion.withValue(nil) { try store.commitAll([held.write] + (held.companion.map { [$0] } ?? [])) }
                 unrecorded.removeFirst()
                 for record in records { mirror(record) }
             } catch let StoreError.unitRefused(serial, anomaly, detail) {
                 logger.error("unit \(serial) refused by the store: \(detail)")
                 unrecorded[0].write = .anomaly(anomaly ?? .unitMismatch, serial: serial, patient: nil, detail: detail, at: held.write.at)
             } catch {
-                storeProblem = error.description
+                storeProblem = "\(error)"
                 logger.critical("the store still does not record: \(unrecorded.count) record(s) held in memory: \(error)")
                 return
             }
@@ -466,11 +479,11 @@ public actor CabinetDriver {
     /// 20 ms only while catching up; a degraded journal leaves it to the ticks.
     func continueCatchUp() {
         guard mirrorBehind, catchUpTask == nil, journal.health().isHealthy else { return }
-        catchUpTask = Task { [weak self] in
+        catchUpTask = Store.$companion.withValue(nil) { Task { [weak self] in
             try? await Task.sleep(for: .milliseconds(20))
             guard !Task.isCancelled else { return }
             await self?.catchUpStep()
-        }
+        } }
     }
 
     func catchUpStep() {
@@ -530,11 +543,11 @@ public actor CabinetDriver {
         timerArmedFor = next
         guard let next else { return }
         let wait = max(0, next - clock.now().bootMillis)
-        timerTask = Task { [weak self] in
+        timerTask = Store.$companion.withValue(nil) { Task { [weak self] in
             try? await Task.sleep(for: .milliseconds(wait))
             guard !Task.isCancelled else { return }
             await self?.fireDueTimers()
-        }
+        } }
     }
 
     /// Fires every timer whose deadline has passed (also after `sim advance`).

@@ -103,8 +103,8 @@ extension ControlMethods {
             let problems = request.problems()
             guard problems.isEmpty else { throw refused(problems) }
             let seq: Int64
-            do { seq = try await driver.recordWaste(request).seq } catch {
-                throw MethodError(message: error.description)
+            do { seq = try await withAdminRecord { try await driver.recordWaste(request) }.seq } catch {
+                throw MethodError(message: "\(error)")
             }
             return .ok(["wasted_mg": .number(Double(request.mg)), "serial": serial.map { .string($0.rawValue) } ?? .null,
                         "release": release.map { .string($0.rawValue) } ?? .null, "reason": .string(request.reasonText),

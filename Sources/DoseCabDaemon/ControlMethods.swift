@@ -210,6 +210,9 @@ public struct ControlMethods: Sendable {
             let at = await driver.now()
             await withAdminRecord { await driver.handle(.clearHold(patient, by: staff.id, reason: reason, at: at)) }
             let still = try store.holds().contains { $0.patient == patient }
+            if still, case let held = await driver.unrecordedCount, held > 0 {
+                throw MethodError(message: "store-not-recording: the clear of \(patient)'s hold is held in memory with \(held - 1) other record(s) and is written when the store records again")
+            }
             if still { throw MethodError(message: "hold on \(patient) not cleared: \(await driver.feedback.last ?? "refused")") }
             return .ok(["patient": .string(patient.rawValue), "cleared_by": .string(staff.id.rawValue), "caller": .string(caller.description)])
         case "confirm":
@@ -218,6 +221,9 @@ public struct ControlMethods: Sendable {
             let at = await driver.now()
             await withAdminRecord { await driver.handle(.confirmConsumed(serial, witness: staff.id, at: at)) }
             guard let unit = try store.issuedUnit(serial: serial), unit.state == .consumed else {
+                if case let held = await driver.unrecordedCount, held > 0 {
+                    throw MethodError(message: "store-not-recording: the confirmation of \(serial) is held in memory with \(held - 1) other record(s) and is written when the store records again")
+                }
                 throw MethodError(message: "unit \(serial) not confirmed: \(await driver.feedback.last ?? "refused")")
             }
             return .ok(["unit": .string(serial.rawValue), "witness": .string(staff.id.rawValue)])

@@ -70,12 +70,11 @@ public enum Daemon {
             config = try DaemonConfig.load(path: options.configPath ?? "/etc/dosecab/dosecab.toml")
             if let dir = options.stateDirectory { config.stateDirectory = dir }
             // The service's own group is private to it (a member could read the store's files and
-            // hold its write lock, issue 18.1): it is never a role group, as it was before the
-            // groups were separated and an upgraded configuration may still say.
+            // hold its write lock, issue 18.1): it is never a role group, whatever an upgraded
+            // configuration may still say.
             let own = getgid()
-            if own != 0, let name = groupName(own), name == config.readGroup || name == config.adminGroup {
-                throw StartupError("configuration: read-group/admin-group '\(name)' is the service's own group; technicians belong in "
-                                   + "dosecab-read or dosecab-admin (docs/install.md, \"Upgrading\")", configuration: true)
+            if let problem = config.roleGroupProblem(runningGroup: own == 0 ? nil : groupName(own)) {
+                throw StartupError(problem, configuration: true)
             }
         }
         // Whatever the configuration came from: every route has its row (the loader checks this

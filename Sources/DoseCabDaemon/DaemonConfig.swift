@@ -1,5 +1,7 @@
+import DoseCabControl
 import DoseCabCore
 import DoseCabHardware
+import DoseCabSystemd
 import Foundation
 import TOMLKit
 
@@ -11,8 +13,10 @@ public struct DaemonConfig: Sendable, Hashable {
     public var socketPath = "/run/dosecab/control.sock"
     public var pinMapPath = "/etc/dosecab/pinmap.toml"
     public var prescribersDirectory = "/etc/dosecab/prescribers"
-    public var readGroup = "dosecab-read"
-    public var adminGroup = "dosecab-admin"
+    /// Members may use the read-only verbs (`daemon.read-group`).
+    public var readGroup = AccessPolicy.defaultReadGroup
+    /// Members may use every verb (`daemon.admin-group`).
+    public var adminGroup = AccessPolicy.defaultAdminGroup
     /// Refuse releases while the system clock is not NTP-synchronised.
     public var requireClockSync = true
     public var policy = ClinicPolicy()
@@ -36,6 +40,37 @@ public struct DaemonConfig: Sendable, Hashable {
     public var journalReadBackSeconds = 900
 
     public init() {}
+
+    /// The installed service's user (systemd/dosecabd.service `User=`, dosecab.sysusers), whose
+    /// journal entries the readers trust.
+    public static let serviceUser = JournalReader.Trust.serviceUser
+    /// The installed service's own group (`Group=`): private to it, no person is a member
+    /// (ARCHITECTURE §4a "Insiders"); a member could read the store's files and hold its write
+    /// lock (issue 18.1).
+    public static let serviceGroup = "dosecabd"
+    /// Owns /dev/gpiochip* (60-dosecab-gpio.rules); its only member is the service user, so a
+    /// member could drive the lock line itself.
+    public static let gpioGroup = "dosecab-gpio"
+
+    /// Why `readGroup` and `adminGroup` cannot be used, or nil. Neither may be a group no
+    /// person may be in: ``serviceGroup``, ``gpioGroup``, or `runningGroup`, the name of the
+    /// group the daemon runs as (nil when it runs as root or the name is unknown). An upgraded
+    /// configuration may still name the old groups (docs/install.md, "Upgrading").
+    public func roleGroupProblem(runningGroup: String?) -> String? {
+        for name in [readGroup, adminGroup] {
+            let why: String
+            if name == runningGroup || name == Self.serviceGroup {
+                why = "is the service's own group, which no person may be in"
+            } else if name == Self.gpioGroup {
+                why = "drives the lock line, and only the service user may be in it"
+            } else {
+                continue
+            }
+            return "configuration: read-group/admin-group '\(name)' \(why); technicians belong in "
+                + "\(AccessPolicy.defaultReadGroup) or \(AccessPolicy.defaultAdminGroup) (docs/install.md, \"Upgrading from the dosecab service user\")"
+        }
+        return nil
+    }
 
     /// What `--simulate` runs with: the demo clinic in a local folder, windows all day so the
     /// demo works at any hour, no NTP needed.

@@ -18,7 +18,7 @@ extension Store {
     /// commit, no audit record (the decision is the record; recovery records what it decides
     /// for a scan the daemon did not live to decide). A serial already waiting keeps its time.
     public func recordPendingScan(_ serial: UnitSerial, at: Moment) throws(StoreError) {
-        try transaction { tx throws(StoreError) in
+        try transaction(carriesCompanion: false) { tx throws(StoreError) in
             try tx.exec("""
                 INSERT OR IGNORE INTO pending_scan (serial, seen_wall, seen_boot, seen_boot_id) VALUES (?, ?, ?, ?)
                 """, [serial.rawValue, at.wallMillis, at.bootMillis, at.bootID])
@@ -27,7 +27,7 @@ extension Store {
 
     /// The chute decided the scan (issue, return or a refusal, each with its own record).
     public func clearPendingScan(_ serial: UnitSerial) throws(StoreError) {
-        try transaction { tx throws(StoreError) in
+        try transaction(carriesCompanion: false) { tx throws(StoreError) in
             try tx.exec("DELETE FROM pending_scan WHERE serial = ?", [serial.rawValue])
         }
     }

@@ -23,8 +23,9 @@ public struct JournalReader: Sendable {
 
         /// The unit systemd/dosecabd.service installs.
         public static let serviceUnit = "dosecabd.service"
-        /// Its `User=`.
-        public static let serviceUser = "dosecab"
+        /// Its `User=` (systemd/dosecab.sysusers): the service's own user, which no person
+        /// logs in as; `dosecab` is the read-only technicians' group.
+        public static let serviceUser = "dosecabd"
 
         /// The installed service: `unit` running as `user`; nil when there is no such user.
         public static func service(unit: String = serviceUnit, user: String = serviceUser) -> Trust? {

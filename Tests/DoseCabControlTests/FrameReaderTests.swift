@@ -88,7 +88,14 @@ import Testing
 }
 
 @Suite struct AccessPolicyTests {
-    let policy = AccessPolicy(resolveGroup: { ["dosecab-read": 500, "dosecab-admin": 501][$0] })
+    let policy = AccessPolicy(resolveGroup: { ["dosecab": 500, "dosecab-admin": 501][$0] })
+
+    /// ARCHITECTURE §4a: `dosecab` is the read-only technicians' group, `dosecab-admin` the
+    /// admins'; the service's own group `dosecabd` is neither.
+    @Test func defaultGroupsAreTheInstalledRoleGroups() {
+        let installed = AccessPolicy(resolveGroup: { _ in nil })
+        #expect(installed.readGroup == "dosecab" && installed.adminGroup == "dosecab-admin")
+    }
 
     @Test func rootMayDoAnything() {
         let root = policy.caller(uid: 0, gid: 0, pid: 1, groups: [])
@@ -97,7 +104,7 @@ import Testing
 
     @Test func readGroupReadsOnly() {
         let nurse = policy.caller(uid: 1000, gid: 1000, pid: 2, groups: [500])
-        #expect(nurse.groupNames == ["dosecab-read"])
+        #expect(nurse.groupNames == ["dosecab"])
         #expect(policy.allows(nurse, .read))
         #expect(!policy.allows(nurse, .admin))
     }
@@ -130,7 +137,7 @@ import Testing
 
     @Test func descriptionForTheJournal() {
         let caller = policy.caller(uid: 1000, gid: 1000, pid: 4242, groups: [501, 500])
-        #expect(caller.description == "uid=1000 pid=4242 groups=dosecab-admin,dosecab-read")
+        #expect(caller.description == "uid=1000 pid=4242 groups=dosecab,dosecab-admin")
         #expect(policy.caller(uid: 7, gid: 7, pid: 8, groups: []).description == "uid=7 pid=8 groups=")
     }
 

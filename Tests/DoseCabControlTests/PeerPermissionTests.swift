@@ -100,7 +100,7 @@ struct PeerPermissionTests {
 
     @Test func readGroupMemberMayReadButNotAdminister() async throws {
         let calls = Counter()
-        let policy = AccessPolicy(resolveGroup: { ["dosecab-read": nobody, "dosecab-admin": extraGroup][$0] })
+        let policy = AccessPolicy(resolveGroup: { ["dosecab": nobody, "dosecab-admin": extraGroup][$0] })
         try await withNobodyServer(policy: policy, calls: calls) { path in
             let status = try await callAsNobody(path, "status")
             #expect(status["error"] == nil)
@@ -114,7 +114,7 @@ struct PeerPermissionTests {
 
     @Test func strangerMayNotEvenRead() async throws {
         let calls = Counter()
-        let policy = AccessPolicy(resolveGroup: { ["dosecab-read": extraGroup + 1, "dosecab-admin": extraGroup][$0] })
+        let policy = AccessPolicy(resolveGroup: { ["dosecab": extraGroup + 1, "dosecab-admin": extraGroup][$0] })
         try await withNobodyServer(policy: policy, calls: calls) { path in
             let status = try await callAsNobody(path, "status")
             #expect(status["parameters"]?["code"] == .string("permission-denied"), "\(status)")
@@ -127,12 +127,12 @@ struct PeerPermissionTests {
     /// left holding a slot until the 10 s read timeout. The client gives up after 10 s itself.
     @Test func strangerIsTurnedAwayAtConnectWithoutSendingAnything() async throws {
         let calls = Counter()
-        let policy = AccessPolicy(resolveGroup: { ["dosecab-read": extraGroup + 1, "dosecab-admin": extraGroup][$0] })
+        let policy = AccessPolicy(resolveGroup: { ["dosecab": extraGroup + 1, "dosecab-admin": extraGroup][$0] })
         try await withNobodyServer(policy: policy, calls: calls) { path in
             let reply = try await callAsNobody(path, "")
             #expect(reply["timed_out"] == nil, "the stranger's connection was held open")
             #expect(reply["parameters"]?["code"] == .string("permission-denied"), "\(reply)")
-            #expect(reply["error"]?.stringValue?.contains("dosecab-read or dosecab-admin") == true, "\(reply)")
+            #expect(reply["error"]?.stringValue?.contains("dosecab or dosecab-admin") == true, "\(reply)")
         }
         #expect(calls.value == 0)
     }
@@ -143,7 +143,7 @@ struct PeerPermissionTests {
     @Test func strangersRefusedInALoopLogOnceASecond() async throws {
         let lines = LogLines()
         let logger = Logger(label: "test") { _ in LogLines.Handler(lines: lines) }
-        let policy = AccessPolicy(resolveGroup: { ["dosecab-read": extraGroup + 1, "dosecab-admin": extraGroup][$0] })
+        let policy = AccessPolicy(resolveGroup: { ["dosecab": extraGroup + 1, "dosecab-admin": extraGroup][$0] })
         let started = ContinuousClock.now
         try await withNobodyServer(policy: policy, calls: Counter(), logger: logger) { path in
             for _ in 0..<30 {
@@ -160,7 +160,7 @@ struct PeerPermissionTests {
     @Test func supplementaryAdminGroupFromSOPeerGroupsGrantsAdmin() async throws {
         let calls = Counter()
         // The primary gid (65534) grants nothing; only the supplementary group can.
-        let policy = AccessPolicy(resolveGroup: { ["dosecab-read": extraGroup + 1, "dosecab-admin": extraGroup][$0] })
+        let policy = AccessPolicy(resolveGroup: { ["dosecab": extraGroup + 1, "dosecab-admin": extraGroup][$0] })
         try await withNobodyServer(policy: policy, calls: calls) { path in
             let lockdown = try await callAsNobody(path, "lockdown", groups: [extraGroup])
             #expect(lockdown["error"] == nil)

@@ -49,7 +49,7 @@ extension InsiderTests {
     @Test func aHoldClearWhoseAdminRecordFailsLeavesTheHoldInTheStore() async throws {
         let patient = PatientID("P-0001")
         let s = try await Socket(seed: { rig in
-            try rig.store.commit(.hold(patient, reason: "unit 700001 not returned (test)", at: rig.clock.now()))
+            try rig.store.commit(.hold(patient, reason: "unit 700001 not returned (test)", at: rig.clock.now()))  // store-write-ok: an earlier run's hold
         })
         try Self.failAdminRecords(s.rig.store)
         let reply = await s.call("hold.clear", ["patient": "P-0001", "reason": "returned late", "staff": "S-02", "pin": "2345"])
@@ -67,4 +67,29 @@ extension InsiderTests {
         #expect(admin.event.message.contains("hold.clear") || admin.event.fields["action"] == "hold.clear", "\(admin.event)")
         #expect(try !s.rig.store.holds().contains { $0.patient == patient })
     }
+
+    /// The admin record that rides in an action's transaction reaches the journal like every
+    /// other record. Actions that commit straight to the store (late entries, clinical
+    /// decisions, waste) mirrored only their own records, so the caller's admin record was in
+    /// the store and in no journal entry, and the mirror cursor moved past it.
+    @Test func theAdminRecordInAnActionsTransactionReachesTheJournal() async throws {
+        let journalPath = NSTemporaryDirectory() + "dosecab-admin-\(UUID().uuidString.prefix(8)).journal"
+        defer { try? FileManager.default.removeItem(atPath: journalPath) }
+        // The cabinet was opened with the mechanical key while the daemon was down: a downtime
+        // that two staff close (nothing was taken).
+        let s = try await Socket(journalPath: journalPath, seed: { rig in try rig.lines.drive(.door, active: false) })
+        #expect(try s.rig.store.openDowntimes().first != nil)
+        let reply = await s.call("late.close", ["note": "paper register checked, nothing taken", "staff": "S-01", "pin": "1234",
+                                                "witness_staff": "S-02", "witness_pin": "2345"])
+        #expect(reply.isSuccess, "\(reply)")
+        let records = try s.rig.store.auditRecords(fromSeq: 1, limit: 100_000)
+        let closed = try #require(records.last { $0.event.fields["state"] == "closed" })
+        let admin = try #require(records.last { $0.event.kind == .admin })
+        #expect(admin.seq == closed.seq + 1, "one transaction")
+        #expect(s.rig.journal.flush(timeout: .seconds(10)))
+        let journal = try String(contentsOfFile: journalPath, encoding: .utf8)
+        #expect(journal.contains("DOSECAB_AUDIT_SEQ=\(closed.seq) "))
+        #expect(journal.contains("DOSECAB_AUDIT_SEQ=\(admin.seq) "), "the admin record \(admin.seq) is in no journal entry")
+    }
 }
+

@@ -51,7 +51,9 @@ extension InsiderTests {
         let unknown = CardID(format: .h10301, facility: 99, number: 48_791)
         await s.rig.driver.handle(.card(unknown, at: s.rig.clock.now()))
         #expect(await s.rig.driver.feedback.last?.contains("not enrolled") == true)
-        try await Task.sleep(for: .milliseconds(300))  // the journal thread writes the mirror
+        // Every record handed to the journal thread is written before the file is read: an
+        // absence check on a half-written mirror would pass by chance.
+        #expect(s.rig.journal.flush(timeout: .seconds(10)), "the journal thread wrote the mirror")
 
         // No audit record, journal entry, counter message or status carries a full card number.
         let cards = try s.rig.store.staffMembers().map(\.card) + s.rig.store.patients().map(\.card) + [unknown]

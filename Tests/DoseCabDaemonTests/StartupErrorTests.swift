@@ -70,6 +70,20 @@ import Testing
         #expect(r.code == 78 && oneLine(r) && r.err.contains("cannot read"), "\(r.err)")
     }
 
+    /// A configuration naming the service's own group (or the gpio group) as a role group stops
+    /// the daemon before it opens anything: exit 78 and one line naming the group (issue 18.1).
+    @Test func aRoleGroupNoPersonMayBeInIsRefused() throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var r = try dosecabd(["--config", try config(dir, pinmap: "/nonexistent", extra: "read-group = \"dosecabd\"")])
+        #expect(r.code == 78 && oneLine(r) && r.err.contains("'dosecabd'") && r.err.contains("dosecab or dosecab-admin"), "\(r.err)")
+        r = try dosecabd(["--config", try config(dir, pinmap: "/nonexistent", extra: "admin-group = \"dosecab-gpio\"")])
+        #expect(r.code == 78 && oneLine(r) && r.err.contains("'dosecab-gpio'"), "\(r.err)")
+        // The new read group itself is fine: the start goes on to the (missing) pin map.
+        r = try dosecabd(["--config", try config(dir, pinmap: "/nonexistent", extra: "read-group = \"dosecab\"")])
+        #expect(!r.err.contains("role group") && r.err.contains("/nonexistent"), "\(r.err)")
+    }
+
     @Test func malformedPinMapAndMissingChip() throws {
         let dir = try tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }

@@ -83,7 +83,7 @@ import Testing
         for required in [
             "Type=notify", "NotifyAccess=main", "Restart=on-failure",
             "ExecStart=/usr/bin/dosecabd --config /etc/dosecab/dosecab.toml",
-            "ExecStopPost=/usr/bin/dosecabd --safe-state", "User=dosecab", "Group=dosecab",
+            "ExecStopPost=/usr/bin/dosecabd --safe-state", "User=dosecabd", "Group=dosecabd",
             "SupplementaryGroups=dosecab-gpio systemd-journal", "StateDirectory=dosecab", "RuntimeDirectory=dosecab",
             "RuntimeDirectoryMode=0755", "DevicePolicy=closed", "DeviceAllow=char-gpiochip rw",
             "LogRateLimitIntervalSec=0", "LogRateLimitBurst=0", "Requires=dosecabd.socket",
@@ -98,6 +98,8 @@ import Testing
         #expect(!lines.contains { $0.hasPrefix("Wants=") && $0.contains("time-sync.target") })
         #expect(lines.contains { $0.hasPrefix("After=") && $0.contains("time-sync.target") })
         #expect(!lines.contains { $0.hasPrefix("ConfigurationDirectory") })
+        // The user the journal readers trust is the user the unit runs as (issue 18.10).
+        #expect(lines.contains("User=\(JournalReader.Trust.serviceUser)"))
         #expect(lines.contains { $0.hasPrefix("WatchdogSec=") })
         #expect(lines.contains { $0.hasPrefix("TimeoutAbortSec=") })
         // Every directive in [Service] has a comment saying why, directly above it or above
@@ -121,7 +123,7 @@ import Testing
     /// an Accept=no socket, so it is not there to suggest a limit that does not exist.
     @Test func socketIsTheControlSocketForBothRoleGroups() throws {
         let lines = Set(try Self.read("dosecabd.socket").split(separator: "\n").map(String.init))
-        for required in ["ListenStream=/run/dosecab/control.sock", "SocketMode=0666", "SocketUser=dosecab", "DirectoryMode=0755"] {
+        for required in ["ListenStream=/run/dosecab/control.sock", "SocketMode=0666", "SocketUser=dosecabd", "SocketGroup=dosecabd", "DirectoryMode=0755"] {
             #expect(lines.contains(required), "missing \(required)")
         }
         #expect(!lines.contains { $0.hasPrefix("MaxConnectionsPerSource=") })
@@ -142,22 +144,48 @@ import Testing
             let f = line.split(separator: ":", omittingEmptySubsequences: false)
             return (String(f[0]), f.count > 3 ? String(f[3]) : "")
         })
-        // The service's own group has no members: the technicians' groups are separate (18.1).
-        #expect(groups["dosecab"] == "", "members of the service's private group: \(groups["dosecab"] ?? "none")")
-        #expect(groups["dosecab-read"] != nil)
-        #expect(groups["dosecab-admin"] != nil)
-        #expect(groups["dosecab-gpio"] == "dosecab", "the service user is the only member of dosecab-gpio")
-        #expect(try String(contentsOfFile: root + "/etc/passwd", encoding: .utf8).contains("dosecab:x:"))
+        // ARCHITECTURE §4a: the service runs as its own user and group `dosecabd`, which no
+        // person is in; `dosecab` (read-only technicians) and `dosecab-admin` are the role
+        // groups, empty until the administrator adds people (18.1).
+        #expect(groups["dosecabd"] == "", "members of the service's private group: \(groups["dosecabd"] ?? "none")")
+        #expect(groups["dosecab"] == "", "the read-only technicians' group: \(groups["dosecab"] ?? "none")")
+        #expect(groups["dosecab-admin"] == "", "the admin group: \(groups["dosecab-admin"] ?? "none")")
+        #expect(groups["dosecab-read"] == nil, "dosecab-read is the old name of the read group")
+        #expect(groups["dosecab-gpio"] == "dosecabd", "the service user is the only member of dosecab-gpio")
+        let passwd = try String(contentsOfFile: root + "/etc/passwd", encoding: .utf8).split(separator: "\n")
+        let service = try #require(passwd.first { $0.hasPrefix("\(JournalReader.Trust.serviceUser):x:") }, "no service user")
+        #expect(!passwd.contains { $0.hasPrefix("dosecab:") }, "no person-facing name is a user")
+        let serviceIDs = service.split(separator: ":").dropFirst(2).prefix(2).compactMap { UInt32($0) }
+        let groupLine = try #require(group.split(separator: "\n").first { $0.hasPrefix("dosecabd:") })
+        #expect(serviceIDs.count == 2 && UInt32(groupLine.split(separator: ":")[2]) == serviceIDs[1],
+                "the service user's primary group is dosecabd: \(service)")
 
         let tmpfiles = try TestSupport.run(["/bin/sh", "-c",
             "systemd-tmpfiles --root=\"$1\" --create - < \"$2\"", "sh", root, Self.systemdDir + "/dosecab.tmpfiles"])
         #expect(tmpfiles.status == 0, "\(tmpfiles.stderr)")
         // The store's folder is the service user's alone (issue 18.1); the config folder (nothing
         // secret) and the socket folder are open to look into: the daemon checks its callers.
-        for (d, mode) in [("/etc/dosecab", 0o755), ("/var/lib/dosecab", 0o700), ("/run/dosecab", 0o755)] {
+        let uid = serviceIDs.first ?? 0, gid = serviceIDs.last ?? 0
+        for (d, mode, owner) in [("/etc/dosecab", 0o755, (0, 0)), ("/var/lib/dosecab", 0o700, (uid, gid)), ("/run/dosecab", 0o755, (uid, gid))] {
             var st = stat()
             #expect(stat(root + d, &st) == 0 && Int(st.st_mode & 0o7777) == mode, "\(d)")
+            #expect(st.st_uid == owner.0 && st.st_gid == owner.1, "\(d) is \(st.st_uid):\(st.st_gid)")
         }
+        // An upgraded cabinet's store still belongs to the old service user `dosecab`: tmpfiles
+        // gives the whole tree to dosecabd (the unit's StateDirectory= chown looks only at the
+        // folder, which the `d` line has already given away) and leaves the files' modes alone.
+        let db = root + "/var/lib/dosecab/dosecab.sqlite"
+        #expect(FileManager.default.createFile(atPath: db, contents: Data("x".utf8), attributes: [.posixPermissions: 0o600]))
+        #expect(chown(db, 4242, 4242) == 0 && chown(root + "/var/lib/dosecab", 4242, 4242) == 0)
+        let again = try TestSupport.run(["/bin/sh", "-c",
+            "systemd-tmpfiles --root=\"$1\" --create - < \"$2\"", "sh", root, Self.systemdDir + "/dosecab.tmpfiles"])
+        #expect(again.status == 0, "\(again.stderr)")
+        for path in [root + "/var/lib/dosecab", db] {
+            var st = stat()
+            #expect(stat(path, &st) == 0 && st.st_uid == uid && st.st_gid == gid, "\(path) is \(st.st_uid):\(st.st_gid)")
+        }
+        var st = stat()
+        #expect(stat(db, &st) == 0 && st.st_mode & 0o7777 == 0o600, "the store's mode is kept")
     }
 
     @Test func catalogCompilesAndListsEveryMessageID() throws {

@@ -273,6 +273,7 @@ cp -r "$ROOT/systemd" "$src/systemd"
 cp "$ROOT/hardware/pinmap.toml" "$src/hardware/"
 cp -r "$ROOT/docs/examples" "$src/docs/examples"
 cp -r "$ROOT/docs/man" "$src/docs/man"
+cp "$ROOT"/docs/*.md "$src/docs/"   # installed where the units' and the catalog's Documentation= point
 cp "$bin_dir/dosecabd" "$bin_dir/dosecabctl" "$src/.build/release/"
 make -s -C "$src" install DESTDIR="$share/payload/root" >"$run_dir/make-install.log" 2>&1 \
     || { cat "$run_dir/make-install.log" >&2; fail "make install DESTDIR=... failed (log: $run_dir/make-install.log)"; }
@@ -377,6 +378,13 @@ fi
 end
 step=results
 passed=$(grep -c '^PASS ' "$results" || true)
+# Every scenario sent ends with one verdict line; one without (a scenario left waiting for a
+# power cut that never came, a runner cut short) is a failure, never silently absent.
+for f in "$share"/scenarios/*.sh; do
+    name=$(basename "$f" .sh)
+    grep -qE "^(PASS|FAIL|KNOWN|PENDING) $name[ :]" "$results" \
+        || echo "FAIL $name: no verdict in the results (it did not finish)" >>"$results"
+done
 failed=$(grep -c '^FAIL ' "$results" || true)
 pending=$(grep -c '^PENDING ' "$results" || true)
 known=$(grep -c '^KNOWN ' "$results" || true)

@@ -132,15 +132,15 @@ dc_active() { [[ $(systemctl is-active dosecabd.service) == active ]] && dosecab
 dc_wait_active() { wait_until "${1:-60}" dc_active || fail "dosecabd.service is not active and answering: $(systemctl status --no-pager dosecabd.service 2>&1 | tail -n 8)"; }
 dc_restart() { systemctl restart dosecabd.service; dc_wait_active 60; }
 # dc_dropin NAME TOML / dc_dropin_rm NAME: a configuration drop-in (docs/configuration.md).
-dc_dropin() { mkdir -p "$DC_DROPINS"; printf '%s\n' "$2" >"$DC_DROPINS/$1.toml"; chgrp dosecab "$DC_DROPINS/$1.toml"; chmod 0640 "$DC_DROPINS/$1.toml"; }
+dc_dropin() { mkdir -p "$DC_DROPINS"; printf '%s\n' "$2" >"$DC_DROPINS/$1.toml"; chgrp dosecabd "$DC_DROPINS/$1.toml"; chmod 0640 "$DC_DROPINS/$1.toml"; }
 dc_dropin_rm() { rm -f "$DC_DROPINS/$1.toml"; }
 
 # F1 (docs/system-tests.md, Found): make install leaves /etc/dosecab's files root:root 0640
 # and prescribers/ root:root 0750, which the service user cannot read.
 dc_f1_check() {
-    if setpriv --reuid=dosecab --regid=dosecab --init-groups test ! -r /etc/dosecab/dosecab.toml -o ! -r /etc/dosecab/pinmap.toml -o ! -x /etc/dosecab/prescribers; then
-        known_issue F1 "make install leaves /etc/dosecab/{dosecab,pinmap}.toml root:root 0640 and prescribers/ root:root 0750: user dosecab cannot read them; dosecabd exits 'configuration error ... cannot read the file' and --safe-state fails too"
-        chgrp dosecab /etc/dosecab/dosecab.toml /etc/dosecab/pinmap.toml /etc/dosecab/prescribers
+    if setpriv --reuid=dosecabd --regid=dosecabd --init-groups test ! -r /etc/dosecab/dosecab.toml -o ! -r /etc/dosecab/pinmap.toml -o ! -x /etc/dosecab/prescribers; then
+        known_issue F1 "make install leaves /etc/dosecab/{dosecab,pinmap}.toml root:root 0640 and prescribers/ root:root 0750: user dosecabd cannot read them; dosecabd exits 'configuration error ... cannot read the file' and --safe-state fails too"
+        chgrp dosecabd /etc/dosecab/dosecab.toml /etc/dosecab/pinmap.toml /etc/dosecab/prescribers
         touch "$DC_STATE/workaround-F1"
         systemctl reset-failed dosecabd.service || true
         systemctl restart dosecabd.service
@@ -215,7 +215,7 @@ dc_setup() {
     # Dosing windows all day: scenarios run at whatever time the host has.
     dc_dropin 10-rig '[policy]
 windows = ["00:00-24:00"]'
-    install -m 0640 -g dosecab "$DC_PAYLOAD/clinic/rig-prescriber.pub" /etc/dosecab/prescribers/rig-prescriber.pub
+    install -m 0640 -g dosecabd "$DC_PAYLOAD/clinic/rig-prescriber.pub" /etc/dosecab/prescribers/rig-prescriber.pub
     dc_restart   # reads the drop-in and installs the key (docs/configuration.md, docs/prescriptions.md)
     # First boot (docs/install.md): the one-time bootstrap enrols the first admin and a second
     # person; every later staff enrolment takes two staff PINs, neither the subject's.

@@ -123,5 +123,6 @@ if [[ -s $RES/await-reset ]]; then
     sync
     echo b >/proc/sysrq-trigger
     sleep 60
+    while read -r n _; do record "FAIL $n: the runner's power cut did not reset the guest"; done <"$RES/await-reset"
 fi
 finish

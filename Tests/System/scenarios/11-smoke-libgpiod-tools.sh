@@ -7,7 +7,10 @@
 #  - input: `player set door 1|0` is read back by `gpioget`, and `gpiomon` reports the
 #    rising then the falling edge, each with a kernel timestamp, in order.
 # A daemon installed by an earlier run of this cached image holds the lines: the smoke
-# tests use the bare chip, so stop it first (the daemon scenarios start it again).
+# tests use the bare chip, so stop it first, and start what ran again at the end: the next
+# scenario (20) checks that the install left the units running, in this same boot.
+running=$(systemctl is-active dosecabd.socket dosecabd.service 2>/dev/null | paste -sd' ' || true)
+trap '[[ $running == "active active" ]] && systemctl start dosecabd.socket dosecabd.service' EXIT
 systemctl stop dosecabd.service dosecabd.socket 2>/dev/null || true
 lock=$(line_for lock); door=$(line_for door)
 read -r lchip loff < <(gpio_of "$lock")

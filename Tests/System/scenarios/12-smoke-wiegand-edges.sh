@@ -9,7 +9,10 @@
 # exits 1 otherwise). Bit periods (kernel) and pulse widths (player) are logged. The same
 # for the return scanner.
 # A daemon installed by an earlier run of this cached image holds the lines: the smoke
-# tests use the bare chip, so stop it first (the daemon scenarios start it again).
+# tests use the bare chip, so stop it first, and start what ran again at the end: the next
+# scenario (20) checks that the install left the units running, in this same boot.
+running=$(systemctl is-active dosecabd.socket dosecabd.service 2>/dev/null | paste -sd' ' || true)
+trap '[[ $running == "active active" ]] && systemctl start dosecabd.socket dosecabd.service' EXIT
 systemctl stop dosecabd.service dosecabd.socket 2>/dev/null || true
 fc=123 card=4567
 data=""

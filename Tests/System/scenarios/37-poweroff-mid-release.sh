@@ -35,6 +35,14 @@ case $PHASE in
     expect_eq "$(lock_value)" 0 "lock line after the power cut"
     dc_wait_active 60
     "$PLAYER" clock-synced
+    # The door found open first: the daemon times it from its start (door-held-open, 120 s of
+    # guest time), and the checks below read the whole journal from a cold disk, where every
+    # I/O request moves the guest's clock on by milliseconds (docs/system-tests.md): closed
+    # after them, the door could outlast its limit on a slow host.
+    st=$(ctl status)
+    expect_eq "$(jq -r .lockdown <<<"$st")" null "lockdown after the reboot (door open belongs to the interrupted release)"
+    expect_eq "$(jq -r .door <<<"$st")" open "door as the daemon found it"
+    close_cabinet
     expect_eq "$(ctl audit verify | jq -r .intact)" true "audit verify after the power cut"
     (( $(ctl audit verify | jq -r .last_seq) >= last )) || fail "the store lost records: last seq $(ctl audit verify | jq -r .last_seq) < $last"
     expect_eq "$(ctl releases | jq -r --arg r "$rid" '.releases[] | select(.id == $r) | .state')" interrupted "state of $rid"
@@ -42,9 +50,6 @@ case $PHASE in
     expect_eq "$(ctl outstanding | jq -r --arg u "$U" '.units[] | select(.unit == $u) | "\(.patient) \(.state)"')" "$P open" "outstanding $U"
     rec=$(journal_wait 20 -b 0 SYSLOG_IDENTIFIER=dosecabd DOSECAB_EVENT=recovery "DOSECAB_RELEASE_ID=$rid")
     expect_entry "$rec" recovery
-    st=$(ctl status)
-    expect_eq "$(jq -r .lockdown <<<"$st")" null "lockdown after the reboot (door open belongs to the interrupted release)"
-    expect_eq "$(jq -r .door <<<"$st")" open "door as the daemon found it"
     # Store vs journal, record by record.
     sleep 6   # one replay tick of the daemon's main loop
     ctl audit list --from 1 --limit 1000 | jq -r '.records[] | "\(.seq) \(.hash)"' | sort -n >/tmp/store.seq
@@ -64,7 +69,6 @@ case $PHASE in
         done
         known_issue F3 "store records missing from the journal of every boot after the power cut: $what"
     fi
-    close_cabinet
     sleep 4
     expect_eq "$(status_of lockdown)" null "lockdown after closing the cabinet"
     ;;
