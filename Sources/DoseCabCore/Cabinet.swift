@@ -418,6 +418,38 @@ public struct Cabinet: Sendable {
         [.feedback(.prompt("PIN not checked: enter it again, then #"))]
     }
 
+    /// What the card was read with must still hold when its PIN's verdict lands (the daemon
+    /// checks the PIN off its actor, and the roster and the wrong-PIN counts can change
+    /// meanwhile): the badge is still enrolled with the same record (role, card, PIN hash, link),
+    /// and not locked out by wrong PINs given for it over the control socket. Nil when it holds;
+    /// otherwise the step ends, refused (`unknown-card` or `pin-lockout`) and not counted.
+    private mutating func changedMeanwhile(_ staff: Staff, patient: PatientID?, at: Moment) -> [CabinetEffect]? {
+        let refusal: Refusal
+        if roster.staff[staff.card] != staff {
+            refusal = Refusal(.unknownCard, "badge \(staff.id) was changed or withdrawn while its PIN was checked; badge in again")
+        } else if lockedOut(staff.card, at) {
+            refusal = Refusal(.pinLockout, "badge \(staff.id) locked out after repeated wrong PINs while its PIN was checked")
+        } else {
+            return nil
+        }
+        step = .idle
+        return [.cancelTimer(.pinEntry)] + refuse([refusal], patient: patient, staff: staff.id, at: at)
+    }
+
+    /// `changedMeanwhile` for a patient's card.
+    private mutating func changedMeanwhile(_ patient: Patient, at: Moment) -> [CabinetEffect]? {
+        let refusal: Refusal
+        if roster.patients[patient.card] != patient {
+            refusal = Refusal(.unknownCard, "the card of \(patient.id) was changed or withdrawn while its PIN was checked")
+        } else if lockedOut(patient.card, at) {
+            refusal = Refusal(.pinLockout, "card locked out after repeated wrong PINs while its PIN was checked")
+        } else {
+            return nil
+        }
+        step = .idle
+        return [.cancelTimer(.pinEntry)] + refuse([refusal], patient: patient.id, staff: currentSession(at)?.id, at: at)
+    }
+
     /// Counts one wrong PIN for `card`; the last allowed one locks the card out.
     private mutating func countPINFailure(_ card: CardID, at: Moment, what: String = "") -> Refusal {
         var entry = pinFailures[card] ?? (0, nil)
@@ -467,6 +499,7 @@ public struct Cabinet: Sendable {
         switch step {
         case .staffPIN(let staff, let expires):
             guard at.bootMillis < expires else { step = .idle; return [.feedback(.prompt("PIN entry timed out"))] }
+            if let changed = changedMeanwhile(staff, patient: nil, at: at) { return changed }
             guard let matches = verdict(entry, against: staff.pin, given) else { return notChecked }
             guard matches else {
                 return pinFailed(staff.card, patient: nil, staff: staff.id, at: at)
@@ -479,6 +512,7 @@ public struct Cabinet: Sendable {
                     .feedback(.accepted("staff session open: \(staff.id) (\(staff.role.rawValue))"))]
         case .patientPIN(let patient, let expires):
             guard at.bootMillis < expires else { step = .idle; return [.feedback(.prompt("PIN entry timed out"))] }
+            if let changed = changedMeanwhile(patient, at: at) { return changed }
             guard let matches = verdict(entry, against: patient.pin, given) else { return notChecked }
             guard matches else {
                 return pinFailed(patient.card, patient: patient.id, staff: currentSession(at)?.id, at: at)
@@ -530,6 +564,7 @@ public struct Cabinet: Sendable {
                 choice: choice))]
         case .witnessPIN(let staff, let serial, let expires):
             guard at.bootMillis < expires else { step = .idle; return [.feedback(.prompt("unit \(serial): witness confirmation timed out; the unit stays open"))] }
+            if let changed = changedMeanwhile(staff, patient: ledger.unit(serial)?.patient, at: at) { return changed }
             guard let matches = verdict(entry, against: staff.pin, given) else { return notChecked }
             guard matches else {
                 return pinFailed(staff.card, patient: ledger.unit(serial)?.patient, staff: staff.id, at: at)
@@ -555,6 +590,7 @@ public struct Cabinet: Sendable {
                     .feedback(.prompt("\(staff.id): enter your PIN to \(clinical.title) for \(patient.id) (\(reason)), then #"))]
         case .clinicalPIN(let patient, let clinical, let reason, let staff, let expires):
             guard at.bootMillis < expires else { step = .idle; return [.feedback(.prompt("PIN entry timed out"))] }
+            if let changed = changedMeanwhile(staff, patient: patient.id, at: at) { return changed }
             guard let matches = verdict(entry, against: staff.pin, given) else { return notChecked }
             guard matches else {
                 return pinFailed(staff.card, patient: patient.id, staff: staff.id, at: at)

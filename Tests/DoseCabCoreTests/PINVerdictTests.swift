@@ -103,4 +103,50 @@ import Testing
         #expect(cab.checkSocketPIN(F.nurse, verdict: right, action: "test", at: tick()).refusal == nil)
         #expect(cab.pinFailures.isEmpty)
     }
+
+    // Review of issue 19.7: what held when the card was read may not hold when the verdict lands.
+
+    /// Wrong PINs over the control socket lock the badge out while its counter entry is being
+    /// checked: the right PIN's verdict, landing after, opens nothing.
+    @Test mutating func aBadgeLockedOutWhileItsPINWasCheckedIsRefused() {
+        _ = cab.handle(.card(F.nurseCard, at: tick()))
+        let right = cab.pinCheck(forKeys: "1111#", at: now)!.run(PlainPINs())
+        #expect(right.matches)
+        for _ in 1...3 {
+            _ = cab.checkSocketPIN(F.nurse, verdict: PINCheck(entry: "0000", hash: F.nurse.pin).run(PlainPINs()),
+                                   action: "guessing", at: tick())
+        }
+        #expect(cab.isLockedOut(F.nurseCard, at: now))
+        let fx = cab.handle(.checkedKeys("1111#", right, at: tick()))
+        #expect(cab.staffSession == nil, "a locked-out badge opened a session")
+        #expect(Self.refusals(fx) == [.pinLockout])
+        #expect(cab.step == .idle)
+    }
+
+    /// The patient's card is withdrawn (the roster reloaded without it) while the PIN is checked.
+    @Test mutating func aCardUnenrolledWhileItsPINWasCheckedIsRefused() {
+        _ = cab.handle(.card(F.nurseCard, at: tick()))
+        _ = cab.handleAsTheDaemonDoes(.keys("1111#", at: tick()))
+        #expect(cab.staffSession?.staff == F.nurse)
+        _ = cab.handle(.card(F.patientCard, at: tick()))
+        let right = cab.pinCheck(forKeys: "4321#", at: now)!.run(PlainPINs())
+        _ = cab.handle(.roster(Roster(patients: [F.otherPatient], staff: [F.nurse, F.clinician])))
+        let fx = cab.handle(.checkedKeys("4321#", right, at: tick()))
+        #expect(!fx.contains(.offerChoices(F.patient.id)), "an un-enrolled card went on to the dose")
+        #expect(Self.refusals(fx) == [.unknownCard])
+        #expect(cab.step == .idle && cab.pinFailures.isEmpty, "refused, not counted as a wrong PIN")
+    }
+
+    /// A staff member re-enrolled with another role (and the same card and PIN) while their PIN
+    /// is checked: the session is not opened on the record the card was read with.
+    @Test mutating func aBadgeChangedWhileItsPINWasCheckedIsRefused() {
+        _ = cab.handle(.card(F.clinicianCard, at: tick()))
+        let right = cab.pinCheck(forKeys: "2222#", at: now)!.run(PlainPINs())
+        var demoted = F.clinician
+        demoted.role = .nurse
+        _ = cab.handle(.roster(Roster(patients: [F.patient], staff: [F.nurse, demoted])))
+        let fx = cab.handle(.checkedKeys("2222#", right, at: tick()))
+        #expect(cab.staffSession == nil, "a session opened on the record from before the change")
+        #expect(Self.refusals(fx) == [.unknownCard])
+    }
 }
