@@ -478,11 +478,16 @@ public struct Cabinet: Sendable {
     /// `verdict` is the check of the given PIN against `staff.pin`, run by the daemon off the
     /// actor (nil when it did not run: the badge was locked out). A badge locked out by now is
     /// refused whatever the verdict; a verdict for another hash, or none, is refused uncounted.
-    public mutating func checkSocketPIN(_ staff: Staff, verdict: PINCheck.Verdict?, action: String,
+    /// `current` is the staff member's record as it stands when the verdict lands (the daemon
+    /// reads it again by id): one changed meanwhile (another role, card or PIN) or withdrawn is
+    /// refused uncounted, so nobody acts on a record they no longer hold.
+    public mutating func checkSocketPIN(_ staff: Staff, current: Staff?, verdict: PINCheck.Verdict?, action: String,
                                         at: Moment) -> (refusal: Refusal?, effects: [CabinetEffect]) {
         let refusal: Refusal
         if lockedOut(staff.card, at) {
             refusal = Refusal(.pinLockout, "badge \(staff.id) locked out after repeated wrong PINs; \(action) over the control socket refused")
+        } else if current != staff {
+            refusal = Refusal(.unknownCard, "the record of staff member \(staff.id) was changed, withdrawn or unreadable when their PIN had been checked; \(action) over the control socket refused")
         } else if let verdict, verdict.check.hash == staff.pin {
             guard !verdict.matches else {
                 pinFailures[staff.card] = nil

@@ -211,13 +211,20 @@ public actor CabinetDriver {
 
     /// Checks a staff PIN given over the control socket with the counter's count and lockout;
     /// a refusal is recorded and mirrored before it is returned. The hash is checked off the actor
-    /// (a locked-out badge is refused without one); the count and lockout apply on it after.
+    /// (a locked-out badge is refused without one); the count and lockout apply on it after, on
+    /// the staff member's record read again by id when the verdict lands: a record changed or
+    /// withdrawn meanwhile is refused (review of issue 19.7).
     public func checkSocketPIN(_ staff: Staff, pin: String, action: String) async -> Refusal? {
         var verdict: PINCheck.Verdict?
         if !cabinet.isLockedOut(staff.card, at: clock.now()) {
             verdict = await pinChecker.run(PINCheck(entry: pin, hash: staff.pin))
         }
-        let (refusal, effects) = cabinet.checkSocketPIN(staff, verdict: verdict, action: action, at: clock.now())
+        let current: Staff?
+        do { current = try store.staff(id: staff.id) } catch {
+            storeProblem = error.description
+            current = nil
+        }
+        let (refusal, effects) = cabinet.checkSocketPIN(staff, current: current, verdict: verdict, action: action, at: clock.now())
         perform(effects)
         return refusal
     }

@@ -86,21 +86,21 @@ import Testing
     }
 
     @Test mutating func theSocketTakesOnlyAVerdictOnTheBadgesOwnHash() {
-        var result = cab.checkSocketPIN(F.nurse, verdict: PINCheck(entry: "2222", hash: F.clinician.pin).run(PlainPINs()),
+        var result = cab.checkSocketPIN(F.nurse, current: F.nurse, verdict: PINCheck(entry: "2222", hash: F.clinician.pin).run(PlainPINs()),
                                         action: "test", at: tick())
         #expect(result.refusal?.reason == .wrongPIN && cab.pinFailures.isEmpty, "refused, not counted")
         for attempt in 1...3 {
-            result = cab.checkSocketPIN(F.nurse, verdict: PINCheck(entry: "0000", hash: F.nurse.pin).run(PlainPINs()),
+            result = cab.checkSocketPIN(F.nurse, current: F.nurse, verdict: PINCheck(entry: "0000", hash: F.nurse.pin).run(PlainPINs()),
                                         action: "test", at: tick())
             #expect(result.refusal?.reason == (attempt < 3 ? .wrongPIN : .pinLockout))
         }
         #expect(cab.isLockedOut(F.nurseCard, at: now))
         // Locked out: refused whatever the verdict (the daemon does not even run the check).
         let right = PINCheck(entry: "1111", hash: F.nurse.pin).run(PlainPINs())
-        #expect(cab.checkSocketPIN(F.nurse, verdict: right, action: "test", at: tick()).refusal?.reason == .pinLockout)
-        #expect(cab.checkSocketPIN(F.nurse, verdict: nil, action: "test", at: tick()).refusal?.reason == .pinLockout)
+        #expect(cab.checkSocketPIN(F.nurse, current: F.nurse, verdict: right, action: "test", at: tick()).refusal?.reason == .pinLockout)
+        #expect(cab.checkSocketPIN(F.nurse, current: F.nurse, verdict: nil, action: "test", at: tick()).refusal?.reason == .pinLockout)
         now = now.advanced(byMillis: 16 * 60_000)
-        #expect(cab.checkSocketPIN(F.nurse, verdict: right, action: "test", at: tick()).refusal == nil)
+        #expect(cab.checkSocketPIN(F.nurse, current: F.nurse, verdict: right, action: "test", at: tick()).refusal == nil)
         #expect(cab.pinFailures.isEmpty)
     }
 
@@ -113,7 +113,7 @@ import Testing
         let right = cab.pinCheck(forKeys: "1111#", at: now)!.run(PlainPINs())
         #expect(right.matches)
         for _ in 1...3 {
-            _ = cab.checkSocketPIN(F.nurse, verdict: PINCheck(entry: "0000", hash: F.nurse.pin).run(PlainPINs()),
+            _ = cab.checkSocketPIN(F.nurse, current: F.nurse, verdict: PINCheck(entry: "0000", hash: F.nurse.pin).run(PlainPINs()),
                                    action: "guessing", at: tick())
         }
         #expect(cab.isLockedOut(F.nurseCard, at: now))
@@ -148,5 +148,19 @@ import Testing
         let fx = cab.handle(.checkedKeys("2222#", right, at: tick()))
         #expect(cab.staffSession == nil, "a session opened on the record from before the change")
         #expect(Self.refusals(fx) == [.unknownCard])
+    }
+
+    /// Over the control socket the daemon reads the staff record again when the verdict lands:
+    /// changed (here re-PINned) or withdrawn meanwhile, the right PIN is refused, uncounted.
+    @Test mutating func theSocketRefusesARecordChangedWhileItsPINWasChecked() {
+        let right = PINCheck(entry: "1111", hash: F.nurse.pin).run(PlainPINs())
+        var rePINned = F.nurse
+        rePINned.pin = PlainPINs.hash("5555")
+        for current in [rePINned, nil] {
+            let result = cab.checkSocketPIN(F.nurse, current: current, verdict: right, action: "test", at: tick())
+            #expect(result.refusal?.reason == .unknownCard, "\(String(describing: current))")
+        }
+        #expect(cab.pinFailures.isEmpty)
+        #expect(cab.checkSocketPIN(F.nurse, current: F.nurse, verdict: right, action: "test", at: tick()).refusal == nil)
     }
 }

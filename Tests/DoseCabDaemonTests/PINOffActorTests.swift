@@ -1,3 +1,4 @@
+import DoseCabControl
 import DoseCabCore
 @testable import DoseCabDaemon
 import DoseCabHardware
@@ -143,5 +144,107 @@ import Testing
         gated.release()
         #expect(await check.value?.reason == .wrongPIN)
         #expect(await rig.driver.snapshot.pinFailures[DriverTests.Rig.nurse]?.count == 1)
+    }
+
+    // MARK: Review of issue 19.7
+
+    /// A verifier that holds every check of the PIN entries in `held` until the test releases
+    /// that entry (once per check), and lets every other check through; checks of different
+    /// entries can be held and released independently, whichever queue they run on.
+    final class HeldPINs: PINVerifier, @unchecked Sendable {
+        let inner = ScryptPINs(rounds: 16)
+        let held: Set<String>
+        let condition = NSCondition()
+        var started: [String: Int] = [:]
+        var released: [String: Int] = [:]
+
+        init(holding held: Set<String>) { self.held = held }
+
+        func verify(pin: String, against hash: PINHash) -> Bool {
+            condition.lock()
+            started[pin, default: 0] += 1
+            let mine = started[pin]!
+            condition.broadcast()
+            if held.contains(pin) {
+                while released[pin, default: 0] < mine { condition.wait() }
+            }
+            condition.unlock()
+            return inner.verify(pin: pin, against: hash)
+        }
+
+        /// Lets `count` more held checks of `pin` finish.
+        func release(_ pin: String, count: Int = 1) {
+            condition.lock()
+            released[pin, default: 0] += count
+            condition.broadcast()
+            condition.unlock()
+        }
+
+        /// Whether `count` checks of `pin` have started within `seconds` (waited for on a
+        /// Dispatch thread, not on the cooperative pool the actor needs).
+        func started(_ pin: String, count: Int = 1, within seconds: Double = 10) async -> Bool {
+            await withCheckedContinuation { c in
+                DispatchQueue.global().async {
+                    let deadline = Date().addingTimeInterval(seconds)
+                    self.condition.lock()
+                    while self.started[pin, default: 0] < count, self.condition.wait(until: deadline) {}
+                    let ok = self.started[pin, default: 0] >= count
+                    self.condition.unlock()
+                    c.resume(returning: ok)
+                }
+            }
+        }
+    }
+
+    /// The driver rig with `verifier`, started, and the control methods on it.
+    static func socket(_ verifier: any PINVerifier) async throws -> (DriverTests.Rig, ControlMethods) {
+        let rig = try DriverTests.Rig(journalSink: .fileDescriptor(devNull), verifier: verifier)
+        _ = try await rig.driver.start()
+        return (rig, ControlMethods(driver: rig.driver, store: rig.store, journal: rig.journal, simLines: rig.lines, pins: rig.pins))
+    }
+
+    /// Holds what a bounded operation produced, for `result(within:_:)`.
+    final class Box<T>: @unchecked Sendable {
+        let lock = NSLock()
+        var stored: T?
+        var value: T? {
+            get { lock.withLock { stored } }
+            set { lock.withLock { stored = newValue } }
+        }
+        init() {}
+    }
+
+    /// `operation`'s result, or nil when it has not finished within `seconds`.
+    static func result<T: Sendable>(within seconds: Double = 10, _ operation: @escaping @Sendable () async -> T) async -> T? {
+        let box = Box<T>()
+        guard await finishes(within: seconds, { box.value = await operation() }) else { return nil }
+        return box.value
+    }
+
+    /// Review finding a: the staff record was read before the wait. S-04 (admin) asks to lift
+    /// a lockdown; while the PIN is checked, S-04 is re-enrolled as a nurse. The verdict must be
+    /// taken on the record as it stands when it lands, not on the admin read before.
+    @Test func aStaffMemberDemotedWhileTheirPINIsCheckedIsRefused() async throws {
+        let held = HeldPINs(holding: ["4567"])
+        let (rig, methods) = try await Self.socket(held)
+        let on = await methods.handle(ControlRequest(method: "lockdown", parameters: ["state": "on", "reason": "test"]), InsiderTests.root)
+        #expect(on.isSuccess, "\(on)")
+        let lift = Task {
+            await methods.handle(ControlRequest(method: "lockdown", parameters: ["state": "off", "reason": "case closed",
+                                                                               "staff": "S-04", "pin": "4567"]), InsiderTests.root)
+        }
+        #expect(await held.started("4567"), "S-04's PIN check never started")
+        // The change lands while S-04's check holds the socket's PIN queue, so it cannot come
+        // through the socket (its own two PIN checks would wait behind the held one): it is the
+        // store write `enroll` makes, approved by S-05 and S-01, then the roster reload.
+        let admin = try #require(try rig.store.staff(id: StaffID("S-04")))
+        var nurse = admin
+        nurse.role = .nurse
+        try rig.store.enroll(nurse, approvedBy: StaffID("S-05"), StaffID("S-01"), replace: true, actor: "test", at: rig.clock.now())  // store-write-ok: the change must land while the socket's PIN check is held
+        try await rig.driver.reloadRoster()
+        held.release("4567")
+        let reply = try #require(await Self.result { await lift.value }, "the lockdown request never answered")
+        #expect(reply.error?.contains("was changed, withdrawn or unreadable") == true, "a demoted admin lifted the lockdown: \(reply)")
+        #expect(await rig.driver.snapshot.lockdown != nil, "the lockdown stays")
     }
 }
