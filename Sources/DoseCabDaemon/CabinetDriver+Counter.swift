@@ -13,15 +13,20 @@ extension CabinetDriver {
         var done: CheckedContinuation<Void, Never>?
     }
 
-    /// A card or keys from the counter: handled now, or after what is ahead of it.
+    /// A card or keys from the counter: handled now, or after what is ahead of it. After
+    /// `shutdown()` began a frame is dropped; a marker still waits for a check in flight.
     func counter(_ event: CabinetEvent?, done: CheckedContinuation<Void, Never>? = nil) {
+        if stopping, event != nil || !counterCheckRunning {
+            done?.resume()
+            return
+        }
         counterQueue.append(CounterInput(event: event, done: done))
         drainCounter()
     }
 
     /// Handles queued counter events until one needs a PIN check, which then runs off the actor.
     func drainCounter() {
-        while !counterCheckRunning, !counterQueue.isEmpty {
+        while !stopping, !counterCheckRunning, !counterQueue.isEmpty {
             let item = counterQueue.removeFirst()
             guard case .keys(let keys, let at)? = item.event else {
                 if let event = item.event { apply(event) }
@@ -54,11 +59,22 @@ extension CabinetDriver {
 
     /// The verdict is back: the cabinet takes it if its step still expects that entry against
     /// that hash (`Cabinet.checkedKeys`), then the counter's queue goes on.
+    /// After `shutdown()` began the verdict is dropped, and so is everything queued behind it.
     func counterChecked(_ segment: String, _ verdict: PINCheck.Verdict, at: Moment, done: CheckedContinuation<Void, Never>?) {
         counterCheckRunning = false
-        apply(.checkedKeys(segment, verdict, at: at))
+        if !stopping { apply(.checkedKeys(segment, verdict, at: at)) }
         done?.resume()
+        if stopping { dropCounterQueue() }
         drainCounter()
+    }
+
+    /// At shutdown: the queued counter frames are dropped unhandled (their waiters resumed); a
+    /// check in flight finishes, and its verdict is dropped too (`counterChecked`).
+    func dropCounterQueue() {
+        let dropped = counterQueue.filter { $0.event != nil }.count
+        if dropped > 0 { logger.notice("shutting down: \(dropped) counter frame(s) not handled") }
+        for item in counterQueue { item.done?.resume() }
+        counterQueue.removeAll()
     }
 
     /// Returns once every counter event that came before has been handled, PIN checks included

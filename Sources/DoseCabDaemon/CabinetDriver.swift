@@ -79,6 +79,9 @@ public actor CabinetDriver {
     var counterQueue: [CounterInput] = []
     /// A counter PIN entry is being checked: later counter events wait in `counterQueue`.
     var counterCheckRunning = false
+    /// `shutdown()` has begun: nothing more reaches the cabinet or the lines, not a verdict still
+    /// in flight nor a counter frame queued behind it (I2: the lock stays safe).
+    var stopping = false
 
     public init(config: DaemonConfig, store: Store, journal: JournalWriter, lines: any CabinetLines, clock: DaemonClock,
                 pins: any PINVerifier, logger: Logger, simulate: Bool, version: String, pinMap: PinMap,
@@ -177,7 +180,9 @@ public actor CabinetDriver {
     }
 
     public func shutdown() {
+        stopping = true
         lines.makeSafe()
+        dropCounterQueue()
         timerTask?.cancel()
         inputDeadlineTask?.cancel()
         catchUpTask?.cancel()
@@ -204,8 +209,13 @@ public actor CabinetDriver {
         }
     }
 
-    /// Feeds one event and performs its effects, now.
+    /// Feeds one event and performs its effects, now; after `shutdown()` began, nothing.
     func apply(_ event: CabinetEvent) {
+        guard !stopping else {
+            // Not the event itself: keys may be a PIN.
+            logger.notice("shutting down: an event after shutdown() was not handled")
+            return
+        }
         perform(cabinet.handle(event))
     }
 
@@ -218,6 +228,10 @@ public actor CabinetDriver {
         var verdict: PINCheck.Verdict?
         if !cabinet.isLockedOut(staff.card, at: clock.now()) {
             verdict = await pinChecker.run(PINCheck(entry: pin, hash: staff.pin))
+        }
+        // Shutdown began during the check: the verdict reaches nothing (not even the count).
+        guard !stopping else {
+            return Refusal(.storeUnavailable, "dosecabd is shutting down; \(action) over the control socket not done")
         }
         let current: Staff?
         do { current = try store.staff(id: staff.id) } catch {

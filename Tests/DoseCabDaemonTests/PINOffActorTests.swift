@@ -247,4 +247,24 @@ import Testing
         #expect(reply.error?.contains("was changed, withdrawn or unreadable") == true, "a demoted admin lifted the lockdown: \(reply)")
         #expect(await rig.driver.snapshot.lockdown != nil, "the lockdown stays")
     }
+
+    /// Review finding b: a PIN check still running at shutdown went on to the counter frames
+    /// queued behind it (the choice key `1#`) after `shutdown()` had made the lock safe, and the
+    /// release energised the lock again (I2). After shutdown nothing queued reaches the cabinet.
+    @Test func nothingQueuedReachesTheCabinetAfterShutdown() async throws {
+        let held = HeldPINs(holding: ["1111"])
+        let rig = try DriverTests.Rig(journalSink: .fileDescriptor(Self.devNull), verifier: held)
+        _ = try await rig.driver.start()
+        await Self.type(rig, card: DriverTests.Rig.nurse, keys: "1234#")
+        #expect(await Self.finishes(within: 10) { await rig.driver.counterSettled() })
+        #expect(await rig.driver.snapshot.staffSession?.staff.id == StaffID("S-01"))
+        await Self.type(rig, card: DriverTests.Rig.patient, keys: "1111#1#")
+        #expect(await held.started("1111"), "the patient's PIN check never started")
+        await rig.driver.shutdown()
+        held.release("1111")
+        #expect(await Self.finishes(within: 10) { await rig.driver.counterSettled() }, "the counter's queue never settled")
+        #expect(rig.lines.output(.lock) == false, "a frame queued before shutdown energised the lock after it")
+        #expect(try !rig.auditKinds().contains(.release))
+        #expect(Self.isPatientPIN(await rig.driver.snapshot.step), "the verdict was not applied after shutdown")
+    }
 }
