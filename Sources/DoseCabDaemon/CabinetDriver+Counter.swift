@@ -48,7 +48,7 @@ extension CabinetDriver {
                 }
                 counterCheckRunning = true
                 Task { [pinChecker] in
-                    let verdict = await pinChecker.run(check)
+                    let verdict = await pinChecker.run(check, on: .counter)
                     self.counterChecked(segment, verdict, at: at, done: done)
                 }
                 return

@@ -82,6 +82,8 @@ public actor CabinetDriver {
     /// `shutdown()` has begun: nothing more reaches the cabinet or the lines, not a verdict still
     /// in flight nor a counter frame queued behind it (I2: the lock stays safe).
     var stopping = false
+    /// Control-socket PIN checks running or waiting (at most `PINChecker.socketLimit`).
+    var socketPINChecks = 0
 
     public init(config: DaemonConfig, store: Store, journal: JournalWriter, lines: any CabinetLines, clock: DaemonClock,
                 pins: any PINVerifier, logger: Logger, simulate: Bool, version: String, pinMap: PinMap,
@@ -223,16 +225,19 @@ public actor CabinetDriver {
     /// a refusal is recorded and mirrored before it is returned. The hash is checked off the actor
     /// (a locked-out badge is refused without one); the count and lockout apply on it after, on
     /// the staff member's record read again by id when the verdict lands: a record changed or
-    /// withdrawn meanwhile is refused (review of issue 19.7).
-    public func checkSocketPIN(_ staff: Staff, pin: String, action: String) async -> Refusal? {
+    /// withdrawn meanwhile is refused (review of issue 19.7). Beyond `PINChecker.socketLimit`
+    /// checks running or waiting, and after shutdown began, nothing is checked: it throws.
+    public func checkSocketPIN(_ staff: Staff, pin: String, action: String) async throws(PINCheckUnavailable) -> Refusal? {
+        guard !stopping else { throw .stopping }
         var verdict: PINCheck.Verdict?
         if !cabinet.isLockedOut(staff.card, at: clock.now()) {
-            verdict = await pinChecker.run(PINCheck(entry: pin, hash: staff.pin))
+            guard socketPINChecks < PINChecker.socketLimit else { throw .busy(waiting: socketPINChecks) }
+            socketPINChecks += 1
+            verdict = await pinChecker.run(PINCheck(entry: pin, hash: staff.pin), on: .controlSocket)
+            socketPINChecks -= 1
         }
         // Shutdown began during the check: the verdict reaches nothing (not even the count).
-        guard !stopping else {
-            return Refusal(.storeUnavailable, "dosecabd is shutting down; \(action) over the control socket not done")
-        }
+        guard !stopping else { throw .stopping }
         let current: Staff?
         do { current = try store.staff(id: staff.id) } catch {
             storeProblem = error.description

@@ -331,9 +331,11 @@ public struct ControlMethods: Sendable {
         let id = StaffID(try string(p, prefix + "staff"))
         let pin = try string(p, prefix + "pin")
         guard let staff = try store.staff(id: id) else { throw MethodError(message: "staff \(id): unknown") }
-        if let refusal = await driver.checkSocketPIN(staff, pin: pin, action: action) {
-            throw MethodError(message: "refused: \(refusal)")
+        let refusal: Refusal?
+        do { refusal = try await driver.checkSocketPIN(staff, pin: pin, action: action) } catch {
+            throw MethodError(message: error.description)
         }
+        if let refusal { throw MethodError(message: "refused: \(refusal)") }
         return staff
     }
 

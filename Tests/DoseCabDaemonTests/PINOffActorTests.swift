@@ -137,12 +137,12 @@ import Testing
         let rig = try Self.rig(gated)
         _ = try await rig.driver.start()
         let nurse = try #require(try rig.store.staff(id: StaffID("S-01")))
-        let check = Task { await rig.driver.checkSocketPIN(nurse, pin: "0000", action: "a test") }
+        let check = Task { try await rig.driver.checkSocketPIN(nurse, pin: "0000", action: "a test") }
         #expect(await gated.nextCheckStarted())
         #expect(await Self.finishes(within: 5) { await rig.driver.handle(.tamper(at: rig.clock.now())) },
                 "the tamper edge waited behind the socket's PIN check")
         gated.release()
-        #expect(await check.value?.reason == .wrongPIN)
+        #expect(try await check.value?.reason == .wrongPIN)
         #expect(await rig.driver.snapshot.pinFailures[DriverTests.Rig.nurse]?.count == 1)
     }
 
@@ -266,5 +266,58 @@ import Testing
         #expect(rig.lines.output(.lock) == false, "a frame queued before shutdown energised the lock after it")
         #expect(try !rig.auditKinds().contains(.release))
         #expect(Self.isPatientPIN(await rig.driver.snapshot.step), "the verdict was not applied after shutdown")
+    }
+
+    /// Review finding d: one serial queue served the socket and the counter, so a socket check
+    /// held the counter's. A counter PIN is checked while a socket check is running.
+    @Test func theCounterIsCheckedWhileASocketCheckRuns() async throws {
+        let held = HeldPINs(holding: ["4567"])
+        let rig = try DriverTests.Rig(journalSink: .fileDescriptor(Self.devNull), verifier: held)
+        _ = try await rig.driver.start()
+        let admin = try #require(try rig.store.staff(id: StaffID("S-04")))
+        let socket = Task { try await rig.driver.checkSocketPIN(admin, pin: "4567", action: "a test") }
+        #expect(await held.started("4567"))
+        await Self.type(rig, card: DriverTests.Rig.nurse, keys: "1234#")
+        #expect(await held.started("1234"), "the counter's check waited behind the socket's")
+        #expect(await Self.finishes(within: 10) { await rig.driver.counterSettled() })
+        #expect(await rig.driver.snapshot.staffSession?.staff.id == StaffID("S-01"))
+        held.release("4567")
+        #expect(await Self.finishes(within: 10) { _ = try? await socket.value }, "the socket's check never ended")
+        #expect(await rig.driver.snapshot.pinFailures.isEmpty)
+    }
+
+    /// Review finding d: a local user could queue socket PIN checks without bound. Beyond the
+    /// cap, a request is answered `busy` at once and nothing is checked, counted or changed.
+    @Test func socketChecksBeyondTheCapAreRefusedBusy() async throws {
+        let held = HeldPINs(holding: ["4567"])
+        let (rig, methods) = try await Self.socket(held)
+        let flood = 20
+        final class Replies: @unchecked Sendable {
+            let lock = NSLock()
+            var all: [ControlReply] = []
+            func add(_ r: ControlReply) { lock.withLock { all.append(r) } }
+            var count: Int { lock.withLock { all.count } }
+        }
+        let replies = Replies()
+        var started: [Task<Void, Never>] = []
+        for _ in 0..<flood {
+            started.append(Task {
+                replies.add(await methods.handle(ControlRequest(method: "lockdown", parameters: ["state": "off", "reason": "r",
+                                                                                                "staff": "S-04", "pin": "4567"]),
+                                                 InsiderTests.root))
+            })
+        }
+        // Every request beyond the cap answers while the admitted ones are still held.
+        let limit = PINChecker.socketLimit
+        let answered = await Self.finishes(within: 10) {
+            while replies.count < flood - limit { try? await Task.sleep(for: .milliseconds(10)) }
+        }
+        #expect(answered, "requests beyond the cap waited behind the held check")
+        #expect(replies.all.allSatisfy { $0.error?.hasPrefix("busy:") == true }, "\(replies.all)")
+        held.release("4567", count: flood)
+        let tasks = started
+        #expect(await Self.finishes(within: 30) { for t in tasks { await t.value } })
+        #expect(replies.all.filter(\.isSuccess).count == limit)
+        #expect(await rig.driver.snapshot.pinFailures.isEmpty, "a busy answer counts nothing")
     }
 }
