@@ -21,12 +21,13 @@ public struct PINCheck: Hashable, Sendable, CustomStringConvertible {
     /// Names the hash, never the PIN.
     public var description: String { "PIN check against hash \(hash.hash.prefix(4).map { String($0, radix: 16) }.joined())…" }
 
-    /// The outcome of one `PINCheck`, tied to the exact entry and hash it was run on.
+    /// The outcome of one `PINCheck`, tied to the exact entry and hash it was run on. Made only
+    /// by `run(_:)`, and not changed after.
     public struct Verdict: Hashable, Sendable, CustomStringConvertible {
-        public var check: PINCheck
-        public var matches: Bool
+        public let check: PINCheck
+        public let matches: Bool
 
-        public init(_ check: PINCheck, matches: Bool) {
+        init(_ check: PINCheck, matches: Bool) {
             self.check = check
             self.matches = matches
         }

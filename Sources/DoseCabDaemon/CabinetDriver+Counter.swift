@@ -1,4 +1,5 @@
 import DoseCabCore
+import DoseCabStore
 
 /// The counter reader's cards and keys, in the order they were typed, with the PIN check off the
 /// actor (issue 19.7). A keypad entry that completes a PIN step is checked by `PINChecker` while
@@ -25,11 +26,14 @@ extension CabinetDriver {
     }
 
     /// Handles queued counter events until one needs a PIN check, which then runs off the actor.
-    func drainCounter() {
+    /// `waited`: the events were held behind a check, and are handled at the time they are
+    /// handled now (`restamped`), not when they were typed.
+    func drainCounter(waited: Bool = false) {
         while !stopping, !counterCheckRunning, !counterQueue.isEmpty {
             let item = counterQueue.removeFirst()
-            guard case .keys(let keys, let at)? = item.event else {
-                if let event = item.event { apply(event) }
+            let event = waited ? item.event.map { Self.restamped($0, clock.now()) } : item.event
+            guard case .keys(let keys, let at)? = event else {
+                if let event { apply(event) }
                 item.done?.resume()
                 continue
             }
@@ -47,9 +51,12 @@ extension CabinetDriver {
                     done = nil
                 }
                 counterCheckRunning = true
-                Task { [pinChecker] in
-                    let verdict = await pinChecker.run(check, on: .counter)
-                    self.counterChecked(segment, verdict, at: at, done: done)
+                // No request's admin record rides along into the check's task (issue 18.11).
+                Store.$companion.withValue(nil) {
+                    Task { [pinChecker] in
+                        let verdict = await pinChecker.run(check, on: .counter)
+                        self.counterChecked(segment, verdict, done: done)
+                    }
                 }
                 return
             }
@@ -58,14 +65,25 @@ extension CabinetDriver {
     }
 
     /// The verdict is back: the cabinet takes it if its step still expects that entry against
-    /// that hash (`Cabinet.checkedKeys`), then the counter's queue goes on.
+    /// that hash (`Cabinet.checkedKeys`), then the counter's queue goes on. It is applied at the
+    /// time it lands: the cabinet acts now, after whatever was handled while the hash ran, so
+    /// its records follow those in time too (the PIN entry's timer ran meanwhile as well).
     /// After `shutdown()` began the verdict is dropped, and so is everything queued behind it.
-    func counterChecked(_ segment: String, _ verdict: PINCheck.Verdict, at: Moment, done: CheckedContinuation<Void, Never>?) {
+    func counterChecked(_ segment: String, _ verdict: PINCheck.Verdict, done: CheckedContinuation<Void, Never>?) {
         counterCheckRunning = false
-        if !stopping { apply(.checkedKeys(segment, verdict, at: at)) }
+        if !stopping { apply(.checkedKeys(segment, verdict, at: clock.now())) }
         done?.resume()
         if stopping { dropCounterQueue() }
-        drainCounter()
+        drainCounter(waited: true)
+    }
+
+    /// A counter frame that waited behind a PIN check, at `now`.
+    static func restamped(_ event: CabinetEvent, _ now: Moment) -> CabinetEvent {
+        switch event {
+        case .card(let card, _): .card(card, at: now)
+        case .keys(let keys, _): .keys(keys, at: now)
+        default: event
+        }
     }
 
     /// At shutdown: the queued counter frames are dropped unhandled (their waiters resumed); a

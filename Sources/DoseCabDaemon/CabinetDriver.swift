@@ -204,9 +204,12 @@ public actor CabinetDriver {
     /// once they are done. A counter card or keys take their turn behind the counter's earlier
     /// events, and a PIN entry is checked off the actor first (CabinetDriver+Counter), so this
     /// may suspend; other events are handled at once.
+    /// A `.checkedKeys` handed in here is ignored: a verdict reaches the cabinet only from the
+    /// driver's own `PINChecker`, through the counter's queue.
     public func handle(_ event: CabinetEvent) async {
         switch event {
         case .card, .keys: await withCheckedContinuation { counter(event, done: $0) }
+        case .checkedKeys: logger.error("a PIN verdict handed to the driver from outside was ignored: verdicts come only from its own checks")
         default: apply(event)
         }
     }
