@@ -46,8 +46,15 @@ public enum CabinetEffect: Hashable, Sendable {
 public enum CabinetEvent: Hashable, Sendable {
     /// A card at the counter reader.
     case card(CardID, at: Moment)
-    /// Keypad keys at the counter (digits, `*` clears, `#` enters).
+    /// Keypad keys at the counter (digits, `*` clears, `#` enters). An entry that completes a PIN
+    /// step this way is not checked: the counter asks for it again (the daemon feeds PIN entries
+    /// as `.checkedKeys`).
     case keys(String, at: Moment)
+    /// Keypad keys whose first `#` completes a PIN entry, with the verdict of the check the daemon
+    /// ran off the actor for it (`pinCheck(forKeys:at:)`). The verdict counts only if the step
+    /// still expects that entry against that hash; otherwise nothing is checked (a timed-out or
+    /// changed step handles the entry as it would any; a PIN step asks for the PIN again).
+    case checkedKeys(String, PINCheck.Verdict, at: Moment)
     /// The policy's answer to `.evaluate`, with the id a release would get.
     case decided(DispenseDecision, releaseID: ReleaseID, at: Moment)
     /// The daemon's answer to `.offerChoices`: the doses in force for the patient, with their keys.
@@ -161,7 +168,6 @@ public enum CounterStep: Hashable, Sendable {
 public struct Cabinet: Sendable {
     public let policy: ClinicPolicy
     public private(set) var roster: Roster
-    public let pins: any PINVerifier
 
     public private(set) var lockEnergised = false
     public private(set) var doorOpen = false
@@ -189,11 +195,10 @@ public struct Cabinet: Sendable {
     var asked: DoseChoice?
     var keyBuffer = ""
 
-    public init(policy: ClinicPolicy, roster: Roster, pins: any PINVerifier, ledger: UnitLedger? = nil,
+    public init(policy: ClinicPolicy, roster: Roster, ledger: UnitLedger? = nil,
                 holds: [PatientID: String] = [:], lockdown: String? = nil, residueOwed: [ResidueAccount] = []) {
         self.policy = policy
         self.roster = roster
-        self.pins = pins
         self.ledger = ledger ?? UnitLedger(calendar: policy.calendar)
         self.holds = holds
         self.lockdown = lockdown
@@ -244,7 +249,8 @@ public struct Cabinet: Sendable {
     public mutating func handle(_ event: CabinetEvent) -> [CabinetEffect] {
         switch event {
         case .card(let card, let at): return onCard(card, at)
-        case .keys(let keys, let at): return onKeys(keys, at)
+        case .keys(let keys, let at): return onKeys(keys, at, verdict: nil)
+        case .checkedKeys(let keys, let verdict, let at): return onKeys(keys, at, verdict: verdict)
         case .decided(let decision, let id, let at): return onDecided(decision, id, at)
         case .choices(let patient, let doses, _): return onChoices(patient, doses)
         case .clinicalDecided(let request, let outcome, let at): return onClinicalDecided(request, outcome, at)
@@ -286,6 +292,10 @@ public struct Cabinet: Sendable {
         return false
     }
 
+    /// Whether `card` is locked out at `at` after repeated wrong PINs. The daemon asks before it
+    /// checks a PIN given over the control socket: a locked-out badge is refused unhashed.
+    public func isLockedOut(_ card: CardID, at: Moment) -> Bool { lockedOut(card, at) }
+
     private mutating func onCard(_ card: CardID, _ at: Moment) -> [CabinetEffect] {
         keyBuffer = ""
         let session = currentSession(at)
@@ -326,21 +336,121 @@ public struct Cabinet: Sendable {
         }
     }
 
-    private mutating func onKeys(_ keys: String, _ at: Moment) -> [CabinetEffect] {
+    /// `verdict` is for the first entry `keys` complete, and for no other.
+    private mutating func onKeys(_ keys: String, _ at: Moment, verdict: PINCheck.Verdict?) -> [CabinetEffect] {
         var fx: [CabinetEffect] = []
+        var verdict = verdict
         for key in keys {
-            switch key {
-            case "*": keyBuffer = ""
-            case "#":
+            if key == "#" {
                 let entry = keyBuffer
                 keyBuffer = ""
-                fx += onEntry(entry, at)
-            default:
-                // A burst of noise must not grow without bound: PINs and menu codes are short.
-                if key.isNumber && keyBuffer.count < 12 { keyBuffer.append(key) }
+                fx += onEntry(entry, at, verdict: verdict)
+                verdict = nil
+            } else {
+                Self.keyIn(key, &keyBuffer)
             }
         }
         return fx
+    }
+
+    /// A key other than `#` into an entry being keyed.
+    private static func keyIn(_ key: Character, _ buffer: inout String) {
+        if key == "*" {
+            buffer = ""
+        } else if key.isNumber && buffer.count < 12 {
+            // A burst of noise must not grow without bound: PINs and menu codes are short.
+            buffer.append(key)
+        }
+    }
+
+    /// `keys` cut after each `#`, so each piece completes at most one entry: the hash an entry is
+    /// checked against can depend on the outcome of the entry before it.
+    public static func keySegments(_ keys: String) -> [String] {
+        var segments: [String] = []
+        var current = ""
+        for key in keys {
+            current.append(key)
+            if key == "#" {
+                segments.append(current)
+                current = ""
+            }
+        }
+        if !current.isEmpty { segments.append(current) }
+        return segments
+    }
+
+    /// The PIN check the first `#` in `keys` would need if they arrived at `at`: the entry it
+    /// completes and the stored hash the current step checks it against. Nil when `keys` complete
+    /// no entry, the step takes no PIN, or its time is up (the entry then times out unhashed).
+    /// The daemon runs the check off the actor and feeds `.checkedKeys` with its verdict.
+    public func pinCheck(forKeys keys: String, at: Moment) -> PINCheck? {
+        var buffer = keyBuffer
+        for key in keys {
+            guard key == "#" else {
+                Self.keyIn(key, &buffer)
+                continue
+            }
+            return expectedPIN(at).map { PINCheck(entry: buffer, hash: $0) }
+        }
+        return nil
+    }
+
+    /// The hash an entry at the current step is checked against, while its time runs.
+    private func expectedPIN(_ at: Moment) -> PINHash? {
+        switch step {
+        case .staffPIN(let staff, let expires), .witnessPIN(let staff, _, let expires),
+             .clinicalPIN(_, _, _, let staff, let expires):
+            at.bootMillis < expires ? staff.pin : nil
+        case .patientPIN(let patient, let expires):
+            at.bootMillis < expires ? patient.pin : nil
+        case .idle, .attestation, .deciding, .committing, .witnessBadge, .clinicalReason, .clinicalDeciding:
+            nil
+        }
+    }
+
+    /// The verdict on `entry` against `hash`: nil when there is none for exactly that entry and
+    /// hash (not checked, or checked for a step that has since moved on).
+    private func verdict(_ entry: String, against hash: PINHash, _ verdict: PINCheck.Verdict?) -> Bool? {
+        guard let verdict, verdict.check == PINCheck(entry: entry, hash: hash) else { return nil }
+        return verdict.matches
+    }
+
+    /// An entry at a PIN step with no verdict for it: nothing is counted and the step stays, with
+    /// its time running; the PIN is asked for again.
+    private var notChecked: [CabinetEffect] {
+        [.feedback(.prompt("PIN not checked: enter it again, then #"))]
+    }
+
+    /// What the card was read with must still hold when its PIN's verdict lands (the daemon
+    /// checks the PIN off its actor, and the roster and the wrong-PIN counts can change
+    /// meanwhile): the badge is still enrolled with the same record (role, card, PIN hash, link),
+    /// and not locked out by wrong PINs given for it over the control socket. Nil when it holds;
+    /// otherwise the step ends, refused (`unknown-card` or `pin-lockout`) and not counted.
+    private mutating func changedMeanwhile(_ staff: Staff, patient: PatientID?, at: Moment) -> [CabinetEffect]? {
+        let refusal: Refusal
+        if roster.staff[staff.card] != staff {
+            refusal = Refusal(.unknownCard, "badge \(staff.id) was changed or withdrawn while its PIN was checked; badge in again")
+        } else if lockedOut(staff.card, at) {
+            refusal = Refusal(.pinLockout, "badge \(staff.id) locked out after repeated wrong PINs while its PIN was checked")
+        } else {
+            return nil
+        }
+        step = .idle
+        return [.cancelTimer(.pinEntry)] + refuse([refusal], patient: patient, staff: staff.id, at: at)
+    }
+
+    /// `changedMeanwhile` for a patient's card.
+    private mutating func changedMeanwhile(_ patient: Patient, at: Moment) -> [CabinetEffect]? {
+        let refusal: Refusal
+        if roster.patients[patient.card] != patient {
+            refusal = Refusal(.unknownCard, "the card of \(patient.id) was changed or withdrawn while its PIN was checked")
+        } else if lockedOut(patient.card, at) {
+            refusal = Refusal(.pinLockout, "card locked out after repeated wrong PINs while its PIN was checked")
+        } else {
+            return nil
+        }
+        step = .idle
+        return [.cancelTimer(.pinEntry)] + refuse([refusal], patient: patient.id, staff: currentSession(at)?.id, at: at)
     }
 
     /// Counts one wrong PIN for `card`; the last allowed one locks the card out.
@@ -369,30 +479,44 @@ public struct Cabinet: Sendable {
     /// guess across the roster nor lock it out badge after badge. A refusal (`wrong-pin`,
     /// `pin-lockout`) is an audit record naming the staff member, the account and the action,
     /// never the PIN; the counter's dialogue is left as it was.
-    public mutating func checkSocketPIN(_ staff: Staff, pin: String, action: String, account: UInt32,
-                                        at: Moment) -> (refusal: Refusal?, effects: [CabinetEffect]) {
+    ///
+    /// `verdict` is the check of the given PIN against `staff.pin`, run by the daemon off the
+    /// actor (nil when it did not run: the badge or the account was locked out). A badge or an
+    /// account locked out by now is refused whatever the verdict; a verdict for another hash, or
+    /// none, is refused uncounted. `current` is the staff member's record as it stands when the
+    /// verdict lands (the daemon reads it again by id): one changed meanwhile (another role, card
+    /// or PIN) or withdrawn is refused uncounted, so nobody acts on a record they no longer hold.
+    public mutating func checkSocketPIN(_ staff: Staff, current: Staff?, verdict: PINCheck.Verdict?, action: String,
+                                        account: UInt32, at: Moment) -> (refusal: Refusal?, effects: [CabinetEffect]) {
         let over = "\(action) over the control socket (uid=\(account))"
         var refusals: [Refusal]
         if let refused = accountPINs.refusal(account, at: at) {
             refusals = [Refusal(refused.reason, "\(refused.detail); \(over) for \(staff.id) refused")]
         } else if lockedOut(staff.card, at) {
             refusals = [Refusal(.pinLockout, "badge \(staff.id) locked out after repeated wrong PINs; \(over) refused")]
-        } else if pins.verify(pin: pin, against: staff.pin) {
-            pinFailures[staff.card] = nil
-            return (nil, [])
-        } else {
+        } else if current != staff {
+            refusals = [Refusal(.unknownCard, "the record of staff member \(staff.id) was changed, withdrawn or unreadable when their PIN had been checked; \(over) refused")]
+        } else if let verdict, verdict.check.hash == staff.pin {
+            guard !verdict.matches else {
+                pinFailures[staff.card] = nil
+                return (nil, [])
+            }
             refusals = [countPINFailure(staff.card, at: at, what: " for \(staff.id), \(over)")]
             // The account's last try: its lockout is the answer, the badge's count is on the record beside it.
             if let locked = accountPINs.charge(account, at: at) { refusals.insert(locked, at: 0) }
+        } else {
+            refusals = [Refusal(.wrongPIN, "PIN for \(staff.id) not checked; \(over) refused")]
         }
         return (refusals[0], [.commit(.refusal(patient: nil, staff: staff.id, refusals: refusals, at: at))])
     }
 
-    private mutating func onEntry(_ entry: String, _ at: Moment) -> [CabinetEffect] {
+    private mutating func onEntry(_ entry: String, _ at: Moment, verdict given: PINCheck.Verdict?) -> [CabinetEffect] {
         switch step {
         case .staffPIN(let staff, let expires):
             guard at.bootMillis < expires else { step = .idle; return [.feedback(.prompt("PIN entry timed out"))] }
-            guard pins.verify(pin: entry, against: staff.pin) else {
+            if let changed = changedMeanwhile(staff, patient: nil, at: at) { return changed }
+            guard let matches = verdict(entry, against: staff.pin, given) else { return notChecked }
+            guard matches else {
                 return pinFailed(staff.card, patient: nil, staff: staff.id, at: at)
             }
             pinFailures[staff.card] = nil
@@ -403,7 +527,9 @@ public struct Cabinet: Sendable {
                     .feedback(.accepted("staff session open: \(staff.id) (\(staff.role.rawValue))"))]
         case .patientPIN(let patient, let expires):
             guard at.bootMillis < expires else { step = .idle; return [.feedback(.prompt("PIN entry timed out"))] }
-            guard pins.verify(pin: entry, against: patient.pin) else {
+            if let changed = changedMeanwhile(patient, at: at) { return changed }
+            guard let matches = verdict(entry, against: patient.pin, given) else { return notChecked }
+            guard matches else {
                 return pinFailed(patient.card, patient: patient.id, staff: currentSession(at)?.id, at: at)
             }
             pinFailures[patient.card] = nil
@@ -453,7 +579,9 @@ public struct Cabinet: Sendable {
                 choice: choice))]
         case .witnessPIN(let staff, let serial, let expires):
             guard at.bootMillis < expires else { step = .idle; return [.feedback(.prompt("unit \(serial): witness confirmation timed out; the unit stays open"))] }
-            guard pins.verify(pin: entry, against: staff.pin) else {
+            if let changed = changedMeanwhile(staff, patient: ledger.unit(serial)?.patient, at: at) { return changed }
+            guard let matches = verdict(entry, against: staff.pin, given) else { return notChecked }
+            guard matches else {
                 return pinFailed(staff.card, patient: ledger.unit(serial)?.patient, staff: staff.id, at: at)
             }
             pinFailures[staff.card] = nil
@@ -477,7 +605,9 @@ public struct Cabinet: Sendable {
                     .feedback(.prompt("\(staff.id): enter your PIN to \(clinical.title) for \(patient.id) (\(reason)), then #"))]
         case .clinicalPIN(let patient, let clinical, let reason, let staff, let expires):
             guard at.bootMillis < expires else { step = .idle; return [.feedback(.prompt("PIN entry timed out"))] }
-            guard pins.verify(pin: entry, against: staff.pin) else {
+            if let changed = changedMeanwhile(staff, patient: patient.id, at: at) { return changed }
+            guard let matches = verdict(entry, against: staff.pin, given) else { return notChecked }
+            guard matches else {
                 return pinFailed(staff.card, patient: patient.id, staff: staff.id, at: at)
             }
             pinFailures[staff.card] = nil

@@ -87,7 +87,8 @@ public enum StaffRole: String, Sendable, Codable, CaseIterable, Hashable {
 }
 
 /// A PIN hash reference: the core never sees a PIN in clear beyond the keypad frame, and never
-/// stores one. Verification happens through an injected `PINVerifier` (scrypt lives in the store).
+/// stores one. The cabinet says which hash an entry is checked against (`PINCheck`); the daemon
+/// runs the `PINVerifier` (scrypt, in the store module) off the cabinet's actor (issue 19.7).
 public struct PINHash: Hashable, Sendable, Codable {
     public var salt: [UInt8]
     public var hash: [UInt8]
@@ -101,7 +102,8 @@ public struct PINHash: Hashable, Sendable, Codable {
     }
 }
 
-/// Checks a keyed-in PIN against its hash. Injected so the core stays free of the KDF's cost.
+/// Checks a keyed-in PIN against its hash: the KDF, expensive by design. The cabinet never calls
+/// it; the daemon runs it off the cabinet's actor (`PINCheck.run`).
 public protocol PINVerifier: Sendable {
     func verify(pin: String, against hash: PINHash) -> Bool
 }

@@ -43,6 +43,6 @@ extension CabinetDriver {
         guard !chainAlarmRaised else { return }
         chainAlarmRaised = true
         logger.error("\(detail)")
-        handle(.alarm(.chainBroken, detail, at: clock.now()))
+        apply(.alarm(.chainBroken, detail, at: clock.now()))
     }
 }

@@ -54,7 +54,7 @@ extension CabinetDriver {
                               closeOut: policy.closeOutPolicy(for: r.route), by: r.by.id, witness: r.witness.id, note: r.note,
                               downtimeSeq: downtime.alarmSeq, enteredAt: now)
         let records = try commitForRequest(entry.writes)
-        handle(.lateEntryBooked(entry))
+        apply(.lateEntryBooked(entry))
         stockTick()
         return (entry, records)
     }
@@ -83,6 +83,6 @@ extension CabinetDriver {
             let owed = try lockdownLiftProblems()
             guard owed.isEmpty else { throw DowntimeRefused(refusals: owed) }
         }
-        handle(.lockdown(on: on, reason: reason, by: by, at: clock.now()))
+        apply(.lockdown(on: on, reason: reason, by: by, at: clock.now()))
     }
 }

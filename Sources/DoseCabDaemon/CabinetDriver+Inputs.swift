@@ -25,9 +25,9 @@ extension CabinetDriver {
     func physical(_ edge: LineEvent) {
         let now = clock.now()
         switch edge.role {
-        case .door: handle(.door(open: !edge.level, at: now))
-        case .bolt: handle(.bolt(engaged: edge.level, at: now))
-        case .tamper: if edge.level { handle(.tamper(at: now)) }
+        case .door: apply(.door(open: !edge.level, at: now))
+        case .bolt: apply(.bolt(engaged: edge.level, at: now))
+        case .tamper: if edge.level { apply(.tamper(at: now)) }
         case .returnBeam:
             if edge.level { chuteOutputs(chute.beam(at: edge.timestampNanos)) }
         default: break
@@ -39,14 +39,14 @@ extension CabinetDriver {
             switch output {
             case .card(let card):
                 if reader == .counter {
-                    handle(.card(card, at: clock.now()))
+                    counter(.card(card, at: clock.now()))
                 } else {
                     // Durable before the chute's window decides issue or return (issue 18.12).
                     notePendingScan(ReturnChute.serial(of: card))
                     chuteOutputs(chute.scan(card, at: nanos))
                 }
             case .keys(let keys):
-                if reader == .counter { handle(.keys(keys, at: clock.now())) }
+                if reader == .counter { counter(.keys(keys, at: clock.now())) }
             case .rejected(let why):
                 // Bad input is harmless (I6): a clear reason in the journal, nothing changed.
                 rejectedFrames += 1
@@ -60,12 +60,12 @@ extension CabinetDriver {
             let now = clock.now()
             switch output {
             case .returned(let serial):
-                handle(.returned(serial, at: now))
+                apply(.returned(serial, at: now))
                 clearPendingScan(serial)
             case .issueScan(let serial):
                 let record = (try? store.stockUnit(serial: serial)) ?? nil
                 let inStock = record?.state == .inStock ? record?.unit : nil
-                handle(.issueScan(serial, stock: inStock, at: now))
+                apply(.issueScan(serial, stock: inStock, at: now))
                 clearPendingScan(serial)
             case .beamWithoutScan:
                 logger.warning("return chute: beam broken with no scan; nothing booked")

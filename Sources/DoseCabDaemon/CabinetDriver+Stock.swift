@@ -27,7 +27,7 @@ extension CabinetDriver {
         let record = try commitForRequest([.waste(release: request.release, serial: request.serial, mg: request.mg, by: request.by,
                                                   witness: request.witness, reason: request.reasonText, at: now)])[0]
         if request.reason == .residue, let release = request.release {
-            handle(.residueWasted(release, mg: request.mg, at: now))
+            apply(.residueWasted(release, mg: request.mg, at: now))
         }
         stockTick()
         return record

@@ -73,6 +73,17 @@ public actor CabinetDriver {
     var debouncers: [LineRole: Debouncer] = [:]
     var inputDeadlineTask: Task<Void, Never>?
     public internal(set) var rejectedFrames = 0
+    /// Runs PIN checks off this actor (issue 19.7; CabinetDriver+Counter).
+    let pinChecker: PINChecker
+    /// Counter cards and keys waiting behind a PIN check, in the order they came.
+    var counterQueue: [CounterInput] = []
+    /// A counter PIN entry is being checked: later counter events wait in `counterQueue`.
+    var counterCheckRunning = false
+    /// `shutdown()` has begun: nothing more reaches the cabinet or the lines, not a verdict still
+    /// in flight nor a counter frame queued behind it (I2: the lock stays safe).
+    var stopping = false
+    /// Control-socket PIN checks running or waiting (at most `PINChecker.socketLimit`).
+    var socketPINChecks = 0
 
     public init(config: DaemonConfig, store: Store, journal: JournalWriter, lines: any CabinetLines, clock: DaemonClock,
                 pins: any PINVerifier, logger: Logger, simulate: Bool, version: String, pinMap: PinMap,
@@ -92,7 +103,8 @@ public actor CabinetDriver {
         for h in try store.holds() { holds[h.patient] = h.reason }
         let now = clock.now()
         startedAt = now
-        var cabinet = Cabinet(policy: config.policy, roster: roster, pins: pins, ledger: try store.unitLedger(now: now),
+        pinChecker = PINChecker(pins)
+        var cabinet = Cabinet(policy: config.policy, roster: roster, ledger: try store.unitLedger(now: now),
                               holds: holds, lockdown: lockdown.on ? lockdown.reason : nil, residueOwed: try store.residueOwed())
         let (pinFailures, stale) = Self.restoredPINFailures(try store.pinFailures(), now: now,
                                                             longestMillis: Int64(config.policy.pinLockoutMinutes) * 60_000)
@@ -166,11 +178,13 @@ public actor CabinetDriver {
         inputsLost = true
         let why = (lines as? GpiodLines)?.eventThreadError?.description ?? "the stream of line events ended"
         logger.critical("GPIO inputs lost: \(why)")
-        handle(.fault("GPIO inputs lost: \(why)", at: clock.now()))
+        apply(.fault("GPIO inputs lost: \(why)", at: clock.now()))
     }
 
     public func shutdown() {
+        stopping = true
         lines.makeSafe()
+        dropCounterQueue()
         timerTask?.cancel()
         inputDeadlineTask?.cancel()
         catchUpTask?.cancel()
@@ -186,15 +200,57 @@ public actor CabinetDriver {
 
     // MARK: Events
 
-    /// Feeds one event and performs its effects, including events the effects feed back.
-    public func handle(_ event: CabinetEvent) {
+    /// Feeds one event and performs its effects, including events the effects feed back; returns
+    /// once they are done. A counter card or keys take their turn behind the counter's earlier
+    /// events, and a PIN entry is checked off the actor first (CabinetDriver+Counter), so this
+    /// may suspend; other events are handled at once.
+    /// A `.checkedKeys` handed in here is ignored: a verdict reaches the cabinet only from the
+    /// driver's own `PINChecker`, through the counter's queue.
+    public func handle(_ event: CabinetEvent) async {
+        switch event {
+        case .card, .keys: await withCheckedContinuation { counter(event, done: $0) }
+        case .checkedKeys: logger.error("a PIN verdict handed to the driver from outside was ignored: verdicts come only from its own checks")
+        default: apply(event)
+        }
+    }
+
+    /// Feeds one event and performs its effects, now; after `shutdown()` began, nothing.
+    func apply(_ event: CabinetEvent) {
+        guard !stopping else {
+            // Not the event itself: keys may be a PIN.
+            logger.notice("shutting down: an event after shutdown() was not handled")
+            return
+        }
         perform(cabinet.handle(event))
     }
 
     /// Checks a staff PIN given over the control socket with the counter's count and lockout;
-    /// a refusal is recorded and mirrored before it is returned.
-    public func checkSocketPIN(_ staff: Staff, pin: String, action: String, account: UInt32) -> Refusal? {
-        let (refusal, effects) = cabinet.checkSocketPIN(staff, pin: pin, action: action, account: account, at: clock.now())
+    /// a refusal is recorded and mirrored before it is returned. The hash is checked off the actor
+    /// (a locked-out badge or calling account is refused without one); the count and lockout
+    /// apply on it after, on the staff member's record read again by id when the verdict lands: a
+    /// record changed or withdrawn meanwhile is refused (review of issue 19.7). Beyond
+    /// `PINChecker.socketLimit` checks running or waiting, and after shutdown began, nothing is
+    /// checked: it throws.
+    public func checkSocketPIN(_ staff: Staff, pin: String, action: String,
+                               account: UInt32) async throws(PINCheckUnavailable) -> Refusal? {
+        guard !stopping else { throw .stopping }
+        var verdict: PINCheck.Verdict?
+        let now = clock.now()
+        if !cabinet.isLockedOut(staff.card, at: now), cabinet.accountPINs.refusal(account, at: now) == nil {
+            guard socketPINChecks < PINChecker.socketLimit else { throw .busy(waiting: socketPINChecks) }
+            socketPINChecks += 1
+            verdict = await pinChecker.run(PINCheck(entry: pin, hash: staff.pin), on: .controlSocket)
+            socketPINChecks -= 1
+        }
+        // Shutdown began during the check: the verdict reaches nothing (not even the count).
+        guard !stopping else { throw .stopping }
+        let current: Staff?
+        do { current = try store.staff(id: staff.id) } catch {
+            storeProblem = error.description
+            current = nil
+        }
+        let (refusal, effects) = cabinet.checkSocketPIN(staff, current: current, verdict: verdict, action: action,
+                                                        account: account, at: clock.now())
         perform(effects)
         return refusal
     }

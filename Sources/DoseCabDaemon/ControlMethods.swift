@@ -91,9 +91,10 @@ public struct ControlMethods: Sendable {
 
     /// A request's failure, and whether it goes on the record: a refusal (a rule said no) is an
     /// admin record `request-refused` (I3); a malformed request changes nothing, not even the
-    /// record (I6); a store that could not write holds what it could not commit already.
+    /// record (I6); a store that could not write holds what it could not commit already; a PIN
+    /// check the daemon could not run now (busy, stopping) decided nothing.
     struct MethodError: Error {
-        enum Kind { case refused, malformed, storeFailed }
+        enum Kind { case refused, malformed, storeFailed, unavailable }
         var message: String
         var kind: Kind = .refused
 
@@ -381,9 +382,12 @@ public struct ControlMethods: Sendable {
         let pin = try string(p, prefix + "pin")
         guard let staff = try store.staff(id: id) else { throw MethodError(message: "staff \(id): unknown") }
         guard let caller = Self.caller else { throw MethodError(message: "\(action): no caller to count wrong PINs against") }
-        if let refusal = await driver.checkSocketPIN(staff, pin: pin, action: action, account: caller.uid) {
-            throw MethodError(message: "refused: \(refusal)")
+        let refusal: Refusal?
+        do { refusal = try await driver.checkSocketPIN(staff, pin: pin, action: action, account: caller.uid) } catch {
+            // busy or stopping: nothing was checked or counted, and nothing goes on the record.
+            throw MethodError(message: error.description, kind: .unavailable)
         }
+        if let refusal { throw MethodError(message: "refused: \(refusal)") }
         return staff
     }
 
@@ -428,6 +432,8 @@ public struct ControlMethods: Sendable {
         _ = try lines.playWiegand(reader: reader, bits: bits)
         let gap = driver.config.wiegandFrameGapMillis
         try await Task.sleep(for: .milliseconds(Int64(bits.count) * 2 + Int64(gap) * 2 + 20))
+        // A PIN entry is checked off the actor: the answer waits for its verdict.
+        if reader == .counter { await driver.counterSettled() }
     }
 
     func status() async throws -> ControlReply {

@@ -155,7 +155,7 @@ extension CabinetDriver {
         let more = edited > described.count ? "; and \(edited - described.count) more" : ""
         let detail = "the journal holds \(edited) audit record(s) the store does not: \(described.joined(separator: "; "))\(more); the store was changed after they were journaled"
         logger.error("\(detail)")
-        handle(.alarm(.journalMismatch, detail, at: clock.now()))
+        apply(.alarm(.journalMismatch, detail, at: clock.now()))
         return bad
     }
 

@@ -4,12 +4,12 @@ import Testing
 /// Drives the cabinet state machine through ARCHITECTURE §3 steps 1-7 and its alarms, playing the
 /// daemon's part (evaluate → decided, commitReleaseIntent → releaseCommitted) by hand.
 @Suite struct CabinetTests {
-    var cab = Cabinet(policy: ClinicPolicy(), roster: F.roster, pins: PlainPINs())
+    var cab = Cabinet(policy: ClinicPolicy(), roster: F.roster)
     var now = F.morning
     var log: [CabinetEffect] = []
 
     mutating func send(_ e: CabinetEvent) -> [CabinetEffect] {
-        let fx = cab.handle(e)
+        let fx = cab.handleAsTheDaemonDoes(e)
         log += fx
         return fx
     }
@@ -150,7 +150,7 @@ import Testing
         // A staff member who is also the patient badges in as witness.
         let selfStaff = Staff(id: StaffID("S-9"), role: .nurse, card: CardID(format: .h10301, facility: 10, number: 109),
                               pin: PlainPINs.hash("5555"), alsoPatient: PatientID("P-1"))
-        cab = Cabinet(policy: ClinicPolicy(), roster: Roster(patients: [F.patient], staff: [selfStaff]), pins: PlainPINs())
+        cab = Cabinet(policy: ClinicPolicy(), roster: Roster(patients: [F.patient], staff: [selfStaff]))
         _ = send(.card(selfStaff.card, at: tick()))
         _ = send(.keys("5555#", at: tick()))
         _ = send(.card(F.patientCard, at: tick()))
@@ -196,7 +196,7 @@ import Testing
         #expect(fx.first == .deEnergiseLock)
         #expect(Self.commits(fx).contains { if case .alarm(.tamper, _, _) = $0 { true } else { false } })
         #expect(cab.lockdown != nil)
-        cab = Cabinet(policy: ClinicPolicy(), roster: F.roster, pins: PlainPINs())
+        cab = Cabinet(policy: ClinicPolicy(), roster: F.roster)
         fx = send(.fault("lock line: EIO", at: tick()))
         #expect(fx.first == .deEnergiseLock)
         #expect(Self.commits(fx).contains { if case .alarm(.hardwareFault, _, _) = $0 { true } else { false } })
@@ -306,25 +306,25 @@ import Testing
                               route: .injectable, strengthMg: 200, rule: .return, issuedAt: F.morning,
                               deadline: F.morning.advanced(byMillis: 3_600_000))
         _ = ledger.issue(unit)
-        cab = Cabinet(policy: ClinicPolicy(), roster: F.roster, pins: PlainPINs(), ledger: ledger)
+        cab = Cabinet(policy: ClinicPolicy(), roster: F.roster, ledger: ledger)
         // New boot: the deadline moves onto this boot's clock by wall time.
         let later = Moment(wallMillis: F.morning.wallMillis + 600_000, bootMillis: 5_000, bootID: "boot-2")
         let fx = cab.start(doorOpen: false, boltEngaged: true, interrupted: [], at: later)
         #expect(fx.first == .deEnergiseLock)
         #expect(fx.contains(.startTimer(.closeOut(UnitSerial("1")), atBootMillis: 5_000 + 3_000_000)))
         // Door found open with nothing in flight: downtime with the mechanical key.
-        var other = Cabinet(policy: ClinicPolicy(), roster: F.roster, pins: PlainPINs())
+        var other = Cabinet(policy: ClinicPolicy(), roster: F.roster)
         let open = other.start(doorOpen: true, boltEngaged: false, interrupted: [], at: later)
         #expect(Self.commits(open).contains { if case .alarm(.mechanicalKey, _, _) = $0 { true } else { false } })
         // Door open with an interrupted release that had all its units scanned: attached to it,
         // no alarm, no hold; the door is timed like a door held open (issue 18.7).
-        var third = Cabinet(policy: ClinicPolicy(), roster: F.roster, pins: PlainPINs())
+        var third = Cabinet(policy: ClinicPolicy(), roster: F.roster)
         let r0 = InterruptedRelease(id: ReleaseID("R-0"), patient: PatientID("P-1"), unitsIssued: 1, unitsExpected: 1)
         let attached = third.start(doorOpen: true, boltEngaged: false, interrupted: [r0], at: later)
         #expect(Self.commits(attached).isEmpty)
         #expect(attached.contains(.startTimer(.doorHeldOpen(ReleaseID("R-0")), atBootMillis: 5_000 + 120_000)))
         // Fewer units scanned than planned: a hold, as a count mismatch.
-        var fourth = Cabinet(policy: ClinicPolicy(), roster: F.roster, pins: PlainPINs())
+        var fourth = Cabinet(policy: ClinicPolicy(), roster: F.roster)
         let short = InterruptedRelease(id: ReleaseID("R-0"), patient: PatientID("P-1"), unitsIssued: 0, unitsExpected: 2)
         let held = fourth.start(doorOpen: false, boltEngaged: true, interrupted: [short], at: later)
         #expect(Self.commits(held).contains(.hold(PatientID("P-1"), reason: "release R-0: interrupted: 0 of 2 units scanned", at: later)))

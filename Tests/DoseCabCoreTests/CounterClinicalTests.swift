@@ -6,10 +6,10 @@ import Testing
 /// member's PIN `#`. The core only runs the dialogue: it asks the daemon to decide
 /// (`.clinicalDecision`), whose rules and record are the control socket's, and shows the answer.
 @Suite struct CounterClinicalTests {
-    var cab = Cabinet(policy: ClinicPolicy(), roster: F.roster, pins: PlainPINs())
+    var cab = Cabinet(policy: ClinicPolicy(), roster: F.roster)
     var now = F.morning
 
-    mutating func send(_ e: CabinetEvent) -> [CabinetEffect] { cab.handle(e) }
+    mutating func send(_ e: CabinetEvent) -> [CabinetEffect] { cab.handleAsTheDaemonDoes(e) }
     mutating func tick(_ seconds: Int64 = 1) -> Moment { now = now.advanced(byMillis: seconds * 1000); return now }
 
     static func prompts(_ fx: [CabinetEffect]) -> [String] {

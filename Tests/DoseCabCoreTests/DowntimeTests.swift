@@ -95,7 +95,7 @@ import Testing
     }
 
     @Test func theCabinetCatchesUpWithABookedLateEntry() {
-        var cab = Cabinet(policy: ClinicPolicy(), roster: F.roster, pins: PlainPINs())
+        var cab = Cabinet(policy: ClinicPolicy(), roster: F.roster)
         #expect(cab.handle(.lateEntryBooked(entry(.missing))).isEmpty)
         #expect(cab.ledger.unit(UnitSerial("A-1"))?.state == .incident && cab.ledger.isConsistent)
         #expect(cab.ledger.reconcile(day: ClinicCalendar().day(of: F.morning), drug: .diacetylmorphine).incidents == 2)

@@ -8,6 +8,23 @@ struct PlainPINs: PINVerifier {
     static func hash(_ pin: String) -> PINHash { PINHash(salt: [], hash: Array(pin.utf8), rounds: 0) }
 }
 
+extension Cabinet {
+    /// Feeds `event` as the daemon does (CabinetDriver+Counter): keys one entry at a time, a PIN
+    /// entry with the verdict of its check (`PlainPINs`).
+    mutating func handleAsTheDaemonDoes(_ event: CabinetEvent) -> [CabinetEffect] {
+        guard case .keys(let keys, let at) = event else { return handle(event) }
+        var fx: [CabinetEffect] = []
+        for segment in Cabinet.keySegments(keys) {
+            if let check = pinCheck(forKeys: segment, at: at) {
+                fx += handle(.checkedKeys(segment, check.run(PlainPINs()), at: at))
+            } else {
+                fx += handle(.keys(segment, at: at))
+            }
+        }
+        return fx
+    }
+}
+
 enum F {
     /// 2026-11-25 08:00 UTC (morning window), boot clock at 1 000 000 ms.
     static let morning = Moment(wallMillis: CivilTime.wallMillis(year: 2026, month: 11, day: 25, hour: 8), bootMillis: 1_000_000)

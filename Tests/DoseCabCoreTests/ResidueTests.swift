@@ -132,7 +132,7 @@ extension CabinetTests {
                                     deadline: now.advanced(byMillis: 1_800_000)))
         let owed = ResidueAccount(release: ReleaseID("R-9"), patient: PatientID("P-1"), drug: .methadone, doseMg: 60,
                                   unitStrengthMg: 50, plannedMg: 40, unitsIssued: 2, wastedMg: 10)
-        cab = Cabinet(policy: ClinicPolicy(), roster: F.roster, pins: PlainPINs(), ledger: ledger, residueOwed: [owed])
+        cab = Cabinet(policy: ClinicPolicy(), roster: F.roster, ledger: ledger, residueOwed: [owed])
         let fx = send(.confirmConsumed(UnitSerial("800009"), witness: StaffID("S-1"), at: tick()))
         #expect(Self.refusalReasons(fx) == [.residueNotWasted] && Self.consumed(fx).isEmpty)
         #expect(fx.contains { if case .feedback(.refused(let s)) = $0 { s.contains("--mg 30") } else { false } })

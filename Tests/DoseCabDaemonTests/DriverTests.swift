@@ -24,7 +24,7 @@ import Testing
 
         init(journalSink: JournalWriter.Sink, fullDisk: Bool = false, lines: SimulatedLines = SimulatedLines(),
              driverLines: (any CabinetLines)? = nil, busySeconds: Double = 5, journalLimits: JournalWriter.Limits? = nil,
-             inputClock: any InputClock = MonotonicInputClock(), demo: Bool = true,
+             inputClock: any InputClock = MonotonicInputClock(), demo: Bool = true, verifier: (any PINVerifier)? = nil,
              beforeRestart: ((Store) throws -> Void)? = nil, configure: (inout DaemonConfig) -> Void = { _ in }) throws {
             self.lines = lines
             dir = NSTemporaryDirectory() + "dosecab-driver-\(UUID().uuidString.prefix(8))"
@@ -49,9 +49,9 @@ import Testing
                 try beforeRestart(store)
                 store = try Store(directory: dir, calendar: config.policy.calendar, maxPageCount: nil, busySeconds: busySeconds)
             }
-            driver = try CabinetDriver(config: config, store: store, journal: journal, lines: driverLines ?? lines, clock: clock, pins: pins,
-                                       logger: Logger(label: "test"), simulate: true, version: "test", pinMap: lines.pinMap,
-                                       inputClock: inputClock)
+            driver = try CabinetDriver(config: config, store: store, journal: journal, lines: driverLines ?? lines, clock: clock,
+                                       pins: verifier ?? pins, logger: Logger(label: "test"), simulate: true, version: "test",
+                                       pinMap: lines.pinMap, inputClock: inputClock)
         }
 
         /// A card nobody enrolled, at the counter: the daemon records one refusal per swipe. The

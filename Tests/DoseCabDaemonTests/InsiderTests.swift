@@ -154,9 +154,9 @@ import Testing
         let policy = config.policy
         let nurse = try #require(try rig.store.staff(id: StaffID("S-01")))
         for _ in 0..<policy.pinAttemptsBeforeLockout {
-            _ = await rig.driver.checkSocketPIN(nurse, pin: "0000", action: "guessing", account: 1001)
+            _ = try await rig.driver.checkSocketPIN(nurse, pin: "0000", action: "guessing", account: 1001)
         }
-        #expect(await rig.driver.checkSocketPIN(nurse, pin: "1234", action: "test", account: 1001)?.reason == .pinLockout)
+        #expect(try await rig.driver.checkSocketPIN(nurse, pin: "1234", action: "test", account: 1001)?.reason == .pinLockout)
 
         func restart() async throws -> CabinetDriver {
             let driver = try CabinetDriver(config: config, store: rig.store, journal: rig.journal, lines: rig.lines,
@@ -166,7 +166,7 @@ import Testing
             return driver
         }
         let again = try await restart()
-        #expect(await again.checkSocketPIN(nurse, pin: "1234", action: "test", account: 1001)?.reason == .pinLockout,
+        #expect(try await again.checkSocketPIN(nurse, pin: "1234", action: "test", account: 1001)?.reason == .pinLockout,
                 "the lockout holds after a restart, even with the right PIN")
         await again.handle(.card(DriverTests.Rig.nurse, at: rig.clock.now()))
         let feedback = await again.feedback
@@ -175,15 +175,15 @@ import Testing
         // Two wrong PINs (one short of a lockout) are not forgotten either.
         let clinician = try #require(try rig.store.staff(id: StaffID("S-02")))
         for _ in 1..<policy.pinAttemptsBeforeLockout {
-            #expect(await again.checkSocketPIN(clinician, pin: "0000", action: "guessing", account: 1001)?.reason == .wrongPIN)
+            #expect(try await again.checkSocketPIN(clinician, pin: "0000", action: "guessing", account: 1001)?.reason == .wrongPIN)
         }
         let third = try await restart()
-        #expect(await third.checkSocketPIN(clinician, pin: "0000", action: "guessing", account: 1001)?.reason == .pinLockout)
+        #expect(try await third.checkSocketPIN(clinician, pin: "0000", action: "guessing", account: 1001)?.reason == .pinLockout)
 
         // Once the lockout time has passed, the right PIN is accepted again, after a restart too.
         rig.clock.advance(millis: Int64(policy.pinLockoutMinutes) * 60_000 + 1000)
         let later = try await restart()
-        #expect(await later.checkSocketPIN(nurse, pin: "1234", action: "test", account: 1001) == nil)
+        #expect(try await later.checkSocketPIN(nurse, pin: "1234", action: "test", account: 1001) == nil)
     }
 
     /// One Unix account in the admin group could give wrong PINs for every staff member in turn:

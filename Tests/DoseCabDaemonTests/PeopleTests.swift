@@ -148,7 +148,7 @@ extension InsiderTests {
         #expect(changed.event.fields["detail"]?.contains("PIN") == true, "the record says what changed: \(changed.event.fields)")
         #expect(changed.event.fields["actor"]?.contains("S-03+S-10") == true, "the record names both staff: \(changed.event.fields)")
         // The new PIN works at the counter; the old one does not.
-        #expect(await s.rig.driver.checkSocketPIN(s01, pin: "1357", action: "test", account: 1001) == nil)
+        #expect(try await s.rig.driver.checkSocketPIN(s01, pin: "1357", action: "test", account: 1001) == nil)
     }
 
     @Test func bootstrapAdminOnlyOnce() async throws {
