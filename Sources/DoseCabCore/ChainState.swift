@@ -5,8 +5,8 @@
 /// a fold over the records in sequence order rebuilds: every issued unit (release, patient, state),
 /// every release (patient, state, units issued), the open holds per patient, every stock unit's
 /// state, the prescription version in force per id (from the `prescriptions-imported` records),
-/// revoked prescriber keys, and each person's role and card fingerprint (enrolment records name a
-/// card by its fingerprint, never its number). What a record does not carry (a release's plan
+/// revoked prescriber keys, each person's role and card fingerprint (enrolment records name a
+/// card by its fingerprint, never its number) and the patient/staff links. What a record does not carry (a release's plan
 /// beyond its patient, a unit's deadline, a PIN hash) is not rebuilt: see docs/reliability.md.
 public struct ChainState: Sendable, Hashable {
     public struct Unit: Sendable, Hashable {
@@ -44,6 +44,9 @@ public struct ChainState: Sendable, Hashable {
     public private(set) var revokedKeys: Set<String> = []
     public private(set) var staff: [String: Person] = [:]
     public private(set) var patients: [String: Person] = [:]
+    /// Staff member → the patient number they are also treated under (`people-linked`, an
+    /// enrolment's `also patient`; `people-unlinked` ends it): who may never witness whose dose.
+    public private(set) var links: [String: String] = [:]
 
     public init() {}
 
@@ -134,7 +137,20 @@ public struct ChainState: Sendable, Hashable {
                 let words = part.split(separator: " ")
                 guard words.count >= 4, words[2] == "card", words[1].hasPrefix("("), words[1].hasSuffix(")") else { continue }
                 staff[String(words[0])] = Person(role: String(words[1].dropFirst().dropLast()), card: Self.fingerprint(words[3]))
+                if let also = part.range(of: ", also patient ") {
+                    links[String(words[0])] = String(part[also.upperBound...].prefix { $0 != "," && $0 != ";" && $0 != " " })
+                }
             }
+        case "people-linked":
+            // "staff member S-01 is also patient P-0042"
+            let words = detail.split(separator: " ")
+            guard words.count == 7, words[4] == "also", words[5] == "patient" else { return }
+            links[String(words[2])] = String(words[6])
+        case "people-unlinked":
+            // "staff member S-01 is no longer patient P-0042: reason"
+            let words = detail.split(separator: " ")
+            guard words.count >= 7, words[4] == "no", words[5] == "longer" else { return }
+            links[String(words[2])] = nil
         case "patient-enrolled", "patient-re-enrolled":
             let words = detail.split(separator: " ")
             guard words.count >= 3, words[1] == "card" else { return }

@@ -4,38 +4,61 @@ import DoseCabStore
 /// A broken or shortened audit chain is an alarm and a lockdown (ARCHITECTURE §4a, issue 18.5),
 /// found at start and by the tick.
 ///
-/// At start, the store alone cannot see its own tail deleted (the next records would reuse the
-/// numbers); what can: the mirror cursor (the journal was handed records past the store's head),
-/// and the journal itself, whose entries carry each record's seq and hash (the read-back,
-/// JournalReadBack.swift, names a store behind the journal as truncated). While running, the tick
-/// checks the chain incrementally from the head it verified last (one indexed lookup and the new
-/// records, never a full walk), so records deleted or edited behind the daemon's back are found
-/// within a tick.
+/// At start the whole chain is walked, each record's hash recomputed from its content (an edit
+/// that left the stored hash alone is found here). The store alone cannot see its own tail
+/// deleted (the next records would reuse the numbers); what can: the mirror cursor (the journal
+/// was handed records past the store's head), and the journal itself, whose entries carry each
+/// record's seq and hash (the read-back, JournalReadBack.swift, names a store behind the journal
+/// as truncated). While running, the tick checks the chain from the head it verified last
+/// (recomputing that record, then the new ones), and sweeps the whole chain again a slice per
+/// tick, so a record deleted or edited behind the daemon's back, old or new, is found.
 extension CabinetDriver {
+    /// Records the sweep verifies per tick: a year of a busy clinic's records (a few hundred
+    /// thousand) is swept in well under an hour of ticks, each slice a few milliseconds.
+    static let chainSweepSlice = 2_000
+
     func checkChainAtStart(cursor: Int64, headAtStart: Int64) {
         if cursor > headAtStart {
             raiseChainBroken("the audit chain was truncated: the store ended at seq \(headAtStart) when dosecabd started, but the journal was handed records up to seq \(cursor) (the mirror cursor); seq \(headAtStart + 1) to seq \(cursor) were deleted from the store")
         }
+        do {
+            if case .broken(_, let seq, let problem) = try store.verifyAudit() {
+                raiseChainBroken("the audit chain is broken: \(Self.describe(seq, problem, verifiedThrough: nil)); run `dosecabctl audit verify`")
+            }
+        } catch {
+            logger.error("the audit chain could not be walked at start: \(error)")
+        }
         chainChecked = try? store.chainHead()
+        chainSwept = AuditChain()
     }
 
-    /// The tick's check: from the head verified last to the head now.
+    /// The tick's check: from the head verified last to the head now, then a slice of the sweep.
     func checkChain() {
         guard !chainAlarmRaised, let checked = chainChecked else { return }
-        let result: AuditVerification
-        let now: AuditChain
-        do { (result, now) = try store.verifyAudit(since: checked) } catch {
+        do {
+            let (result, now) = try store.verifyAudit(since: checked)
+            chainChecked = now
+            if case .broken(_, let seq, let problem) = result {
+                return raiseChainBroken("the audit chain is broken: \(Self.describe(seq, problem, verifiedThrough: checked.lastSeq)); run `dosecabctl audit verify`")
+            }
+            let swept = chainSwept ?? AuditChain()
+            let (slice, reached) = try store.verifyAudit(since: swept, limit: Self.chainSweepSlice)
+            if case .broken(_, let seq, let problem) = slice {
+                return raiseChainBroken("the audit chain is broken: \(Self.describe(seq, problem, verifiedThrough: nil)); run `dosecabctl audit verify`")
+            }
+            // A slice short of its limit reached the head: the next one starts from the beginning.
+            if case .intact(let records, _) = slice, records < Self.chainSweepSlice { chainSwept = AuditChain() } else { chainSwept = reached }
+        } catch {
             logger.error("the periodic audit chain check cannot read the store: \(error)")
-            return
         }
-        chainChecked = now
-        guard case .broken(_, let seq, let problem) = result else { return }
-        let what = switch problem {
-        case .missing: "seq \(seq) was deleted from the store (the chain was verified through seq \(checked.lastSeq) before)"
+    }
+
+    static func describe(_ seq: Int64, _ problem: AuditVerification.Problem, verifiedThrough: Int64?) -> String {
+        switch problem {
+        case .missing: "seq \(seq) was deleted from the store" + (verifiedThrough.map { " (the chain was verified through seq \($0) before)" } ?? "")
         case .edited: "seq \(seq) was edited in the store"
         case .reordered, .unlinked: "seq \(seq) no longer links to the record before it (\(problem.rawValue))"
         }
-        raiseChainBroken("the audit chain is broken: \(what); run `dosecabctl audit verify`")
     }
 
     /// One alarm (the effects of any alarm: safe, recorded, lockdown) per run.

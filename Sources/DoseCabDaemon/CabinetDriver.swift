@@ -55,6 +55,11 @@ public actor CabinetDriver {
     var readBack: JournalReadBackPlan?
     /// The chain head the periodic check last verified (CabinetDriver+ChainCheck); nil before start.
     var chainChecked: AuditChain?
+    /// Where the tick's sweep of the whole chain has got to (`checkChain`).
+    var chainSwept: AuditChain?
+    /// Refused requests' records per calling account (`RefusalRecords`), and the accounts over their budget.
+    var refusalRecords = RefusalRecords()
+    var refusalsUnrecorded: Set<UInt32> = []
     /// A broken or shortened chain was raised: once per run, not at every tick.
     var chainAlarmRaised = false
     var recentFeedback: [String] = []

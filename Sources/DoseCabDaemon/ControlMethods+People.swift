@@ -107,7 +107,10 @@ extension ControlMethods {
     func unlink(_ p: [String: JSONValue], _ caller: Caller) async throws -> ControlReply {
         let staff = StaffID(try string(p, "staff_id"))
         let patient = PatientID(try string(p, "patient"))
-        let reason = try string(p, "reason")
+        let reason = try string(p, "reason").trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !reason.isEmpty, reason.count <= ClinicalRules.maxReasonLength else {
+            throw MethodError.malformed("parameter 'reason' must say why, in 1 to \(ClinicalRules.maxReasonLength) characters")
+        }
         guard try store.staff(id: staff) != nil else { throw MethodError(message: "staff \(staff): unknown") }
         let (by, witness) = try await twoStaff(p, action: "unlinking \(staff) from patient \(patient)", subject: staff, patient: patient)
         let record = try store.unlink(staff: staff, patient: patient, reason: reason, approvedBy: by.id, witness.id,

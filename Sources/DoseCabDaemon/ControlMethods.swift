@@ -67,14 +67,17 @@ public struct ControlMethods: Sendable {
             let failure = switch error {
             case let error as MethodError: error
             case let error as StoreError: MethodError(error)
-            default: MethodError(message: "\(request.method) failed: \(error)")
+            default: MethodError(message: "\(request.method) failed: \(error)", kind: .unavailable)
             }
             // A refused change is on the record too (I3): who tried what, and why it was refused,
-            // so an insider's attempts are there for the auditor, not only their successes.
+            // so an insider's attempts are there for the auditor, not only their successes. An
+            // account refused over and over gets a budget of records (`RefusalRecords`): a loop
+            // of refused requests must not fill the disk and rotate the journal.
             if failure.kind == .refused, table[request.method] == .admin, !request.method.hasPrefix("sim."),
-               await driver.unrecordedCount == 0 {
+               await driver.unrecordedCount == 0, let unrecorded = await driver.admitRefusalRecord(account: caller.uid) {
+                let more = unrecorded > 0 ? " (\(unrecorded) earlier refusal(s) of this account not recorded one by one)" : ""
                 await driver.recordAdmin(action: "request-refused",
-                                         detail: "\(request.method) \(Self.shownParameters(request.parameters)): \(failure.message.prefix(300))",
+                                         detail: "\(request.method) \(Self.shownParameters(request.parameters)): \(failure.message.prefix(300))\(more)",
                                          actor: caller.description)
             }
             return .failure(failure.message)
@@ -84,9 +87,12 @@ public struct ControlMethods: Sendable {
     /// `key=value …` of an admin request, for its record: every parameter but those that prove
     /// who someone is or identify a card (PINs, card numbers, facility codes: issue 18.2), each
     /// value brief.
+    /// At most 16 parameters, names cut to 32 characters: the detail stays short whatever a
+    /// request carries.
     static func shownParameters(_ p: [String: JSONValue]) -> String {
-        p.keys.filter { key in !["pin", "card", "facility"].contains { key.contains($0) } }.sorted()
-            .map { "\($0)=\(p[$0].map(Self.brief) ?? "")" }.joined(separator: " ")
+        let shown = p.keys.filter { key in !["pin", "card", "facility"].contains { key.lowercased().contains($0) } }.sorted()
+        let listed = shown.prefix(16).map { "\($0.prefix(32))=\(p[$0].map(Self.brief) ?? "")" }
+        return (listed + (shown.count > 16 ? ["(\(shown.count - 16) more)"] : [])).joined(separator: " ")
     }
 
     /// A request's failure, and whether it goes on the record: a refusal (a rule said no) is an
@@ -278,7 +284,7 @@ public struct ControlMethods: Sendable {
         case "rx.revoke-key":
             return try await revokePrescriberKey(p, caller)
         case "rx.import":
-            guard let text = p["bundle"]?.stringValue else { throw MethodError(message: "parameter 'bundle' (the file's JSON text) is required") }
+            guard let text = p["bundle"]?.stringValue else { throw MethodError.malformed("parameter 'bundle' (the file's JSON text) is required") }
             let report = try store.importBundle(Array(text.utf8), policy: driver.config.policy, now: await driver.now(),
                                                 actor: caller.description)
             if let record = report.record { await driver.mirrorFromControl(record) }
@@ -288,7 +294,7 @@ public struct ControlMethods: Sendable {
             return try await enroll(p, caller)
         case "lockdown":
             let state = try string(p, "state")
-            guard state == "on" || state == "off" else { throw MethodError(message: "state must be on or off") }
+            guard state == "on" || state == "off" else { throw MethodError.malformed("state must be on or off") }
             let on = state == "on"
             let reason = try string(p, "reason")
             var by = caller.description
@@ -570,5 +576,18 @@ extension CabinetDriver {
 
     public func recordAdmin(action: String, detail: String, actor: String) {
         commit(.admin(action: action, detail: detail, actor: actor, at: clock.now()))
+    }
+
+    /// Whether a refused request of `account` goes on the record (`RefusalRecords`): nil when
+    /// not, else how many of its refusals were not recorded before this one.
+    func admitRefusalRecord(account: UInt32) -> Int? {
+        let admitted = refusalRecords.admit(account, atBootMillis: clock.now().bootMillis)
+        if admitted == nil, !refusalsUnrecorded.contains(account) {
+            refusalsUnrecorded.insert(account)
+            logger.warning("uid \(account): more than \(RefusalRecords.perWindow) refused requests in \(RefusalRecords.windowMillis / 60_000) min; further refusals are counted, and recorded as a number with its next record")
+        } else if admitted != nil {
+            refusalsUnrecorded.remove(account)
+        }
+        return admitted
     }
 }

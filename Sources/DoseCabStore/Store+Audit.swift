@@ -113,23 +113,29 @@ extension Store {
 
 extension Store {
     /// The periodic check (issue 18.5): cheap, from a head verified before. The record at
-    /// `checked` must still carry its hash, the records after it must link on from it, and the
-    /// chain must reach the head this process appended. Returns what it found and the head
-    /// verified now (the next check's start). A deleted record is named by its own sequence number.
-    public func verifyAudit(since checked: AuditChain) throws(StoreError) -> (AuditVerification, AuditChain) {
+    /// `checked` must still give its hash from its content, the records after it must link on
+    /// from it, and the chain must reach the head this process appended. Returns what it found
+    /// and the head verified now (the next check's start). A deleted record is named by its own
+    /// sequence number. With `limit`, at most that many records after `checked`: a slice of the
+    /// sweep that walks the whole chain again, a slice per tick.
+    public func verifyAudit(since checked: AuditChain, limit: Int? = nil) throws(StoreError) -> (AuditVerification, AuditChain) {
         let inMemory = writer.withLock { $0 }
         return try read { db in
             if checked.lastSeq > 0 {
-                let hash = try String.fetchOne(db, sql: "SELECT hash FROM audit WHERE seq = ?", arguments: [checked.lastSeq])
-                if hash == nil {
+                guard let row = try Row.fetchOne(db, sql: "SELECT * FROM audit WHERE seq = ?", arguments: [checked.lastSeq]) else {
                     let present = try Int64.fetchOne(db, sql: "SELECT max(seq) FROM audit WHERE seq < ?", arguments: [checked.lastSeq]) ?? 0
                     return (.broken(position: -1, seq: present + 1, problem: .missing), checked)
                 }
-                if hash != checked.lastHash { return (.broken(position: -1, seq: checked.lastSeq, problem: .edited), checked) }
+                // The record's content must still give the hash verified then: comparing the
+                // stored hash column alone misses an edit that left that column as it was.
+                guard let record = AuditCodec.record(row), record.isSelfConsistent, record.hash == checked.lastHash else {
+                    return (.broken(position: -1, seq: checked.lastSeq, problem: .edited), checked)
+                }
             }
             var chain = checked
             var count = 0
-            let cursor = try Row.fetchCursor(db, sql: "SELECT * FROM audit WHERE seq > ? ORDER BY seq", arguments: [checked.lastSeq])
+            let cursor = try Row.fetchCursor(db, sql: "SELECT * FROM audit WHERE seq > ? ORDER BY seq LIMIT ?",
+                                             arguments: [checked.lastSeq, limit ?? -1])
             while let row = try cursor.next() {
                 guard let record = AuditCodec.record(row) else {
                     return (.broken(position: -1, seq: chain.lastSeq + 1, problem: .edited), chain)
@@ -140,7 +146,8 @@ extension Store {
                 chain = AuditChain(lastSeq: record.seq, lastHash: record.hash)
                 count += 1
             }
-            if let inMemory, inMemory.lastSeq > chain.lastSeq {
+            // A slice that stopped at its limit has not reached the head: the tail is not its to judge.
+            if let inMemory, inMemory.lastSeq > chain.lastSeq, limit.map({ count < $0 }) ?? true {
                 return (.broken(position: -1, seq: chain.lastSeq + 1, problem: .missing), chain)
             }
             return (.intact(records: count, head: chain.lastHash), chain)

@@ -62,4 +62,41 @@ extension DriverTests {
         #expect(try rig.store.auditRecords(fromSeq: 1, limit: 1000)
             .filter { $0.event.kind == .alarm && $0.event.fields["reason"] == "audit-chain-broken" }.count == 1, "raised once")
     }
+
+    /// An edit in the middle of the chain that leaves the stored hash as it was: only a full
+    /// walk recomputing each hash finds it. At start the daemon walked nothing (it trusted the
+    /// head), so the edited record stood until someone ran `audit verify`.
+    @Test func anEditedRecordIsAnAlarmAtStart() async throws {
+        let rig = try Rig(journalSink: .fileDescriptor(open("/dev/null", O_WRONLY)), beforeRestart: { store in
+            #expect(try store.chainHead().lastSeq >= 5)
+            try Self.intruder(store, "UPDATE audit SET message = message || ' (edited)' WHERE seq = 3")
+        })
+        _ = try await rig.driver.start()
+        let alarms = try rig.store.auditRecords(fromSeq: 1, limit: 1000)
+            .filter { $0.event.kind == .alarm && $0.event.fields["reason"] == "audit-chain-broken" }
+        #expect(alarms.count == 1 && alarms.first?.event.fields["detail"]?.contains("seq 3 was edited") == true, "\(alarms.map(\.event.message))")
+        #expect(try rig.store.isLockedDown().on, "an edited chain is a lockdown")
+        #expect(rig.lines.output(.lock) == false)
+    }
+
+    /// While running, the tick compared the stored hash of the head it had verified and walked
+    /// only the records after it: an edit of any older record, or of that record's content with
+    /// its hash column left alone, went unseen. The tick now recomputes the head's hash and
+    /// sweeps the whole chain in slices.
+    @Test func anEditedRecordWhileRunningIsFoundByTheTick() async throws {
+        for edited in ["3", "(SELECT max(seq) FROM audit)"] {
+            let rig = try Rig(journalSink: .fileDescriptor(open("/dev/null", O_WRONLY)))
+            _ = try await rig.driver.start()
+            _ = await rig.driver.tick()
+            #expect(try !rig.store.isLockedDown().on)
+            try Self.intruder(rig.store, "UPDATE audit SET message = message || ' (edited)' WHERE seq = \(edited)")
+            // A slice of the sweep per tick: a handful of ticks cover this small chain.
+            for _ in 0..<5 { _ = await rig.driver.tick() }
+            let alarms = try rig.store.auditRecords(fromSeq: 1, limit: 1000)
+                .filter { $0.event.kind == .alarm && $0.event.fields["reason"] == "audit-chain-broken" }
+            #expect(alarms.count == 1 && alarms.first?.event.fields["detail"]?.contains("was edited") == true,
+                    "seq \(edited): \(alarms.map(\.event.message))")
+            #expect(try rig.store.isLockedDown().on)
+        }
+    }
 }

@@ -265,6 +265,34 @@ extension InsiderTests {
                 "\(record.event.fields)")
     }
 
+    /// A loop of refused requests from one account must not fill the store and the journal:
+    /// each account has a budget of refusal records; beyond it refusals are counted, and its next
+    /// record says how many. A request with many or long parameter names gives a short record.
+    @Test func aFloodOfRefusedRequestsIsCountedNotRecordedOneByOne() async throws {
+        let s = try await Socket()
+        let flooder = Self.groups.caller(uid: 1001, gid: 901, pid: 4301, groups: [901])
+        var junk: [String: JSONValue] = ["staff_id": "S-01", "patient": "P-0001", "staff": "S-99", "pin": "0000"]
+        for i in 0..<100 { junk[String(repeating: "k", count: 200) + "\(i)"] = .string(String(repeating: "v", count: 500)) }
+        for _ in 0..<(RefusalRecords.perWindow + 5) {
+            let reply = await s.methods.handle(ControlRequest(method: "people.link", parameters: junk), flooder)
+            #expect(reply.error?.contains("unknown") == true, "\(reply)")
+        }
+        var records = try Self.refusals(s, "people.link")
+        #expect(records.count == RefusalRecords.perWindow, "\(records.count) records")
+        #expect(records.allSatisfy { ($0.event.fields["detail"]?.count ?? 0) < 2_000 && $0.event.fields["detail"]?.contains("(87 more)") == true },
+                "\(records.first?.event.fields["detail"]?.count ?? 0) characters")
+        // Another account still has its own budget.
+        _ = await s.methods.handle(ControlRequest(method: "people.link", parameters: junk),
+                                   Self.groups.caller(uid: 1002, gid: 901, pid: 4302, groups: [901]))
+        #expect(try Self.refusals(s, "people.link").count == RefusalRecords.perWindow + 1)
+        // After the window, the flooder's next refusal is recorded with the count of those that were not.
+        s.rig.clock.advance(millis: RefusalRecords.windowMillis + 1000)
+        _ = await s.methods.handle(ControlRequest(method: "people.link", parameters: junk), flooder)
+        records = try Self.refusals(s, "people.link")
+        #expect(records.last?.event.fields["detail"]?.contains("5 earlier refusal(s) of this account not recorded") == true,
+                "\(records.last?.event.fields["detail"] ?? "")")
+    }
+
     @Test func aRefusedLinkIsOnTheRecord() async throws {
         let s = try await Socket()
         let reply = await s.call("people.link", ["staff_id": "S-01", "patient": "P-0001"].merging(Self.two("S-01", "1234", "S-04", "4567")) { a, _ in a })
@@ -283,12 +311,13 @@ extension InsiderTests {
         for parameters in [unlink.merging(Self.two("S-01", "1234", "S-04", "4567")) { a, _ in a },
                            unlink.merging(Self.two("S-04", "4567", "S-04", "4567")) { a, _ in a },
                            link.merging(Self.two("S-02", "2345", "S-04", "4567")) { a, _ in a },
+                           link.merging(["reason": "   "]) { a, _ in a }.merging(Self.two("S-02", "2345", "S-04", "4567")) { a, _ in a },
                            ["staff_id": "S-01", "patient": "P-0002", "reason": "x"].merging(Self.two("S-02", "2345", "S-04", "4567")) { a, _ in a }] {
             let reply = await s.call("people.unlink", parameters)
             #expect(reply.error != nil, "\(parameters): unlinked")
             #expect(try s.rig.store.staff(id: StaffID("S-01"))?.alsoPatient == PatientID("P-0001"))
         }
-        // Three refusals on the record; the request without a reason was malformed, and changed nothing.
+        // Three refusals on the record; the requests without a reason were malformed, and changed nothing.
         #expect(try Self.refusals(s, "people.unlink").count == 3)
         let reply = await s.call("people.unlink", unlink.merging(Self.two("S-02", "2345", "S-04", "4567")) { a, _ in a })
         #expect(reply.isSuccess, "\(reply)")

@@ -78,4 +78,29 @@ import Testing
         guard case .corrupt(let detail) = error else { Issue.record("expected corrupt, got \(String(describing: error))"); return }
         #expect(detail.contains("rx-1") && detail.contains("version 1") && detail.contains("version 2"))
     }
+
+    /// Who may witness whose dose rests on the patient/staff link: an insider who drops it (or
+    /// sets one) in the tables lets a staff member witness their own dose, or stops a colleague
+    /// from witnessing. The chain's `people-linked` / `people-unlinked` records say what it is.
+    @Test func anEditedPatientStaffLinkIsNamedByAuditVerify() throws {
+        let f = try dispensed()
+        try f.store.enroll(Staff(id: StaffID("S-03"), role: .admin, card: CardID(format: .h10306, facility: 7, number: 3),
+                                 pin: Fixture.pins.hash(pin: "3333")), by: "test", at: f.at(minutes: 7))
+        try f.store.link(staff: f.nurse, patient: f.other, approvedBy: f.clinician, StaffID("S-03"), actor: "test", at: f.at(minutes: 8))
+        #expect(try f.store.verifyState() == [])
+        try tamper(f, "UPDATE staff SET also_patient = NULL WHERE id = 'S-01'; UPDATE patient SET also_staff = NULL WHERE id = 'P-0002'")
+        #expect(try f.store.verifyState() == [
+            StateDifference(table: "staff", key: "S-01", field: "linked patient", chain: "P-0002", stored: "none"),
+            StateDifference(table: "patient", key: "P-0002", field: "linked staff member", chain: "S-01", stored: "none"),
+        ])
+        // Undone through the store, the chain agrees with empty links again; one set behind its back is named.
+        try tamper(f, "UPDATE staff SET also_patient = 'P-0002' WHERE id = 'S-01'; UPDATE patient SET also_staff = 'S-01' WHERE id = 'P-0002'")
+        try f.store.unlink(staff: f.nurse, patient: f.other, reason: "test", approvedBy: f.clinician, StaffID("S-03"), actor: "test",
+                           at: f.at(minutes: 9))
+        #expect(try f.store.verifyState() == [])
+        try tamper(f, "UPDATE staff SET also_patient = 'P-0001' WHERE id = 'S-02'")
+        #expect(try f.store.verifyState() == [
+            StateDifference(table: "staff", key: "S-02", field: "linked patient", chain: "none", stored: "P-0001"),
+        ])
+    }
 }
