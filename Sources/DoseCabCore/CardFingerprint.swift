@@ -20,7 +20,18 @@ public struct CardFingerprinter: Sendable, Hashable {
 
     /// `fp-` and 8 hex digits.
     public func callAsFunction(_ card: CardID) -> String {
-        let mac = HMAC<SHA256>.authenticationCode(for: Array(card.description.utf8), using: SymmetricKey(data: key))
-        return "fp-" + mac.prefix(4).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+        "fp-" + mac(Array(card.description.utf8))
+    }
+
+    /// `pk-` and 8 hex digits, over a PIN hash (salt, hash, rounds): an enrolment record says
+    /// which hash it set without giving away anything to guess the PIN from, so `audit verify`
+    /// can tell a hash copied in behind the chain's back (issue 18.5).
+    public func pin(_ pin: PINHash) -> String {
+        "pk-" + mac(Array("pin:\(pin.rounds):".utf8) + pin.salt + [0x3a] + pin.hash)
+    }
+
+    private func mac(_ bytes: [UInt8]) -> String {
+        let mac = HMAC<SHA256>.authenticationCode(for: bytes, using: SymmetricKey(data: key))
+        return mac.prefix(4).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
     }
 }

@@ -26,6 +26,9 @@ public struct ChainState: Sendable, Hashable {
         /// Staff only.
         public var role: String?
         public var card: String
+        /// The keyed fingerprint of the PIN hash the last enrolment set (`pk-…`); nil for records
+        /// written before enrolments carried it.
+        public var pin: String? = nil
     }
 
     public struct PrescriptionVersion: Sendable, Hashable {
@@ -132,11 +135,12 @@ public struct ChainState: Sendable, Hashable {
                 }
             }
         case "staff-enrolled", "staff-re-enrolled", "staff-bootstrapped":
-            // "S-01 (nurse) card fp-0a1b2c3d[: changes][, also patient P]"; the bootstrap names two, split by "; ".
+            // "S-01 (nurse) card fp-0a1b2c3d pin pk-…[: changes][, also patient P]"; the bootstrap names two, split by "; ".
             for part in detail.split(separator: ";") {
                 let words = part.split(separator: " ")
                 guard words.count >= 4, words[2] == "card", words[1].hasPrefix("("), words[1].hasSuffix(")") else { continue }
-                staff[String(words[0])] = Person(role: String(words[1].dropFirst().dropLast()), card: Self.fingerprint(words[3]))
+                let pin = words.count >= 6 && words[4] == "pin" ? Self.fingerprint(words[5]) : nil
+                staff[String(words[0])] = Person(role: String(words[1].dropFirst().dropLast()), card: Self.fingerprint(words[3]), pin: pin)
                 if let also = part.range(of: ", also patient ") {
                     links[String(words[0])] = String(part[also.upperBound...].prefix { $0 != "," && $0 != ";" && $0 != " " })
                 }
@@ -152,9 +156,11 @@ public struct ChainState: Sendable, Hashable {
             guard words.count >= 7, words[4] == "no", words[5] == "longer" else { return }
             links[String(words[2])] = nil
         case "patient-enrolled", "patient-re-enrolled":
+            // "P-0001 card fp-… pin pk-…[, also staff S]"
             let words = detail.split(separator: " ")
             guard words.count >= 3, words[1] == "card" else { return }
-            patients[String(words[0])] = Person(role: nil, card: Self.fingerprint(words[2]))
+            let pin = words.count >= 5 && words[3] == "pin" ? Self.fingerprint(words[4]) : nil
+            patients[String(words[0])] = Person(role: nil, card: Self.fingerprint(words[2]), pin: pin)
         default:
             break
         }

@@ -18,7 +18,7 @@ extension Store {
             let existing = try tx.row("SELECT 1 FROM patient WHERE id = ?", [patient.id.rawValue]) != nil
             let record = try tx.apply(.admin(
                 action: existing ? "patient-re-enrolled" : "patient-enrolled",
-                detail: "\(patient.id) card \(fingerprint(patient.card))\(patient.alsoStaff.map { ", also staff \($0)" } ?? "")",
+                detail: "\(patient.id) card \(fingerprint(patient.card)) pin \(fingerprint.pin(patient.pin))\(patient.alsoStaff.map { ", also staff \($0)" } ?? "")",
                 actor: actor, at: at))
             try tx.exec("""
                 INSERT INTO patient (id, card_format, card_facility, card_number, pin_salt, pin_hash, pin_rounds,
@@ -61,7 +61,8 @@ extension Store {
             for staff in [first, second] { try Store.checkCardFree(tx, staff.card, patient: nil, staff: staff.id, fingerprint) }
             let record = try tx.apply(.admin(
                 action: "staff-bootstrapped",
-                detail: [first, second].map { "\($0.id) (\($0.role.rawValue)) card \(fingerprint($0.card))" }.joined(separator: "; "),
+                detail: [first, second].map { "\($0.id) (\($0.role.rawValue)) card \(fingerprint($0.card)) pin \(fingerprint.pin($0.pin))" }
+                    .joined(separator: "; "),
                 actor: actor, at: at))
             for staff in [first, second] { try Store.writeStaff(tx, staff, actor: actor, at: at, seq: record.seq) }
             return record
@@ -102,7 +103,7 @@ extension Store {
                                              staff: everyone, action: action)
             guard problems.isEmpty else { throw .stockRefused(StockRefused(problems)) }
             try Store.checkCardFree(tx, staff.card, patient: nil, staff: staff.id, fingerprint)
-            var detail = "\(staff.id) (\(staff.role.rawValue)) card \(fingerprint(staff.card))"
+            var detail = "\(staff.id) (\(staff.role.rawValue)) card \(fingerprint(staff.card)) pin \(fingerprint.pin(staff.pin))"
             if let before {
                 var changes: [String] = []
                 if before.role != staff.role { changes.append("role \(before.role.rawValue) to \(staff.role.rawValue)") }
@@ -195,7 +196,7 @@ extension Store {
             let existing = try tx.row("SELECT 1 FROM staff WHERE id = ?", [staff.id.rawValue]) != nil
             let record = try tx.apply(.admin(
                 action: existing ? "staff-re-enrolled" : "staff-enrolled",
-                detail: "\(staff.id) (\(staff.role.rawValue)) card \(fingerprint(staff.card))\(staff.alsoPatient.map { ", also patient \($0)" } ?? "")",
+                detail: "\(staff.id) (\(staff.role.rawValue)) card \(fingerprint(staff.card)) pin \(fingerprint.pin(staff.pin))\(staff.alsoPatient.map { ", also patient \($0)" } ?? "")",
                 actor: actor, at: at))
             try Store.writeStaff(tx, staff, actor: actor, at: at, seq: record.seq)
             return record

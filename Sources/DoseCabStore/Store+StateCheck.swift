@@ -86,7 +86,7 @@ extension Store {
                 let id = CardID(format: format, facility: facility, number: number)
                 return chain.hasPrefix("fp-") ? fingerprint(id) : id.description
             }
-            let staff = try rows("SELECT id, role, card_format, card_facility, card_number, also_patient FROM staff")
+            let staff = try rows("SELECT id, role, card_format, card_facility, card_number, also_patient, pin_salt, pin_hash, pin_rounds FROM staff")
             for key in keys(state.staff, staff) {
                 guard let c = state.staff[key], let t = staff[key] else {
                     compare("staff", key, "row", state.staff[key]?.role, staff[key]?["role"])
@@ -95,9 +95,10 @@ extension Store {
                 compare("staff", key, "role", c.role, t["role"])
                 compare("staff", key, "card fingerprint", c.card, card(t, as: c.card))
                 compare("staff", key, "linked patient", state.links[key] ?? "none", (t["also_patient"] as String?) ?? "none")
+                if let pin = c.pin { compare("staff", key, "PIN fingerprint", pin, fingerprint.pin(t.pinHash())) }
             }
             let linkedStaff = Dictionary(state.links.map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
-            let patients = try rows("SELECT id, card_format, card_facility, card_number, also_staff FROM patient")
+            let patients = try rows("SELECT id, card_format, card_facility, card_number, also_staff, pin_salt, pin_hash, pin_rounds FROM patient")
             for key in keys(state.patients, patients) {
                 guard let c = state.patients[key], let t = patients[key] else {
                     compare("patient", key, "row", state.patients[key].map { _ in "enrolled" }, patients[key].map { _ in "enrolled" })
@@ -105,6 +106,7 @@ extension Store {
                 }
                 compare("patient", key, "card fingerprint", c.card, card(t, as: c.card))
                 compare("patient", key, "linked staff member", linkedStaff[key] ?? "none", (t["also_staff"] as String?) ?? "none")
+                if let pin = c.pin { compare("patient", key, "PIN fingerprint", pin, fingerprint.pin(t.pinHash())) }
             }
             return out
         }

@@ -103,4 +103,25 @@ import Testing
             StateDifference(table: "staff", key: "S-02", field: "linked patient", chain: "none", stored: "P-0001"),
         ])
     }
+
+    /// One person holding two staff identities (an admin's among them) satisfies every two-person
+    /// rule: an insider copies their own PIN hash onto a colleague's row, or sets a patient's PIN
+    /// to one they know and doses on that patient's card. Every enrolment record carries a keyed
+    /// fingerprint of the PIN hash it set, so audit verify names a hash the chain never saw.
+    @Test func aCopiedPINHashIsNamedByAuditVerify() throws {
+        let f = try dispensed()
+        try tamper(f, """
+            UPDATE staff SET (pin_salt, pin_hash, pin_rounds) = (SELECT pin_salt, pin_hash, pin_rounds FROM staff WHERE id = 'S-01')
+            WHERE id = 'S-02';
+            UPDATE patient SET (pin_salt, pin_hash, pin_rounds) = (SELECT pin_salt, pin_hash, pin_rounds FROM patient WHERE id = 'P-0001')
+            WHERE id = 'P-0002';
+            """)
+        let differences = try f.store.verifyState()
+        #expect(differences.map { "\($0.table) \($0.key) \($0.field)" } == ["staff S-02 PIN fingerprint", "patient P-0002 PIN fingerprint"],
+                "\(differences)")
+        // A PIN changed the proper way (a re-enrolment, on the record) is no difference.
+        let s02 = try #require(try f.store.staff(id: f.clinician))
+        try f.store.enroll(Staff(id: s02.id, role: s02.role, card: s02.card, pin: Fixture.pins.hash(pin: "7777")), by: "test", at: f.at(minutes: 9))
+        #expect(try f.store.verifyState().map(\.key) == ["P-0002"])
+    }
 }
