@@ -490,10 +490,13 @@ public struct Cabinet: Sendable {
                                         account: UInt32, at: Moment) -> (refusal: Refusal?, effects: [CabinetEffect]) {
         let over = "\(action) over the control socket (uid=\(account))"
         var refusals: [Refusal]
+        // Already locked out (the account or the badge): the lockout itself is on the record, and
+        // this request's refusal goes into the caller's budgeted `request-refused` record, so a
+        // loop of requests from a locked account cannot write a record each.
         if let refused = accountPINs.refusal(account, at: at) {
-            refusals = [Refusal(refused.reason, "\(refused.detail); \(over) for \(staff.id) refused")]
+            return (Refusal(refused.reason, "\(refused.detail); \(over) for \(staff.id) refused"), [])
         } else if lockedOut(staff.card, at) {
-            refusals = [Refusal(.pinLockout, "badge \(staff.id) locked out after repeated wrong PINs; \(over) refused")]
+            return (Refusal(.pinLockout, "badge \(staff.id) locked out after repeated wrong PINs; \(over) refused"), [])
         } else if current != staff {
             refusals = [Refusal(.unknownCard, "the record of staff member \(staff.id) was changed, withdrawn or unreadable when their PIN had been checked; \(over) refused")]
         } else if let verdict, verdict.check.hash == staff.pin {

@@ -23,15 +23,17 @@ public struct CardFingerprinter: Sendable, Hashable {
         "fp-" + mac(Array(card.description.utf8))
     }
 
-    /// `pk-` and 8 hex digits, over a PIN hash (salt, hash, rounds): an enrolment record says
+    /// `pk-` and 32 hex digits, over a PIN hash (salt, hash, rounds): an enrolment record says
     /// which hash it set without giving away anything to guess the PIN from, so `audit verify`
-    /// can tell a hash copied in behind the chain's back (issue 18.5).
+    /// can tell a hash copied in behind the chain's back (issue 18.5). 128 bits, not the card's
+    /// 32: whoever writes the database holds the key, and could otherwise try salts until a hash
+    /// of a PIN they know matched a recorded fingerprint.
     public func pin(_ pin: PINHash) -> String {
-        "pk-" + mac(Array("pin:\(pin.rounds):".utf8) + pin.salt + [0x3a] + pin.hash)
+        "pk-" + mac(Array("pin:\(pin.rounds):".utf8) + pin.salt + [0x3a] + pin.hash, bytes: 16)
     }
 
-    private func mac(_ bytes: [UInt8]) -> String {
-        let mac = HMAC<SHA256>.authenticationCode(for: bytes, using: SymmetricKey(data: key))
-        return mac.prefix(4).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+    private func mac(_ message: [UInt8], bytes: Int = 4) -> String {
+        let mac = HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: key))
+        return mac.prefix(bytes).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
     }
 }

@@ -19,11 +19,13 @@ extension CabinetDriver {
 
     func checkChainAtStart(cursor: Int64, headAtStart: Int64) {
         if cursor > headAtStart {
-            raiseChainBroken("the audit chain was truncated: the store ended at seq \(headAtStart) when dosecabd started, but the journal was handed records up to seq \(cursor) (the mirror cursor); seq \(headAtStart + 1) to seq \(cursor) were deleted from the store")
+            raiseChainBroken("the audit chain was truncated: the store ended at seq \(headAtStart) when dosecabd started, but the journal was handed records up to seq \(cursor) (the mirror cursor); seq \(headAtStart + 1) to seq \(cursor) were deleted from the store",
+                             break: "\(headAtStart + 1) missing")
         }
         do {
             if case .broken(_, let seq, let problem) = try store.verifyAudit() {
-                raiseChainBroken("the audit chain is broken: \(Self.describe(seq, problem, verifiedThrough: nil)); run `dosecabctl audit verify`")
+                raiseChainBroken("the audit chain is broken: \(Self.describe(seq, problem, verifiedThrough: nil)); run `dosecabctl audit verify`",
+                                 break: "\(seq) \(problem.rawValue)")
             }
         } catch {
             logger.error("the audit chain could not be walked at start: \(error)")
@@ -34,17 +36,19 @@ extension CabinetDriver {
 
     /// The tick's check: from the head verified last to the head now, then a slice of the sweep.
     func checkChain() {
-        guard !chainAlarmRaised, let checked = chainChecked else { return }
+        guard let checked = chainChecked else { return }
         do {
             let (result, now) = try store.verifyAudit(since: checked)
             chainChecked = now
             if case .broken(_, let seq, let problem) = result {
-                return raiseChainBroken("the audit chain is broken: \(Self.describe(seq, problem, verifiedThrough: checked.lastSeq)); run `dosecabctl audit verify`")
+                return raiseChainBroken("the audit chain is broken: \(Self.describe(seq, problem, verifiedThrough: checked.lastSeq)); run `dosecabctl audit verify`",
+                                        break: "\(seq) \(problem.rawValue)")
             }
             let swept = chainSwept ?? AuditChain()
             let (slice, reached) = try store.verifyAudit(since: swept, limit: Self.chainSweepSlice)
             if case .broken(_, let seq, let problem) = slice {
-                return raiseChainBroken("the audit chain is broken: \(Self.describe(seq, problem, verifiedThrough: nil)); run `dosecabctl audit verify`")
+                return raiseChainBroken("the audit chain is broken: \(Self.describe(seq, problem, verifiedThrough: nil)); run `dosecabctl audit verify`",
+                                        break: "\(seq) \(problem.rawValue)")
             }
             // A slice short of its limit reached the head: the next one starts from the beginning.
             if case .intact(let records, _) = slice, records < Self.chainSweepSlice { chainSwept = AuditChain() } else { chainSwept = reached }
@@ -61,10 +65,11 @@ extension CabinetDriver {
         }
     }
 
-    /// One alarm (the effects of any alarm: safe, recorded, lockdown) per run.
-    func raiseChainBroken(_ detail: String) {
-        guard !chainAlarmRaised else { return }
-        chainAlarmRaised = true
+    /// One alarm (the effects of any alarm: safe, recorded, lockdown) per break and run: the
+    /// checks go on after one, so a second break (new records deleted after an old one was
+    /// edited) is an alarm of its own, while the sweep finding the same one again is not.
+    func raiseChainBroken(_ detail: String, break key: String) {
+        guard chainBreaksRaised.insert(key).inserted else { return }
         logger.error("\(detail)")
         apply(.alarm(.chainBroken, detail, at: clock.now()))
     }

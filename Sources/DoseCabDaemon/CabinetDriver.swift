@@ -61,7 +61,8 @@ public actor CabinetDriver {
     var refusalRecords = RefusalRecords()
     var refusalsUnrecorded: Set<UInt32> = []
     /// A broken or shortened chain was raised: once per run, not at every tick.
-    var chainAlarmRaised = false
+    /// The chain breaks raised as alarms in this run (`seq problem`).
+    var chainBreaksRaised: Set<String> = []
     var recentFeedback: [String] = []
     /// The wrong-PIN counts and lockouts as last written to the store (CabinetDriver+PINLockout).
     var savedPINFailures: [CardID: (count: Int, lockedUntil: Int64?)] = [:]
@@ -193,6 +194,7 @@ public actor CabinetDriver {
         timerTask?.cancel()
         inputDeadlineTask?.cancel()
         catchUpTask?.cancel()
+        recordRefusalSummaries(all: true)
         // A last try for records held in memory; what the store still refuses is at least said,
         // record by record, in the journal before the process ends.
         retryUnrecorded()
@@ -628,6 +630,7 @@ public actor CabinetDriver {
     /// store (retried first); then the journal replay and the stock tick run.
     public func tick() -> (cabinet: Cabinet, storeProblem: String?, linesHealthy: Bool, heldInMemory: Int) {
         retryUnrecorded()
+        recordRefusalSummaries()
         checkChain()
         let result = (cabinet, storeProblem, linesHealthy(), unrecorded.count)
         replayJournal()

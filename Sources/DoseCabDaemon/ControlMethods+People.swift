@@ -37,7 +37,7 @@ extension ControlMethods {
     /// first admin and a second person (`bootstrap`, once).
     func enroll(_ p: [String: JSONValue], _ caller: Caller) async throws -> ControlReply {
         let kind = try string(p, "kind")
-        let id = try string(p, "id")
+        let id = try personID(p, "id")
         let card = try cardID(p, format: try cardFormat(p, "format"))
         let pin = try newPIN(p, "new_pin")
         let record = try await enrolment(kind, id, card, pin, p, caller)
@@ -61,7 +61,7 @@ extension ControlMethods {
         case "staff":
             let staff = Staff(id: StaffID(id), role: try role(p, "role"), card: card, pin: pins.hash(pin: pin))
             if p["bootstrap"]?.boolValue == true {
-                let second = Staff(id: StaffID(try string(p, "second_id")), role: try role(p, "second_role"),
+                let second = Staff(id: StaffID(try personID(p, "second_id")), role: try role(p, "second_role"),
                                    card: try secondCard(p), pin: pins.hash(pin: try newPIN(p, "second_new_pin")))
                 return try store.bootstrapStaff(staff, second, actor: caller.description, at: now)
             } else {
@@ -125,6 +125,17 @@ extension ControlMethods {
         if let patient = try store.patient(card: card) { return "patient \(patient.id)" }
         if let staff = try store.staff(card: card) { return "staff member \(staff.id)" }
         return nil
+    }
+
+    /// A staff or patient number: 1 to 32 letters, digits, `.`, `_` or `-`. The records name
+    /// people by it among other words (`audit verify` reads them back), so it holds no space,
+    /// colon, comma or semicolon.
+    func personID(_ p: [String: JSONValue], _ key: String) throws -> String {
+        let id = try string(p, key)
+        guard id.count <= 32, id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }) else {
+            throw MethodError.malformed("parameter '\(key)' must be 1 to 32 letters, digits, '.', '_' or '-' (e.g. S-01, P-0042)")
+        }
+        return id
     }
 
     func cardFormat(_ p: [String: JSONValue], _ key: String) throws -> CardFormat {

@@ -37,7 +37,14 @@ public struct ControlMethods: Sendable {
         return t
     }
 
+    /// No method takes more parameters than this (the bootstrap enrolment takes 14): a request
+    /// with more is malformed, so what a refused request asked for always fits its record.
+    static let maxParameters = 24
+
     public func handle(_ request: ControlRequest, _ caller: Caller) async -> ControlReply {
+        guard request.parameters.count <= Self.maxParameters else {
+            return .failure("malformed-request: at most \(Self.maxParameters) parameters; nothing was changed")
+        }
         do {
             // Records the store could not commit wait in memory, in order: nothing may be
             // written past them (the chain keeps the order things happened in).
@@ -74,10 +81,9 @@ public struct ControlMethods: Sendable {
             // account refused over and over gets a budget of records (`RefusalRecords`): a loop
             // of refused requests must not fill the disk and rotate the journal.
             if failure.kind == .refused, table[request.method] == .admin, !request.method.hasPrefix("sim."),
-               await driver.unrecordedCount == 0, let unrecorded = await driver.admitRefusalRecord(account: caller.uid) {
-                let more = unrecorded > 0 ? " (\(unrecorded) earlier refusal(s) of this account not recorded one by one)" : ""
+               await driver.unrecordedCount == 0, await driver.admitRefusalRecord(account: caller.uid, method: request.method) {
                 await driver.recordAdmin(action: "request-refused",
-                                         detail: "\(request.method) \(Self.shownParameters(request.parameters)): \(failure.message.prefix(300))\(more)",
+                                         detail: "\(request.method) \(Self.shownParameters(request.parameters)): \(failure.message.prefix(300))",
                                          actor: caller.description)
             }
             return .failure(failure.message)
@@ -87,12 +93,11 @@ public struct ControlMethods: Sendable {
     /// `key=value …` of an admin request, for its record: every parameter but those that prove
     /// who someone is or identify a card (PINs, card numbers, facility codes: issue 18.2), each
     /// value brief.
-    /// At most 16 parameters, names cut to 32 characters: the detail stays short whatever a
-    /// request carries.
+    /// Names cut to 32 characters, values to 64 (`brief`): with `maxParameters`, the detail
+    /// stays short whatever a request carries, and shows every parameter it had.
     static func shownParameters(_ p: [String: JSONValue]) -> String {
-        let shown = p.keys.filter { key in !["pin", "card", "facility"].contains { key.lowercased().contains($0) } }.sorted()
-        let listed = shown.prefix(16).map { "\($0.prefix(32))=\(p[$0].map(Self.brief) ?? "")" }
-        return (listed + (shown.count > 16 ? ["(\(shown.count - 16) more)"] : [])).joined(separator: " ")
+        p.keys.filter { key in !["pin", "card", "facility"].contains { key.lowercased().contains($0) } }.sorted()
+            .map { "\($0.prefix(32))=\(p[$0].map(Self.brief) ?? "")" }.joined(separator: " ")
     }
 
     /// A request's failure, and whether it goes on the record: a refusal (a rule said no) is an
@@ -578,16 +583,25 @@ extension CabinetDriver {
         commit(.admin(action: action, detail: detail, actor: actor, at: clock.now()))
     }
 
-    /// Whether a refused request of `account` goes on the record (`RefusalRecords`): nil when
-    /// not, else how many of its refusals were not recorded before this one.
-    func admitRefusalRecord(account: UInt32) -> Int? {
-        let admitted = refusalRecords.admit(account, atBootMillis: clock.now().bootMillis)
-        if admitted == nil, !refusalsUnrecorded.contains(account) {
+    /// Whether a refused request of `account` goes on the record one by one (`RefusalRecords`);
+    /// when not, it is counted for the account's summary record.
+    func admitRefusalRecord(account: UInt32, method: String) -> Bool {
+        let admitted = refusalRecords.admit(account, method: method, atBootMillis: clock.now().bootMillis)
+        if !admitted, !refusalsUnrecorded.contains(account) {
             refusalsUnrecorded.insert(account)
-            logger.warning("uid \(account): more than \(RefusalRecords.perWindow) refused requests in \(RefusalRecords.windowMillis / 60_000) min; further refusals are counted, and recorded as a number with its next record")
-        } else if admitted != nil {
-            refusalsUnrecorded.remove(account)
+            logger.warning("uid \(account): more than \(RefusalRecords.perWindow) refused requests in \(RefusalRecords.windowMillis / 60_000) min; further refusals are counted and recorded as one summary")
         }
         return admitted
+    }
+
+    /// Records the counted refusals of each account whose window has ended (every account's at
+    /// `all`: the daemon is stopping), one `request-refused` summary record each.
+    func recordRefusalSummaries(all: Bool = false) {
+        for summary in refusalRecords.summaries(atBootMillis: clock.now().bootMillis, all: all) {
+            refusalsUnrecorded.remove(summary.account)
+            commit(.admin(action: "request-refused",
+                          detail: "\(summary.count) refused request(s) of this account not recorded one by one: \(summary.methods)",
+                          actor: "uid=\(summary.account)", at: clock.now()))
+        }
     }
 }

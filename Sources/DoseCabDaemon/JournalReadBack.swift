@@ -148,7 +148,8 @@ extension CabinetDriver {
             }
         }
         if let last = truncated.last {
-            raiseChainBroken("the audit chain was truncated: the store ended at seq \(headAtStart) when dosecabd started, but the journal holds dosecabd records up to seq \(last); seq \(headAtStart + 1) to seq \(last) were deleted from the store (this run reused their sequence numbers, so the journal holds two hashes for each)")
+            raiseChainBroken("the audit chain was truncated: the store ended at seq \(headAtStart) when dosecabd started, but the journal holds dosecabd records up to seq \(last); seq \(headAtStart + 1) to seq \(last) were deleted from the store (this run reused their sequence numbers, so the journal holds two hashes for each)",
+                             break: "\(headAtStart + 1) missing")
         }
         let edited = bad.count - truncated.count
         guard edited > 0 else { return bad }

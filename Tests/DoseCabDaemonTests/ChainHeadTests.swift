@@ -99,4 +99,27 @@ extension DriverTests {
             #expect(try rig.store.isLockedDown().on)
         }
     }
+
+    /// After one alarm the checks go on: an old record edited (an alarm, the lockdown lifted by
+    /// an admin), then the newest records deleted, is a second alarm; the sweep finding the
+    /// first break again is not.
+    @Test func aSecondBreakAfterTheFirstIsItsOwnAlarm() async throws {
+        let rig = try Rig(journalSink: .fileDescriptor(open("/dev/null", O_WRONLY)))
+        _ = try await rig.driver.start()
+        _ = await rig.driver.tick()
+        try Self.intruder(rig.store, "UPDATE audit SET message = message || ' (edited)' WHERE seq = 3")
+        for _ in 0..<3 { _ = await rig.driver.tick() }
+        func alarms() throws -> [AuditRecord] {
+            try rig.store.auditRecords(fromSeq: 1, limit: 1000).filter { $0.event.kind == .alarm && $0.event.fields["reason"] == "audit-chain-broken" }
+        }
+        let first = try alarms()
+        #expect(first.count == 1, "\(first.map(\.event.message))")
+        // The cabinet goes on recording (an admin's actions); then its newest records are deleted.
+        for _ in 0..<3 { await rig.driver.recordAdmin(action: "note", detail: "after the first alarm", actor: "test") }
+        let head = try rig.store.chainHead().lastSeq
+        try Self.intruder(rig.store, "DELETE FROM audit WHERE seq >= \(head - 1)")
+        for _ in 0..<3 { _ = await rig.driver.tick() }
+        let all = try alarms()
+        #expect(all.count == 2 && all.last?.event.fields["detail"]?.contains("seq \(head - 1) was deleted") == true, "\(all.map(\.event.message))")
+    }
 }
