@@ -15,6 +15,11 @@ shopt -s nullglob
 debs=("$P"/dosecab_*.deb)
 ((${#debs[@]} == 1)) || { echo "expected one dosecab_*.deb in $P, found ${#debs[@]}: run.sh builds it" >&2; exit 1; }
 run() { echo "+ $*"; "$@"; }
+# The daemon is not running yet: without a timer of the rig's, the guest's clock would jump
+# far ahead while dpkg waits for its reads and fsyncs (guest/ticking.sh).
+source "$(dirname "${BASH_SOURCE[0]}")/ticking.sh"
+rig_tick_start
+trap rig_tick_stop EXIT
 # The administrator's "yes" to apt's questions; nothing else about apt is changed.
 printf 'APT::Get::Assume-Yes "true";\n' >/etc/apt/apt.conf.d/90dosecab-rig
 export DEBIAN_FRONTEND=noninteractive

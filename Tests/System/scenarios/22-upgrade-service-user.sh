@@ -48,7 +48,9 @@ readers=$(getent group dosecab-read | cut -d: -f4)
 script=$(sed -e 's|^apt install \./dosecab_\*\.deb |apt install --reinstall ./dosecab_*.deb |' -e "s/USER1 USER2/${readers//,/ }/" <<<"$block")
 configured() { grep -c ' configure dosecab:' /var/log/dpkg.log || true; }
 n_configured=$(configured)
+rig_tick_start   # the daemon is stopped while dpkg works (guest/ticking.sh)
 (cd "$DC_PAYLOAD" && DEBIAN_FRONTEND=noninteractive bash -euo pipefail -c "$script") || fail "the upgrade commands of docs/install.md failed"
+rig_tick_stop
 # The reinstall really ran the package's scripts (not apt's "already the newest version").
 (( $(configured) == n_configured + 1 )) || fail "apt install --reinstall did not configure dosecab once more (dpkg.log: $(tail -n 5 /var/log/dpkg.log))"
 dc_wait_active 60

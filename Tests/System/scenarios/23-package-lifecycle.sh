@@ -25,6 +25,9 @@
 #     the daemon opens the kept store: `audit verify --expect` the head taken after the upgrade
 #     is intact, people, stock and setup_needed as before the upgrade.
 dc_setup
+# The daemon is stopped or gone for much of this: keep the guest's clock from jumping minutes
+# while dpkg waits for I/O (guest/ticking.sh). It stops with this scenario's shell.
+rig_tick_start
 export DEBIAN_FRONTEND=noninteractive
 shopt -s nullglob
 base=("$DC_PAYLOAD"/dosecab_*.deb)
