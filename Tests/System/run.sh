@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # dosecab system tests: boots a Debian 12 guest under qemu (software emulation) with
-# systemd as PID 1, journald and the gpio-sim kernel module, installs what the repository
-# provides, runs Tests/System/scenarios/*.sh inside it and fails, naming the failing step,
-# on any failure. See docs/system-tests.md.
+# systemd as PID 1, journald and the gpio-sim kernel module, installs the Debian package
+# built around the release binaries (apt install ./dosecab_*.deb), runs
+# Tests/System/scenarios/*.sh inside it and fails, naming the failing step, on any failure.
+# See docs/system-tests.md.
 #
 # Usage: bash Tests/System/run.sh [--rebuild] [--keep] [--build] [--only GLOB]
 #   --rebuild   ignore the caches (module, guest root, image) and build them again
@@ -10,7 +11,9 @@
 #   --build     build release binaries first (swift build -c release --static-swift-stdlib)
 #   --only GLOB run only scenarios whose file name matches GLOB (others are not listed)
 # Environment: DOSECAB_SYSTEST_CACHE (cache folder), DOSECAB_BIN_DIR (where dosecabd and
-#   dosecabctl are), DOSECAB_SYSTEST_TIMEOUT (seconds for the whole guest run, default 3600),
+#   dosecabctl are), DOSECAB_CHECKOUTS_DIR (the release build's checkouts, for the package's
+#   manual generator; default DOSECAB_BIN_DIR/../checkouts), DOSECAB_SYSTEST_TIMEOUT
+#   (seconds for the whole guest run, default 3600),
 #   DOSECAB_SYSTEST_SMP / DOSECAB_SYSTEST_MEM (guest CPUs, MiB; default 1 / 768),
 #   DOSECAB_SYSTEST_CPU (qemu -cpu; default qemu64 with SSE4.2: see docs/system-tests.md),
 #   DOSECAB_SYSTEST_ICOUNT (qemu -icount options, default shift=0,sleep=off; "off": none),
@@ -38,7 +41,7 @@ while (($#)); do
         --keep) keep=1 ;;
         --build) build=1 ;;
         --only) only="${2:?--only needs a glob}"; shift ;;
-        -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
         *) echo "system-test: unknown argument '$1' (see --help)" >&2; exit 64 ;;
     esac
     shift
@@ -85,7 +88,7 @@ hash_of() { sha256sum | cut -c1-16; }
 begin preflight
 if [[ $(id -u) -ne 0 ]]; then
     command -v sudo >/dev/null || fail "must run as root (apt-get, debootstrap, mkfs with root-owned files)"
-    exec sudo --preserve-env=DOSECAB_SYSTEST_CACHE,DOSECAB_BIN_DIR,DOSECAB_SYSTEST_TIMEOUT,DOSECAB_SYSTEST_SMP,DOSECAB_SYSTEST_MEM,DOSECAB_SYSTEST_STRICT,DOSECAB_SYSTEST_ICOUNT,DOSECAB_SYSTEST_QEMU_ARGS,HOME bash "$0" "$@"
+    exec sudo --preserve-env=DOSECAB_SYSTEST_CACHE,DOSECAB_BIN_DIR,DOSECAB_CHECKOUTS_DIR,DEB_BUILD_OPTIONS,DOSECAB_SYSTEST_TIMEOUT,DOSECAB_SYSTEST_SMP,DOSECAB_SYSTEST_MEM,DOSECAB_SYSTEST_STRICT,DOSECAB_SYSTEST_ICOUNT,DOSECAB_SYSTEST_QEMU_ARGS,HOME bash "$0" "$@"
 fi
 [[ $(uname -m) == x86_64 ]] || fail "the rig boots an amd64 guest and expects an x86_64 host (this is $(uname -m))"
 mkdir -p "$CACHE"
