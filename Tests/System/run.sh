@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # dosecab system tests: boots a Debian 12 guest under qemu (software emulation) with
-# systemd as PID 1, journald and the gpio-sim kernel module, installs what the repository
-# provides, runs Tests/System/scenarios/*.sh inside it and fails, naming the failing step,
-# on any failure. See docs/system-tests.md.
+# systemd as PID 1, journald and the gpio-sim kernel module, installs the Debian package
+# built around the release binaries (apt install ./dosecab_*.deb), runs
+# Tests/System/scenarios/*.sh inside it and fails, naming the failing step, on any failure.
+# See docs/system-tests.md.
 #
 # Usage: bash Tests/System/run.sh [--rebuild] [--keep] [--build] [--only GLOB]
 #   --rebuild   ignore the caches (module, guest root, image) and build them again
@@ -10,7 +11,9 @@
 #   --build     build release binaries first (swift build -c release --static-swift-stdlib)
 #   --only GLOB run only scenarios whose file name matches GLOB (others are not listed)
 # Environment: DOSECAB_SYSTEST_CACHE (cache folder), DOSECAB_BIN_DIR (where dosecabd and
-#   dosecabctl are), DOSECAB_SYSTEST_TIMEOUT (seconds for the whole guest run, default 3600),
+#   dosecabctl are), DOSECAB_CHECKOUTS_DIR (the release build's checkouts, for the package's
+#   manual generator; default DOSECAB_BIN_DIR/../checkouts), DOSECAB_SYSTEST_TIMEOUT
+#   (seconds for the whole guest run, default 3600),
 #   DOSECAB_SYSTEST_SMP / DOSECAB_SYSTEST_MEM (guest CPUs, MiB; default 1 / 768),
 #   DOSECAB_SYSTEST_CPU (qemu -cpu; default qemu64 with SSE4.2: see docs/system-tests.md),
 #   DOSECAB_SYSTEST_ICOUNT (qemu -icount options, default shift=0,sleep=off; "off": none),
@@ -38,7 +41,7 @@ while (($#)); do
         --keep) keep=1 ;;
         --build) build=1 ;;
         --only) only="${2:?--only needs a glob}"; shift ;;
-        -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
         *) echo "system-test: unknown argument '$1' (see --help)" >&2; exit 64 ;;
     esac
     shift
@@ -69,6 +72,7 @@ cleanup() {
         kill -9 "$qemu_pid" 2>/dev/null || true
         wait "$qemu_pid" 2>/dev/null || true
     fi
+    [[ ${upgrade_pid:-} =~ ^[0-9]+$ ]] && kill "$upgrade_pid" 2>/dev/null
     [[ -n "$stage" && -d "$stage" ]] && rm -rf --one-file-system "$stage" "$stage.initrd"
     if [[ -n "${run_dir:-}" && $keep -eq 0 ]]; then rm -f "$run_dir/disk.img"; fi
     if ((rc != 0 && reported == 0)); then
@@ -84,14 +88,16 @@ hash_of() { sha256sum | cut -c1-16; }
 begin preflight
 if [[ $(id -u) -ne 0 ]]; then
     command -v sudo >/dev/null || fail "must run as root (apt-get, debootstrap, mkfs with root-owned files)"
-    exec sudo --preserve-env=DOSECAB_SYSTEST_CACHE,DOSECAB_BIN_DIR,DOSECAB_SYSTEST_TIMEOUT,DOSECAB_SYSTEST_SMP,DOSECAB_SYSTEST_MEM,DOSECAB_SYSTEST_STRICT,DOSECAB_SYSTEST_ICOUNT,DOSECAB_SYSTEST_QEMU_ARGS,HOME bash "$0" "$@"
+    exec sudo --preserve-env=DOSECAB_SYSTEST_CACHE,DOSECAB_BIN_DIR,DOSECAB_CHECKOUTS_DIR,DEB_BUILD_OPTIONS,DOSECAB_SYSTEST_TIMEOUT,DOSECAB_SYSTEST_SMP,DOSECAB_SYSTEST_MEM,DOSECAB_SYSTEST_STRICT,DOSECAB_SYSTEST_ICOUNT,DOSECAB_SYSTEST_QEMU_ARGS,HOME bash "$0" "$@"
 fi
 [[ $(uname -m) == x86_64 ]] || fail "the rig boots an amd64 guest and expects an x86_64 host (this is $(uname -m))"
 mkdir -p "$CACHE"
 
 # --- apt: host packages ----------------------------------------------------------------------
 begin apt
-host_pkgs=(qemu-system-x86 debootstrap linux-image-amd64 linux-source-6.1 e2fsprogs gcc libc6-dev binutils make xz-utils python3 kmod cpio openssl)
+# debhelper, dpkg-dev, fakeroot: debian/build-deb.sh builds the package the guest installs.
+host_pkgs=(qemu-system-x86 debootstrap linux-image-amd64 linux-source-6.1 e2fsprogs gcc libc6-dev binutils make xz-utils python3 kmod cpio openssl
+           debhelper dpkg-dev fakeroot)
 missing=()
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 for p in "${host_pkgs[@]}"; do installed "$p" || missing+=("$p"); done
@@ -263,22 +269,6 @@ for b in dosecabd dosecabctl; do
         fail "$bin_dir/$b needs the Swift runtime's shared libraries: build it with --static-swift-stdlib (run.sh --build)"
     fi
 done
-# docs/install.md step 2, exactly: `make install DESTDIR=...` from the repository's Makefile,
-# run in a copy of the files it reads so that DOSECAB_BIN_DIR may point elsewhere than
-# .build/release. The guest copies the tree into / and runs step 3 (guest/install-dosecab.sh).
-src="$run_dir/src"
-mkdir -p "$src/.build/release" "$src/hardware" "$src/docs"
-cp "$ROOT/Makefile" "$src/"
-cp -r "$ROOT/systemd" "$src/systemd"
-cp "$ROOT/hardware/pinmap.toml" "$src/hardware/"
-cp -r "$ROOT/docs/examples" "$src/docs/examples"
-cp -r "$ROOT/docs/man" "$src/docs/man"
-cp "$ROOT"/docs/*.md "$src/docs/"   # installed where the units' and the catalog's Documentation= point
-cp "$bin_dir/dosecabd" "$bin_dir/dosecabctl" "$src/.build/release/"
-make -s -C "$src" install DESTDIR="$share/payload/root" >"$run_dir/make-install.log" 2>&1 \
-    || { cat "$run_dir/make-install.log" >&2; fail "make install DESTDIR=... failed (log: $run_dir/make-install.log)"; }
-rm -rf "$src"
-install -D -m 0644 "$ROOT/docs/install.md" "$share/payload/docs/install.md"
 # The rig's clinic: a prescriber key of its own and a bundle signed as docs/prescriptions.md
 # shows (openssl), for the guest to install in step 4. The daemon reads base64 raw keys.
 clinic="$share/payload/clinic"
@@ -306,6 +296,48 @@ sign '{"id":"RX-0010","patient":"P-0010","prescriber":"rig-prescriber","reason":
 rm -f "$run_dir/entry.json" "$run_dir/entry.sig" "$run_dir/rig-prescriber.key"
 (IFS=,; printf '{"entries": [%s]}\n' "${entries[*]}") >"$clinic/bundle.json"
 end "$(ls "$share/scenarios" | wc -l) scenario files"
+
+# --- package: the .deb a clinic installs, around these very binaries -------------------------
+# debian/build-deb.sh as `make deb` runs it (docs/packaging.md), into the run folder, but
+# without the -dbgsym package (DEB_BUILD_OPTIONS=noddebs) and with gzip -1 instead of xz
+# (DPKG_DEB_COMPRESSOR_*: xz took longer than the rest of the build; gzip -1 gives 57 MB
+# instead of 139 MB, which the guest reads over 9p and inflates for less than the 9p reads of
+# the uncompressed package cost: busy 13.4 s against 16.1 s for the install, and the build is
+# faster too); the manual generator in .build-deb/tools is reused. The guest installs it with `apt install ./dosecab_*.deb`
+# (guest/install-dosecab.sh). When a scenario has the header `# rig: needs upgrade-package`,
+# the same binaries are also packaged with a higher version, VERSION+systest1 (a changelog
+# entry in the staging copy only), into payload/upgrade/, by a second build beside the first.
+begin package
+checkouts="${DOSECAB_CHECKOUTS_DIR:-$(dirname "$bin_dir")/checkouts}"
+[[ -d $checkouts/swift-argument-parser ]] \
+    || fail "$checkouts/swift-argument-parser is missing (the release build's checkouts; set DOSECAB_CHECKOUTS_DIR)"
+export PATH="/opt/swift/usr/bin:$PATH"   # only to build the manual generator the first time
+build_deb() {   # NAME [--version-suffix S]: builds into $run_dir/NAME, logs to $run_dir/NAME.log
+    local name=$1; shift
+    DEB_BUILD_OPTIONS="noddebs${DEB_BUILD_OPTIONS:+ $DEB_BUILD_OPTIONS}" DPKG_DEB_COMPRESSOR_TYPE=gzip DPKG_DEB_COMPRESSOR_LEVEL=1 \
+        bash "$ROOT/debian/build-deb.sh" --out "$run_dir/$name" "$@" "$bin_dir" "$checkouts" >"$run_dir/$name.log" 2>&1
+}
+tool="$ROOT/.build-deb/tools/argparser-build/debug/generate-manual"
+upgrade_pid=""
+if grep -lq '^# rig: needs upgrade-package' "$share"/scenarios/*.sh; then
+    # Beside the first build, unless the first must build the manual generator (both would).
+    if [[ -x $tool ]]; then build_deb deb-upgrade --version-suffix +systest1 & upgrade_pid=$!; else upgrade_pid=later; fi
+fi
+build_deb deb || { tail -n 30 "$run_dir/deb.log" >&2; fail "debian/build-deb.sh failed (log: $run_dir/deb.log)"; }
+debs=("$run_dir"/deb/dosecab_*.deb)
+((${#debs[@]} == 1)) && [[ -f ${debs[0]} ]] || fail "debian/build-deb.sh left ${#debs[@]} dosecab_*.deb files in $run_dir/deb"
+cp "${debs[0]}" "$share/payload/"
+note="$(basename "${debs[0]}")"
+if [[ -n $upgrade_pid ]]; then
+    if [[ $upgrade_pid == later ]]; then build_deb deb-upgrade --version-suffix +systest1; else wait "$upgrade_pid"; fi \
+        || { upgrade_pid=""; tail -n 30 "$run_dir/deb-upgrade.log" >&2; fail "debian/build-deb.sh --version-suffix +systest1 failed (log: $run_dir/deb-upgrade.log)"; }
+    upgrade_pid=""
+    mkdir -p "$share/payload/upgrade"
+    cp "$run_dir"/deb-upgrade/dosecab_*+systest1_*.deb "$share/payload/upgrade/" || fail "no +systest1 package in $run_dir/deb-upgrade"
+    note+=", $(basename "$share"/payload/upgrade/*.deb)"
+fi
+rm -rf "$run_dir/deb" "$run_dir/deb-upgrade"
+end "$note"
 
 # --- boot: qemu (TCG) with the run's copy of the image and the shared folder ----------------
 begin boot

@@ -1,5 +1,5 @@
-# Daemon helpers for the 3x scenarios (sourced by lib.sh). The installed daemon runs under
-# systemd as docs/install.md leaves it; dc_setup does docs/install.md steps 4 and 6 once per
+# Daemon helpers for the 3x scenarios (sourced by lib.sh). The daemon the package installed
+# runs under systemd as docs/install.md leaves it; dc_setup does docs/install.md steps 4 and 6 once per
 # guest (prescriber key, staff, patients, stock, the signed bundle, a synchronised clock) and
 # every scenario calls it first, so `--only` works for any one of them.
 #
@@ -163,7 +163,7 @@ dc_clock_probe() {   # prints the probe refusal's DOSECAB_REASON
 dc_clock_in_sandbox() {   # [SystemCallFilter addition] -> prints the probe's answer
     sed -e 's|^ExecStart=.*|ExecStart=/run/rig/bin/player clock-state|' -e '/^ExecStopPost=/d' -e '/^WatchdogSec=/d' \
         -e '/^Restart/d' -e 's/^Type=notify/Type=oneshot/' -e '/^Requires=/d' -e '/^NotifyAccess=/d' -e '/^\[Install\]/,$d' \
-        /usr/lib/systemd/system/dosecabd.service >/run/systemd/system/rig-clock-probe.service
+        "$(systemctl show -P FragmentPath dosecabd.service)" >/run/systemd/system/rig-clock-probe.service
     rm -rf /run/systemd/system/rig-clock-probe.service.d
     if [[ -n ${1:-} ]]; then
         mkdir -p /run/systemd/system/rig-clock-probe.service.d

@@ -1,25 +1,36 @@
 #!/bin/bash
-# Installs dosecab into the running guest exactly as docs/install.md tells an installer:
-# step 2 ran on the host (`make install DESTDIR=payload/root`, see run.sh); here the tree is
-# copied into / (existing directories keep their owner and mode, as `make install` without
-# DESTDIR would leave them), then step 3's activation commands run as written, including
-# `systemctl enable --now`. Steps 4 and 6 (prescriber key, enrolment, stock, bundle, clock)
-# belong to the daemon scenarios (guest/dosecab.sh, dc_setup).
-# Usage: install-dosecab.sh PAYLOAD_DIR   (prints "installed PATH" and each command run)
+# Installs dosecab into the running guest as docs/install.md tells a clinic: the package built
+# on the host (run.sh, debian/build-deb.sh) with `apt install ./dosecab_*.deb`, then the
+# first-boot checklist's start (step 4): `systemctl enable --now dosecabd.socket
+# dosecabd.service`. The checklist's other steps belong to the daemon scenarios
+# (guest/dosecab.sh, dc_setup: prescriber key, enrolment, stock, bundle, clock); the rig keeps
+# the shipped pin map and configuration (steps 1 and 2: they are the rig's wiring) and adds
+# its own settings as drop-ins.
+# The guest has no network: every Depends of the package is in the image already (run.sh,
+# GUEST_PACKAGES), so apt resolves nothing more.
+# Usage: install-dosecab.sh PAYLOAD_DIR   (prints each command run and its output)
 set -euo pipefail
 P="${1:?payload dir}"
-[[ -d $P/root ]] || { echo "no $P/root: run.sh did not run make install DESTDIR=" >&2; exit 1; }
-(cd "$P/root" && find . ! -type d | sed 's|^\.|installed |')
-tar -C "$P/root" -cf - . | tar -C / -xf - --no-overwrite-dir
+shopt -s nullglob
+debs=("$P"/dosecab_*.deb)
+((${#debs[@]} == 1)) || { echo "expected one dosecab_*.deb in $P, found ${#debs[@]}: run.sh builds it" >&2; exit 1; }
 run() { echo "+ $*"; "$@"; }
-# docs/install.md step 3, one command at a time.
-run systemd-sysusers
-run systemd-tmpfiles --create
-run udevadm control --reload
-run udevadm trigger --subsystem-match=gpio
-run udevadm settle --timeout=10   # (not in the doc: the rig waits for the trigger to be applied)
-run journalctl --update-catalog
-run systemctl daemon-reload
+# The daemon is not running yet: without a timer of the rig's, the guest's clock would jump
+# far ahead while dpkg waits for its reads and fsyncs (guest/ticking.sh).
+source "$(dirname "${BASH_SOURCE[0]}")/ticking.sh"
+rig_tick_start
+trap rig_tick_stop EXIT
+# The administrator's "yes" to apt's questions; nothing else about apt is changed.
+printf 'APT::Get::Assume-Yes "true";\n' >/etc/apt/apt.conf.d/90dosecab-rig
+export DEBIAN_FRONTEND=noninteractive
+cd "$P"
+run apt install ./dosecab_*.deb
+# What the package left: installed, not enabled, not started (20-install-units checks these).
+for u in dosecabd.service dosecabd.socket; do
+    echo "after-apt-install: $u $(systemctl is-enabled "$u" 2>&1 || true) $(systemctl is-active "$u" 2>&1 || true)"
+done
+run udevadm settle --timeout=10   # (not in the doc: the rig waits for the postinst's udev trigger)
+# docs/install.md, first-boot checklist, step 4.
 run systemctl enable --now dosecabd.socket dosecabd.service \
     || echo "dosecabd did not start after enable --now (20-install-units says why)"
 sync

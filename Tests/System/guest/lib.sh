@@ -85,5 +85,8 @@ rig_await_reset() {
     exit 0
 }
 
+# A timer that keeps the guest's clock from jumping minutes while apt waits for I/O.
+source "$RIG_DIR/guest/ticking.sh"
+
 # The daemon scenarios' helpers (dosecabctl, Wiegand frames, the rig's clinic).
 [[ -r $RIG_DIR/guest/dosecab.sh ]] && source "$RIG_DIR/guest/dosecab.sh"

@@ -1,7 +1,7 @@
 #!/bin/bash
 # The scenario runner inside the guest (started by dosecab-rig.service at every boot).
 #
-# Boot 1 installs the repository's payload (install-dosecab.sh), then runs every
+# Boot 1 installs the package from the payload (install-dosecab.sh), then runs every
 # scenarios/*.sh in name order, each in its own bash with lib.sh sourced, under a timeout.
 # Results go to results/results.txt in the shared folder, one line each, copied to the
 # serial console:  PASS name (Ns) | FAIL name: reason | PENDING name: summary | INFO ... | END
@@ -62,8 +62,9 @@ fi
 
 if ((boots == 1)); then
     echo install >"$RES/current"
+    t0=$(date +%s.%N) b0=$(busy)
     if bash "$L/guest/install-dosecab.sh" "$R/payload" >"$LOGS/install.log" 2>&1; then
-        record "INFO install: $(grep -c '^installed ' "$LOGS/install.log") file(s) installed, $(grep -c "^+ " "$LOGS/install.log") command(s) run (logs/install.log)"
+        record "INFO install: $(dpkg-query -W -f='${Package} ${Version}' dosecab 2>&1) installed with apt, $(grep -c "^+ " "$LOGS/install.log") command(s) run ($(awk -v a="$t0" -v b="$(date +%s.%N)" -v c="$b0" -v d="$(busy)" 'BEGIN { printf "%.1fs, busy %.1f", b - a, (d - c) / 100 }')s; logs/install.log)"
     else
         record "FAIL install: install-dosecab.sh exited $?; last line: $(tail -n1 "$LOGS/install.log") (logs/install.log)"
     fi

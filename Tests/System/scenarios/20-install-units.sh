@@ -1,20 +1,35 @@
-# rig: summary installed as docs/install.md says (make install DESTDIR=, step 3), the units, users, udev rule and socket are in force and dosecabd runs
+# rig: summary installed as docs/install.md says (apt install ./dosecab_*.deb, then enable --now), the package, units, users, udev rule and socket are in force and dosecabd runs
 # rig: timeout 90
-# Asserts, after install-dosecab.sh ran docs/install.md steps 2 and 3 on boot 1:
+# Asserts, after install-dosecab.sh installed the package on boot 1 (logs/install.log):
+#  - dpkg has dosecab installed, its conffiles are exactly /etc/dosecab/dosecab.toml and
+#    pinmap.toml; dosecabd is /usr/sbin/dosecabd (none in /usr/bin) and the unit runs it;
+#  - right after `apt install` both units were disabled and inactive (the package neither
+#    enables nor starts them: docs/packaging.md), as install-dosecab.sh recorded;
 #  - `systemd-analyze verify dosecabd.service dosecabd.socket` exits 0;
+#  - the manual pages the units name are installed (dosecabd(8), dosecabctl(1));
 #  - sysusers made user dosecabd with its own group dosecabd, the role groups dosecab
 #    (read-only) and dosecab-admin, and dosecab-gpio; no user dosecab and no group
 #    dosecab-read (ARCHITECTURE §4a); the service user is the only member of dosecab-gpio;
 #  - every gpiochip device is root:dosecab-gpio 0660 (the udev rule);
-#  - /var/lib/dosecab is dosecabd:dosecabd 0700 and the store's files 0600 (issue 18.1), /etc/dosecab root:root 0755 (tmpfiles, the Makefile and the unit agree);
+#  - /var/lib/dosecab is dosecabd:dosecabd 0700 and the store's files 0600 (issue 18.1), /etc/dosecab root:root 0755 (tmpfiles, the package and the unit agree);
 #  - dosecabd.socket listens on /run/dosecab/control.sock, dosecabd:dosecabd 0666 in a 0755 folder (the daemon
 #    checks each caller's groups: scenario 21);
 #  - `enable --now` left dosecabd.service active, running as user and group dosecabd, answering
 #    `dosecabctl --json status` with the lock locked, and its startup entry in the journal;
 #  - with no prescriber key and nobody enrolled yet, `status` lists that under setup_needed.
+expect_eq "$(dpkg-query -W -f='${db:Status-Abbrev}' dosecab 2>&1)" "ii " "dpkg status of dosecab"
+expect_eq "$(dpkg-query -W -f='${Conffiles}\n' dosecab | awk 'NF { print $1 }' | sort | paste -sd' ')" \
+    "/etc/dosecab/dosecab.toml /etc/dosecab/pinmap.toml" "the package's conffiles"
+[[ -x /usr/sbin/dosecabd ]] || fail "no /usr/sbin/dosecabd"
+[[ ! -e /usr/bin/dosecabd ]] || fail "a /usr/bin/dosecabd besides /usr/sbin/dosecabd"
+expect_match "$(systemctl show -P ExecStart dosecabd.service)" 'path=/usr/sbin/dosecabd ' "ExecStart of dosecabd.service"
+install_log=$RIG_RESULTS/logs/install.log
+for u in dosecabd.service dosecabd.socket; do
+    expect_eq "$(sed -n "s/^after-apt-install: $u //p" "$install_log")" "disabled inactive" "$u right after apt install (logs/install.log)"
+done
 # --man=no: the guest has no man-db; the pages the units name are checked to be installed.
 systemd-analyze verify --man=no dosecabd.service dosecabd.socket || fail "systemd-analyze verify reports problems"
-for page in /usr/share/man/man1/dosecabd.1 /usr/share/man/man1/dosecabctl.1; do [[ -s $page ]] || fail "$page is not installed"; done
+for page in /usr/share/man/man8/dosecabd.8.gz /usr/share/man/man1/dosecabctl.1.gz; do [[ -s $page ]] || fail "$page is not installed"; done
 getent passwd dosecabd >/dev/null || fail "no user dosecabd"
 expect_eq "$(id -gn dosecabd)" dosecabd "primary group of the service user"
 ! getent passwd dosecab >/dev/null || fail "there is a user dosecab: the name is the read-only technicians' group"

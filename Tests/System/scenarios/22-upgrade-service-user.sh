@@ -4,9 +4,15 @@
 # §4a): the service user and group `dosecab` own /var/lib/dosecab (the store), /run/dosecab and
 # the rig's 0640 drop-ins and key; the read-only technician `oldtech` is in `dosecab-read`;
 # there is no dosecabd. Then runs the shell block of docs/install.md, "Upgrading from the
-# dosecab service user", as the payload carries it (its `make install` line is skipped: the new
-# files are installed already; USER1 USER2 become the members `getent group dosecab-read`
-# lists), and asserts:
+# dosecab service user", as the installed package carries it (/usr/share/doc/dosecab), in the
+# payload folder that holds dosecab_*.deb, and asserts what follows. Two words of the block
+# change: USER1 USER2 become the members `getent group dosecab-read` lists, and its `apt
+# install ./dosecab_*.deb` runs with --reinstall, because the rig installed that very package
+# at boot (apt would otherwise do nothing). A reinstall is an upgrade to the same version: dpkg
+# unpacks the package again and its postinst runs sysusers, tmpfiles and the udev reload on
+# the old layout, and try-restarts the units (stopped here, so they stay stopped until the
+# block starts them). What no rig run shows: a first package installed over a `make install`
+# tree of an older release (dpkg then takes over files it does not own).
 #  - the daemon runs as dosecabd:dosecabd on the same store: its chain verifies and goes on
 #    from the last record before the upgrade;
 #  - /var/lib/dosecab is dosecabd:dosecabd 0700 and the store's files 0600; nothing in
@@ -16,7 +22,7 @@
 dc_setup
 section="Upgrading from the dosecab service user"
 block=$(awk -v h="## $section" '$0 == h { s = 1; next } s && /^## / { exit } s && /^```sh$/ { b = 1; next } b && /^```$/ { exit } b' \
-    "$DC_PAYLOAD/docs/install.md")
+    /usr/share/doc/dosecab/install.md)
 [[ $block == *userdel* ]] || fail "no shell block under '$section' in docs/install.md"
 seq_before=$(ctl audit verify | jq -r '.last_seq')
 
@@ -38,8 +44,15 @@ log "old layout: $(id dosecab); dosecab-read: $(getent group dosecab-read)"
 
 # docs/install.md, as written.
 readers=$(getent group dosecab-read | cut -d: -f4)
-script=$(sed -e 's/^make install\b.*/: make install skipped: the new files are installed/' -e "s/USER1 USER2/${readers//,/ }/" <<<"$block")
-bash -euo pipefail -c "$script" || fail "the upgrade commands of docs/install.md failed"
+[[ $block == *$'\n'"apt install ./dosecab_*.deb "* ]] || fail "no 'apt install ./dosecab_*.deb' line under '$section' in docs/install.md"
+script=$(sed -e 's|^apt install \./dosecab_\*\.deb |apt install --reinstall ./dosecab_*.deb |' -e "s/USER1 USER2/${readers//,/ }/" <<<"$block")
+configured() { grep -c ' configure dosecab:' /var/log/dpkg.log || true; }
+n_configured=$(configured)
+rig_tick_start   # the daemon is stopped while dpkg works (guest/ticking.sh)
+(cd "$DC_PAYLOAD" && DEBIAN_FRONTEND=noninteractive bash -euo pipefail -c "$script") || fail "the upgrade commands of docs/install.md failed"
+rig_tick_stop
+# The reinstall really ran the package's scripts (not apt's "already the newest version").
+(( $(configured) == n_configured + 1 )) || fail "apt install --reinstall did not configure dosecab once more (dpkg.log: $(tail -n 5 /var/log/dpkg.log))"
 dc_wait_active 60
 
 # The result.

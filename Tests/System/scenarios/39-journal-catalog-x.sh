@@ -8,7 +8,7 @@
 # recovery and admin ids must be checked, and release when 30 ran.
 dc_setup
 cat=/usr/lib/systemd/catalog/dosecab.catalog
-[[ -r $cat ]] || fail "no $cat (make install puts it there)"
+[[ -r $cat ]] || fail "no $cat (the package puts it there)"
 ids=$(sed -n 's/^-- \([0-9a-f]\{32\}\)$/\1/p' "$cat")
 listed=$(journalctl --list-catalog --no-pager)
 checked=()
