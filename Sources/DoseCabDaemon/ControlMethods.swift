@@ -91,10 +91,9 @@ public struct ControlMethods: Sendable {
     }
 
     /// `key=value …` of an admin request, for its record: every parameter but those that prove
-    /// who someone is or identify a card (PINs, card numbers, facility codes: issue 18.2), each
-    /// value brief.
-    /// Names cut to 32 characters, values to 64 (`brief`): with `maxParameters`, the detail
-    /// stays short whatever a request carries, and shows every parameter it had.
+    /// who someone is or identify a card (PINs, card numbers, facility codes: issue 18.2), names
+    /// cut to 32 characters and values to 64 (`brief`). With `maxParameters`, the detail stays
+    /// short whatever a request carries, and shows every parameter it had.
     static func shownParameters(_ p: [String: JSONValue]) -> String {
         p.keys.filter { key in !["pin", "card", "facility"].contains { key.lowercased().contains($0) } }.sorted()
             .map { "\($0.prefix(32))=\(p[$0].map(Self.brief) ?? "")" }.joined(separator: " ")
