@@ -426,31 +426,28 @@ public struct Cabinet: Sendable {
     /// meanwhile): the badge is still enrolled with the same record (role, card, PIN hash, link),
     /// and not locked out by wrong PINs given for it over the control socket. Nil when it holds;
     /// otherwise the step ends, refused (`unknown-card` or `pin-lockout`) and not counted.
-    private mutating func changedMeanwhile(_ staff: Staff, patient: PatientID?, at: Moment) -> [CabinetEffect]? {
+    private mutating func changedMeanwhile(card: CardID, unchanged: Bool, named: String,
+                                           patient: PatientID?, staff: StaffID?, at: Moment) -> [CabinetEffect]? {
         let refusal: Refusal
-        if roster.staff[staff.card] != staff {
-            refusal = Refusal(.unknownCard, "badge \(staff.id) was changed or withdrawn while its PIN was checked; badge in again")
-        } else if lockedOut(staff.card, at) {
-            refusal = Refusal(.pinLockout, "badge \(staff.id) locked out after repeated wrong PINs while its PIN was checked")
+        if !unchanged {
+            refusal = Refusal(.unknownCard, "\(named) was changed or withdrawn while its PIN was checked; present it again")
+        } else if lockedOut(card, at) {
+            refusal = Refusal(.pinLockout, "\(named) locked out after repeated wrong PINs while its PIN was checked")
         } else {
             return nil
         }
         step = .idle
-        return [.cancelTimer(.pinEntry)] + refuse([refusal], patient: patient, staff: staff.id, at: at)
+        return [.cancelTimer(.pinEntry)] + refuse([refusal], patient: patient, staff: staff, at: at)
     }
 
-    /// `changedMeanwhile` for a patient's card.
+    private mutating func changedMeanwhile(_ staff: Staff, patient: PatientID?, at: Moment) -> [CabinetEffect]? {
+        changedMeanwhile(card: staff.card, unchanged: roster.staff[staff.card] == staff, named: "badge \(staff.id)",
+                         patient: patient, staff: staff.id, at: at)
+    }
+
     private mutating func changedMeanwhile(_ patient: Patient, at: Moment) -> [CabinetEffect]? {
-        let refusal: Refusal
-        if roster.patients[patient.card] != patient {
-            refusal = Refusal(.unknownCard, "the card of \(patient.id) was changed or withdrawn while its PIN was checked")
-        } else if lockedOut(patient.card, at) {
-            refusal = Refusal(.pinLockout, "card locked out after repeated wrong PINs while its PIN was checked")
-        } else {
-            return nil
-        }
-        step = .idle
-        return [.cancelTimer(.pinEntry)] + refuse([refusal], patient: patient.id, staff: currentSession(at)?.id, at: at)
+        changedMeanwhile(card: patient.card, unchanged: roster.patients[patient.card] == patient, named: "the card of \(patient.id)",
+                         patient: patient.id, staff: currentSession(at)?.id, at: at)
     }
 
     /// Counts one wrong PIN for `card`; the last allowed one locks the card out.

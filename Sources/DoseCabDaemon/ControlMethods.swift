@@ -48,7 +48,7 @@ public struct ControlMethods: Sendable {
         do {
             // Records the store could not commit wait in memory, in order: nothing may be
             // written past them (the chain keeps the order things happened in).
-            if table[request.method] == .admin, !request.method.hasPrefix("sim."), case let held = await driver.unrecordedCount, held > 0 {
+            if writesClinicRecords(request.method), case let held = await driver.unrecordedCount, held > 0 {
                 throw MethodError(message: "store-not-recording: \(held) record(s) are held in memory until the store takes them; nothing else is written meanwhile",
                                   kind: .storeFailed)
             }
@@ -80,7 +80,7 @@ public struct ControlMethods: Sendable {
             // so an insider's attempts are there for the auditor, not only their successes. An
             // account refused over and over gets a budget of records (`RefusalRecords`): a loop
             // of refused requests must not fill the disk and rotate the journal.
-            if failure.kind == .refused, table[request.method] == .admin, !request.method.hasPrefix("sim."),
+            if failure.kind == .refused, writesClinicRecords(request.method),
                await driver.unrecordedCount == 0, await driver.admitRefusalRecord(account: caller.uid, method: request.method) {
                 await driver.recordAdmin(action: "request-refused",
                                          detail: "\(request.method) \(Self.shownParameters(request.parameters)): \(failure.message.prefix(300))",
@@ -88,6 +88,12 @@ public struct ControlMethods: Sendable {
             }
             return .failure(failure.message)
         }
+    }
+
+    /// Admin methods change the clinic's records, so they wait for records held in memory and
+    /// their refusals go on the record; `sim.*` only drive the simulated hardware.
+    private func writesClinicRecords(_ method: String) -> Bool {
+        table[method] == .admin && !method.hasPrefix("sim.")
     }
 
     /// `key=value …` of an admin request, for its record: every parameter but those that prove

@@ -129,17 +129,12 @@ extension Store {
     public func link(staff: StaffID, patient: PatientID, approvedBy by: StaffID, _ second: StaffID, actor: String,
                      at: Moment) throws(StoreError) -> AuditRecord {
         try transaction { tx throws(StoreError) in
-            let people = try [by, second, staff].map { id throws(StoreError) -> Staff in
-                guard let row = try tx.row("SELECT * FROM staff WHERE id = ?", [id.rawValue]) else { throw .invalidInput("staff \(id): unknown") }
-                do { return try Store.staff(row) } catch { throw .corrupt("staff \(id): \(error)") }
-            }
+            let linked = try Store.approvedLinkChange(tx, staff: staff, approvedBy: by, second,
+                                                       action: "linking \(staff) to patient \(patient)", patient: patient)
             guard let patientRow = try tx.row("SELECT also_staff FROM patient WHERE id = ?", [patient.rawValue]) else {
                 throw .invalidInput("patient \(patient): not enrolled")
             }
-            let problems = TwoPerson.check(people[0], people[1], action: "linking \(staff) to patient \(patient)",
-                                           subject: staff, patient: patient)
-            guard problems.isEmpty else { throw .stockRefused(StockRefused(problems)) }
-            if let other = people[2].alsoPatient, other != patient {
+            if let other = linked.alsoPatient, other != patient {
                 throw .conflict("\(staff) is already linked to patient \(other)")
             }
             if let other = patientRow["also_staff"] as String?, other != staff.rawValue {
@@ -161,16 +156,11 @@ extension Store {
     public func unlink(staff: StaffID, patient: PatientID, reason: String, approvedBy by: StaffID, _ second: StaffID, actor: String,
                        at: Moment) throws(StoreError) -> AuditRecord {
         try transaction { tx throws(StoreError) in
-            let people = try [by, second, staff].map { id throws(StoreError) -> Staff in
-                guard let row = try tx.row("SELECT * FROM staff WHERE id = ?", [id.rawValue]) else { throw .invalidInput("staff \(id): unknown") }
-                do { return try Store.staff(row) } catch { throw .corrupt("staff \(id): \(error)") }
-            }
-            let problems = TwoPerson.check(people[0], people[1], action: "unlinking \(staff) from patient \(patient)",
-                                           subject: staff, patient: patient)
-            guard problems.isEmpty else { throw .stockRefused(StockRefused(problems)) }
-            guard people[2].alsoPatient == patient else {
+            let linked = try Store.approvedLinkChange(tx, staff: staff, approvedBy: by, second,
+                                                       action: "unlinking \(staff) from patient \(patient)", patient: patient)
+            guard linked.alsoPatient == patient else {
                 throw .conflict("\(staff) is not linked to patient \(patient)"
-                    + (people[2].alsoPatient.map { " (linked to \($0))" } ?? ""))
+                    + (linked.alsoPatient.map { " (linked to \($0))" } ?? ""))
             }
             let approvedActor = "\(by)+\(second) (\(actor))"
             let record = try tx.apply(.admin(action: "people-unlinked",
@@ -180,6 +170,20 @@ extension Store {
             try tx.exec("UPDATE patient SET also_staff = NULL WHERE id = ?", [patient.rawValue])
             return record
         }
+    }
+
+    /// What linking and unlinking share: the two approvers and the staff member to (un)link,
+    /// read in the transaction, and the two-person rule (`TwoPerson.check`) applied to the rows
+    /// read, whatever the daemon checked before. Returns the staff member's row.
+    private static func approvedLinkChange(_ tx: Transaction, staff: StaffID, approvedBy by: StaffID, _ second: StaffID,
+                                           action: String, patient: PatientID) throws(StoreError) -> Staff {
+        let people = try [by, second, staff].map { id throws(StoreError) -> Staff in
+            guard let row = try tx.row("SELECT * FROM staff WHERE id = ?", [id.rawValue]) else { throw .invalidInput("staff \(id): unknown") }
+            do { return try Store.staff(row) } catch { throw .corrupt("staff \(id): \(error)") }
+        }
+        let problems = TwoPerson.check(people[0], people[1], action: action, subject: staff, patient: patient)
+        guard problems.isEmpty else { throw .stockRefused(StockRefused(problems)) }
+        return people[2]
     }
 
     /// Enrols a staff member, or replaces their role, card and PIN (an audited `.admin` write),
