@@ -1,5 +1,6 @@
-/// Every rule a release or a clinical decision can fail (ARCHITECTURE §3 step 3). Raw values go
-/// into the register, the journal's DOSECAB_REASON and the CLI.
+/// Every rule a release, a clinical decision or a stock or staff action can fail (ARCHITECTURE
+/// §3 step 3, §4a): the cabinet's one refusal vocabulary. Raw values go into the register, the
+/// journal's DOSECAB_REASON, control replies and the CLI.
 public enum RefusalReason: String, Hashable, Sendable, Codable, CaseIterable {
     case unknownCard = "unknown-card"
     case wrongPIN = "wrong-pin"
@@ -44,6 +45,46 @@ public enum RefusalReason: String, Hashable, Sendable, Codable, CaseIterable {
     case noReason = "no-reason"
     /// Re-authorising a patient who has not missed enough days, or was re-authorised already.
     case reauthorisationNotNeeded = "reauthorisation-not-needed"
+
+    // Stock control and two-person actions (`TwoPerson`, `StockControl`, `OverrideRules`,
+    // `StaffChange`). `count-in-progress` and `no-reason` above apply to them too.
+
+    /// A two-person action named the same person twice.
+    case samePerson = "same-person"
+    /// One of the two is the person the action is about (staff enrolment, a link, a patient's own record).
+    case isSubject = "is-subject"
+    /// A two-person action where neither person has the role it needs.
+    case needsAdmin = "needs-admin"
+    /// A staff change that would leave the cabinet with no admin: nobody could grant admin,
+    /// lift a lockdown or review an override again.
+    case lastAdmin = "last-admin"
+    case missingBatch = "missing-batch"
+    case badExpiry = "bad-expiry"
+    /// Stock past its expiry date cannot be loaded.
+    case expired
+    case badUnit = "bad-unit"
+    case badQuantity = "bad-quantity"
+    case wasteShape = "waste-shape"
+    /// A count already open, or none open.
+    case countOpen = "count-open"
+    case countNotOpen = "count-not-open"
+    case releaseOpen = "release-open"
+    /// The count was entered by others than the two who started it.
+    case notTheCounters = "not-the-counters"
+    case countIncomplete = "count-incomplete"
+    case unknownKind = "unknown-kind"
+    case discrepancyNotOpen = "discrepancy-not-open"
+    /// A kind with an open discrepancy is not counted again until it is resolved.
+    case discrepancyOpen = "discrepancy-open"
+    /// A loss write-off must name exactly the missing units, of the discrepancy's kind, in stock.
+    case writeOffMismatch = "write-off-mismatch"
+    case overrideWindow = "override-window"
+    case overrideShape = "override-shape"
+    case overrideNotOpen = "override-not-open"
+    case overrideStillOpen = "override-still-open"
+    case alreadyReviewed = "already-reviewed"
+    /// The admin who reviews an override must not be one of the two who opened it.
+    case reviewerOpened = "reviewer-opened"
 }
 
 /// One failed rule and the figures behind it, for the counter and the register.
@@ -268,52 +309,62 @@ public enum DispenseDecision: Hashable, Sendable {
     }
 }
 
-/// "May this dose be released now?" — evaluates every rule and returns all failures
-/// (modelled on swift-certificates' VerifierPolicy: a result carrying every reason).
+/// "May this dose be released now?" — runs every rule and returns all failures (modelled on
+/// swift-certificates' VerifierPolicy: a result carrying every reason). Each rule is a unit of
+/// its own in `DispenseRules/`; this type only resolves the dose in force and composes them.
 public enum DispensePolicy {
-    public static func decide(_ request: DispenseRequest, _ context: DispenseContext) -> DispenseDecision {
-        var refusals: [Refusal] = []
-        let policy = context.policy
-        let now = context.now
+    /// Rules judged on every request, in the order their refusals are listed.
+    public static let requestRules: [any RequestRule] = [
+        PatientIdentityRule(), StaffWitnessRule(), IntoxicationAttestationRule(),
+        LockdownRule(), ClockRule(), RecordingRule(), HoldRule(), BlindCountRule(), DiscrepancyFreezeRule(),
+    ]
+
+    /// Rules judged on the one dose in force, after the request rules.
+    public static let doseRules: [any DoseRule] = [
+        DiscrepancyFreezeRule(), DosingWindowRule(), SessionLimitRule(), MinimumIntervalRule(), DailyCeilingRule(),
+        TitrationRule(), ObservationRule(), MissedDoseRule(), UnitsInStockRule(),
+    ]
+
+    /// The decision on `request`: every refusal of every rule, or the release's plan. The rule
+    /// lists are parameters for tests of the composition; the cabinet runs the registered ones.
+    public static func decide(_ request: DispenseRequest, _ context: DispenseContext,
+                              requestRules: [any RequestRule] = requestRules,
+                              doseRules: [any DoseRule] = doseRules) -> DispenseDecision {
+        var refusals = requestRules.flatMap { $0.refusals(request, context) }
+        let dose: DoseUnderReview
+        switch doseInForce(request, context) {
+        case .refused(let refusal): return .refused(refusals + [refusal])
+        case .found(let found): dose = found
+        }
+        refusals += doseRules.flatMap { $0.refusals(dose) }
+
+        let prescription = dose.prescription
+        guard refusals.isEmpty, let witness = request.witness,
+              let plan = unitPlan(dose: dose.doseMg, drug: dose.drug, route: prescription.route, stock: context.stock) else {
+            return .refused(refusals)
+        }
+        return .release(ReleasePlan(
+            at: context.now, patient: request.patient, identityMethod: request.identity.method,
+            prescriptionID: prescription.id, prescriptionVersion: prescription.version, prescriber: prescription.prescriber,
+            drug: dose.drug, route: prescription.route, doseMg: dose.doseMg, unitStrengthMg: plan.strength, unitCount: plan.count,
+            residueMg: plan.strength * plan.count - dose.doseMg, staff: witness, witness: witness,
+            closeOut: context.policy.closeOutPolicy(for: prescription.route), overrideID: dose.override?.id,
+            observationMinutes: context.policy.observationMinutes(for: prescription.route)))
+    }
+
+    enum DoseInForce {
+        case found(DoseUnderReview)
+        case refused(Refusal)
+    }
+
+    /// The one dose the request means: the prescription in force today (the one chosen at the
+    /// counter, if a choice was made), or a usable break-glass override standing in for it (and
+    /// for nothing else). Never one picked by id or version among several the patient could
+    /// mean: then the refusal says which doses are in force.
+    static func doseInForce(_ request: DispenseRequest, _ context: DispenseContext) -> DoseInForce {
+        let policy = context.policy, now = context.now
         let calendar = policy.calendar
         let today = calendar.day(of: now)
-
-        // Identity and witness (I4).
-        if !request.identity.cardPresented {
-            refusals.append(Refusal(.unknownCard, "no patient card presented"))
-        }
-        if !request.identity.pinVerified {
-            refusals.append(Refusal(.wrongPIN, "patient PIN not verified"))
-        }
-        if request.witness == nil {
-            refusals.append(Refusal(.noStaffWitness, "no staff session open at the counter"))
-        } else if request.witnessIsPatient {
-            refusals.append(Refusal(.witnessIsPatient, "the witness is the patient; another staff member must witness"))
-        }
-        if !request.notIntoxicatedAttested {
-            refusals.append(Refusal(.noIntoxicationAttestation, "the witness has not attested the patient is not visibly intoxicated"))
-        }
-
-        // Cabinet-wide conditions.
-        if context.lockdown { refusals.append(Refusal(.lockdown, "the cabinet is in lockdown")) }
-        if !context.clockSynchronised {
-            refusals.append(Refusal(.clockUnsynchronised, "the system clock is not synchronised"))
-        }
-        if let newest = context.newestLedgerWallMillis, now.wallMillis < newest {
-            refusals.append(Refusal(.clockBehindLedger, "the clock is \((newest - now.wallMillis) / 1000) s behind the newest ledger record"))
-        }
-        if !context.journalHealthy { refusals.append(Refusal(.journalUnavailable, "the journal is not accepting audit events")) }
-        if !context.storeHealthy { refusals.append(Refusal(.storeUnavailable, "the store cannot commit a release")) }
-        if let hold = context.history.hold { refusals.append(Refusal(.hold, "patient on hold: \(hold)")) }
-        if let count = context.openCount {
-            refusals.append(Refusal(.countInProgress, "blind count \(count.id) is open: releases wait until it is entered or cancelled"))
-        }
-        if policy.freezeScope == .cabinet,
-           let freeze = DiscrepancyRules.freeze(drug: nil, open: context.openDiscrepancies, scope: .cabinet) {
-            refusals.append(freeze)
-        }
-
-        // The prescription, or a break-glass override standing in for it (and for nothing else).
         var prescriptions = context.prescriptions
         let chosen = request.choice
         let override = context.override.flatMap { o in
@@ -328,7 +379,6 @@ public enum DispensePolicy {
                 && (chosen == nil || p.id == chosen?.prescriptionID)
                 && (p.validDays?.contains(today) ?? false)
         }
-        // One prescription, never one picked by id or version among several the patient could mean.
         guard Set(candidates.map(\.id)).count == 1,
               let prescription = candidates.max(by: { $0.version < $1.version }) else {
             let what = request.drug.map { "for \($0.rawValue) " } ?? ""
@@ -342,99 +392,14 @@ public enum DispensePolicy {
                 let doses = DoseChoice.offered(to: request.patient, prescriptions: candidates, override: nil, today: today, at: now)
                 detail = "more than one dose \(what)in force (\(doses.map(\.label).joined(separator: ", "))); choose one"
             }
-            refusals.append(Refusal(.noValidPrescription, detail))
-            return .refused(refusals)
+            return .refused(Refusal(.noValidPrescription, detail))
         }
         if let chosen, !chosen.matches(prescription) {
-            refusals.append(Refusal(.noValidPrescription,
+            return .refused(Refusal(.noValidPrescription,
                 "\(chosen.label) was offered, but \(prescription.id) version \(prescription.version) now says \(prescription.drug.rawValue) \(prescription.route.rawValue) \(prescription.doseMg) mg; choose again"))
-            return .refused(refusals)
         }
-        let drug = prescription.drug
-        if policy.freezeScope == .drug,
-           let freeze = DiscrepancyRules.freeze(drug: drug, open: context.openDiscrepancies, scope: .drug) {
-            refusals.append(freeze)
-        }
-        let releasesOfDrug = context.history.recentReleases.filter { $0.drug == drug }
-        let todays = releasesOfDrug.filter { calendar.day(of: $0.at) == today }
-        let dose = prescription.doseMg
-
-        // Window and sessions.
-        if let window = policy.windowIndex(at: now) {
-            if todays.contains(where: { policy.windowIndex(at: $0.at) == window }) {
-                refusals.append(Refusal(.alreadyDosedThisWindow, "\(drug.rawValue) already released in the \(policy.windows[window].name) window"))
-            }
-        } else {
-            let names = policy.windows.map { "\($0.name) \(hhmm($0.startMinute))-\(hhmm($0.endMinute))" }.joined(separator: ", ")
-            refusals.append(Refusal(.outsideWindow, "\(hhmm(calendar.minuteOfDay(now))) is outside the dosing windows (\(names))"))
-        }
-        if todays.count >= prescription.maxSessionsPerDay {
-            refusals.append(Refusal(.sessionLimit, "\(todays.count) of \(prescription.maxSessionsPerDay) sessions used today"))
-        }
-
-        // Interval since the last dose of any drug, on the clock that cannot be set back.
-        let interval = Int64(prescription.minIntervalMinutes ?? policy.minIntervalMinutes)
-        if let last = context.history.recentReleases.filter({ $0.drug == drug }).max(by: { $0.at < $1.at }) {
-            let elapsed = now.millisSince(last.at)
-            if elapsed < interval * 60_000 {
-                refusals.append(Refusal(.tooSoon, "\(max(0, elapsed) / 60_000) min since the last dose; at least \(interval) min required"))
-            }
-        }
-
-        // Daily ceiling: the clinic's and the prescription's own.
-        let takenToday = todays.reduce(0) { $0 + $1.doseMg }
-        let ceiling = policy.ceiling(for: drug)
-        if takenToday + dose > ceiling {
-            refusals.append(Refusal(.dailyCeiling, "\(takenToday) mg + \(dose) mg exceeds the daily ceiling of \(ceiling) mg \(drug.rawValue)"))
-        }
-
-        // Titration: a single dose at most a fraction of the previous day's total.
-        if prescription.titrating {
-            let yesterday = releasesOfDrug.filter { calendar.day(of: $0.at) == today - 1 }.reduce(0) { $0 + $1.doseMg }
-            let limit = yesterday * policy.titrationMaxPercentOfPreviousDay / 100
-            if yesterday > 0 && dose > limit {
-                refusals.append(Refusal(.titrationLimit, "\(dose) mg exceeds \(policy.titrationMaxPercentOfPreviousDay)% of yesterday's \(yesterday) mg"))
-            }
-        }
-
-        // Post-dose observation: it ends by itself when its route's time has run out, or early
-        // when staff end it (badge + PIN and a reason).
-        if let running = ClinicalRules.runningObservation(context.history, now: now, policy: policy) {
-            refusals.append(Refusal(.observationNotFinished, running.description(at: now)))
-        }
-
-        // Missed doses: tolerance falls, the usual dose can kill.
-        if let last = context.history.lastReleaseAt, let missed = ClinicalRules.missedDays(context.history, now: now, policy: policy) {
-            let reauthorised = ClinicalRules.reauthorised(context.history)
-            if missed >= Int64(policy.missedDaysRetitrate) {
-                // Re-titration means a prescription written after the gap, marked titrating. Under
-                // an override that is the real prescription (none: not re-titrated), never the
-                // stand-in, which always starts today.
-                let written: Prescription? = override == nil ? prescription : basis
-                let rewritten = (written?.titrating ?? false)
-                    && (written?.validDays.map { $0.lowerBound > calendar.day(of: last) } ?? false)
-                if !rewritten || !reauthorised {
-                    refusals.append(Refusal(.missedDoseRetitration, "\(missed) days without a dose: a re-titrating prescription and a clinician's re-authorisation are required"))
-                }
-            } else if missed >= Int64(policy.missedDaysReauthorise) && !reauthorised {
-                refusals.append(Refusal(.missedDoseReauthorisation, "\(missed) days without a dose: a clinician must re-authorise"))
-            }
-        }
-
-        // Stock: one strength per release, fewest units, least residue.
-        let plan = unitPlan(dose: dose, drug: drug, route: prescription.route, stock: context.stock)
-        if plan == nil {
-            refusals.append(Refusal(.noStock, "no \(prescription.route.rawValue) \(drug.rawValue) in stock for \(dose) mg"))
-        }
-
-        guard refusals.isEmpty, let plan, let witness = request.witness else { return .refused(refusals) }
-        return .release(ReleasePlan(
-            at: now, patient: request.patient, identityMethod: request.identity.method,
-            prescriptionID: prescription.id, prescriptionVersion: prescription.version, prescriber: prescription.prescriber,
-            drug: drug, route: prescription.route, doseMg: dose, unitStrengthMg: plan.strength, unitCount: plan.count,
-            residueMg: plan.strength * plan.count - dose, staff: witness, witness: witness,
-            closeOut: policy.closeOutPolicy(for: prescription.route), overrideID: override?.id,
-            observationMinutes: policy.observationMinutes(for: prescription.route)))
+        return .found(DoseUnderReview(request: request, context: context, prescription: prescription,
+                                        override: override, basis: basis))
     }
 
     /// Fewest units of one strength covering the dose, then least residue.

@@ -47,14 +47,14 @@ public struct ResidueAccount: Hashable, Sendable, Codable {
 
     /// The rule for a witnessed `residue` waste of `mg` on this release: at most what it owes.
     /// A refusal says what is owed, so the staff can correct the figure.
-    public func wasteProblems(mg: Int) -> [StockRefusal] {
+    public func wasteProblems(mg: Int) -> [Refusal] {
         if owedMg == 0 {
             let why = residueMg == 0 ? "has no residue (\(unitsIssued) x \(unitStrengthMg) mg issued for a \(doseMg) mg dose)"
                                      : "has had its \(residueMg) mg residue wasted already"
-            return [StockRefusal(.badQuantity, "release \(release) \(why); \(mg) mg given")]
+            return [Refusal(.badQuantity, "release \(release) \(why); \(mg) mg given")]
         }
         if mg > owedMg {
-            return [StockRefusal(.badQuantity, "release \(release) owes \(owedMg) mg residue; \(mg) mg given")]
+            return [Refusal(.badQuantity, "release \(release) owes \(owedMg) mg residue; \(mg) mg given")]
         }
         return []
     }

@@ -2,68 +2,11 @@
 /// counts, discrepancies that freeze releases and escalate, and the break-glass override.
 /// Pure rules: every check returns *every* failed rule as values; the daemon and the store act.
 
-/// Why a stock action was refused. Raw values go into replies, the journal and docs/policy.md.
-public enum StockRule: String, Hashable, Sendable, Codable, CaseIterable {
-    /// A two-person action named the same person twice.
-    case samePerson = "same-person"
-    /// One of the two is the person the action is about (staff enrolment, a link, a patient's own record).
-    case isSubject = "is-subject"
-    /// A two-person action where neither person has the role it needs.
-    case needsAdmin = "needs-admin"
-    /// A staff change that would leave the cabinet with no admin: nobody could grant admin,
-    /// lift a lockdown or review an override again.
-    case lastAdmin = "last-admin"
-    case missingBatch = "missing-batch"
-    case badExpiry = "bad-expiry"
-    /// Stock past its expiry date cannot be loaded.
-    case expired
-    case badUnit = "bad-unit"
-    case noReason = "no-reason"
-    case badQuantity = "bad-quantity"
-    case wasteShape = "waste-shape"
-    /// A count already open, or none open.
-    case countOpen = "count-open"
-    case countNotOpen = "count-not-open"
-    /// While a blind count is open stock does not move (receipt, waste from stock, write-off),
-    /// and a count does not start while a release is open.
-    case countInProgress = "count-in-progress"
-    case releaseOpen = "release-open"
-    /// The count was entered by others than the two who started it.
-    case notTheCounters = "not-the-counters"
-    case countIncomplete = "count-incomplete"
-    case unknownKind = "unknown-kind"
-    case discrepancyNotOpen = "discrepancy-not-open"
-    /// A kind with an open discrepancy is not counted again until it is resolved.
-    case discrepancyOpen = "discrepancy-open"
-    /// A loss write-off must name exactly the missing units, of the discrepancy's kind, in stock.
-    case writeOffMismatch = "write-off-mismatch"
-    case overrideWindow = "override-window"
-    case overrideShape = "override-shape"
-    case overrideNotOpen = "override-not-open"
-    case overrideStillOpen = "override-still-open"
-    case alreadyReviewed = "already-reviewed"
-    /// The admin who reviews an override must not be one of the two who opened it.
-    case reviewerOpened = "reviewer-opened"
-}
-
-/// One failed stock rule and its figures.
-public struct StockRefusal: Hashable, Sendable, Codable, CustomStringConvertible, Error {
-    public var reason: StockRule
-    public var detail: String
-
-    public init(_ reason: StockRule, _ detail: String) {
-        self.reason = reason
-        self.detail = detail
-    }
-
-    public var description: String { "\(reason.rawValue): \(detail)" }
-}
-
 /// Every failed rule of a refused stock action (never just the first).
 public struct StockRefused: Error, Hashable, Sendable, CustomStringConvertible {
-    public var refusals: [StockRefusal]
+    public var refusals: [Refusal]
 
-    public init(_ refusals: [StockRefusal]) { self.refusals = refusals }
+    public init(_ refusals: [Refusal]) { self.refusals = refusals }
 
     public var description: String { refusals.map(\.description).joined(separator: "; ") }
 }
@@ -97,20 +40,20 @@ public enum TwoPerson {
     /// of them an admin (ARCHITECTURE §4a, issue #11); neither of them the staff member `subject`
     /// the action is about, nor the staff member linked to patient `patient` (issue 18.3).
     public static func check(_ a: Staff, _ b: Staff, action: String, needsAdmin: Bool = false,
-                             subject: StaffID? = nil, patient: PatientID? = nil) -> [StockRefusal] {
-        var out: [StockRefusal] = []
+                             subject: StaffID? = nil, patient: PatientID? = nil) -> [Refusal] {
+        var out: [Refusal] = []
         if a.id == b.id {
-            out.append(StockRefusal(.samePerson, "\(action) needs two different staff members; \(a.id) was named twice"))
+            out.append(Refusal(.samePerson, "\(action) needs two different staff members; \(a.id) was named twice"))
         }
         for person in a.id == b.id ? [a] : [a, b] {
             if let subject, person.id == subject {
-                out.append(StockRefusal(.isSubject, "\(action): \(subject) cannot vouch for themselves; two other staff members"))
+                out.append(Refusal(.isSubject, "\(action): \(subject) cannot vouch for themselves; two other staff members"))
             } else if let patient, person.alsoPatient == patient {
-                out.append(StockRefusal(.isSubject, "\(action): \(person.id) is patient \(patient)"))
+                out.append(Refusal(.isSubject, "\(action): \(person.id) is patient \(patient)"))
             }
         }
         if needsAdmin && a.role != .admin && b.role != .admin {
-            out.append(StockRefusal(.needsAdmin, "\(action) needs one of the two to be an admin; \(a.id) is \(a.role.rawValue), \(b.id) is \(b.role.rawValue)"))
+            out.append(Refusal(.needsAdmin, "\(action) needs one of the two to be an admin; \(a.id) is \(a.role.rawValue), \(b.id) is \(b.role.rawValue)"))
         }
         return out
     }
@@ -131,11 +74,11 @@ public enum StaffChange {
     /// staff as they are now: the two-person rule (neither the subject, an admin when
     /// `needsAdmin`), and never the last admin made something else.
     public static func check(subject: StaffID, newRole: StaffRole, approvedBy a: Staff, _ b: Staff,
-                             staff: [Staff], action: String) -> [StockRefusal] {
+                             staff: [Staff], action: String) -> [Refusal] {
         let before = staff.first { $0.id == subject }?.role
         var out = TwoPerson.check(a, b, action: action, needsAdmin: needsAdmin(from: before, to: newRole), subject: subject)
         if before == .admin, newRole != .admin, !staff.contains(where: { $0.role == .admin && $0.id != subject }) {
-            out.append(StockRefusal(.lastAdmin, "\(action): \(subject) is the last admin; enrol another admin first"))
+            out.append(Refusal(.lastAdmin, "\(action): \(subject) is the last admin; enrol another admin first"))
         }
         return out
     }
@@ -146,24 +89,24 @@ public enum StaffChange {
 public enum StockRules {
     /// Loading: every unit with a serial, a positive strength, a batch and an expiry date that has
     /// not passed (`today` in clinic days). All or nothing.
-    public static func receipt(_ units: [StockUnit], today: Int64) -> [StockRefusal] {
-        var out: [StockRefusal] = []
-        if units.isEmpty { out.append(StockRefusal(.badUnit, "a receipt needs at least one unit")) }
+    public static func receipt(_ units: [StockUnit], today: Int64) -> [Refusal] {
+        var out: [Refusal] = []
+        if units.isEmpty { out.append(Refusal(.badUnit, "a receipt needs at least one unit")) }
         var seen = Set<UnitSerial>()
         for u in units {
-            if u.serial.rawValue.isEmpty || u.serial.rawValue.count > 64 { out.append(StockRefusal(.badUnit, "a serial must be 1-64 characters")) }
-            if !seen.insert(u.serial).inserted { out.append(StockRefusal(.badUnit, "serial \(u.serial) appears twice")) }
-            if u.strengthMg <= 0 { out.append(StockRefusal(.badUnit, "unit \(u.serial): strength must be positive")) }
-            if u.drug == .methadone && u.route == .inhalable { out.append(StockRefusal(.badUnit, "methadone is not inhaled")) }
+            if u.serial.rawValue.isEmpty || u.serial.rawValue.count > 64 { out.append(Refusal(.badUnit, "a serial must be 1-64 characters")) }
+            if !seen.insert(u.serial).inserted { out.append(Refusal(.badUnit, "serial \(u.serial) appears twice")) }
+            if u.strengthMg <= 0 { out.append(Refusal(.badUnit, "unit \(u.serial): strength must be positive")) }
+            if u.drug == .methadone && u.route == .inhalable { out.append(Refusal(.badUnit, "methadone is not inhaled")) }
             guard let batch = u.batch, !batch.isEmpty, batch.count <= 64 else {
-                out.append(StockRefusal(.missingBatch, "unit \(u.serial): a batch (1-64 characters) is required"))
+                out.append(Refusal(.missingBatch, "unit \(u.serial): a batch (1-64 characters) is required"))
                 continue
             }
             guard let expiry = u.expiry, let day = parseDay(expiry) else {
-                out.append(StockRefusal(.badExpiry, "unit \(u.serial): expiry must be a date YYYY-MM-DD"))
+                out.append(Refusal(.badExpiry, "unit \(u.serial): expiry must be a date YYYY-MM-DD"))
                 continue
             }
-            if day < today { out.append(StockRefusal(.expired, "unit \(u.serial) of batch \(batch) expired on \(expiry)")) }
+            if day < today { out.append(Refusal(.expired, "unit \(u.serial) of batch \(batch) expired on \(expiry)")) }
         }
         return out
     }
@@ -220,20 +163,20 @@ public struct WasteRequest: Hashable, Sendable {
 
     /// The shape of the request: a unit from stock (broken, expired, other) names its serial and
     /// no release; a dose drawn but not given, or residue, names its release.
-    public func problems() -> [StockRefusal] {
-        var out: [StockRefusal] = []
-        if mg <= 0 || mg > 100_000 { out.append(StockRefusal(.badQuantity, "mg must be 1-100000")) }
+    public func problems() -> [Refusal] {
+        var out: [Refusal] = []
+        if mg <= 0 || mg > 100_000 { out.append(Refusal(.badQuantity, "mg must be 1-100000")) }
         if reason.needsRelease && release == nil {
-            out.append(StockRefusal(.wasteShape, "\(reason.rawValue) waste names the release the dose was drawn for"))
+            out.append(Refusal(.wasteShape, "\(reason.rawValue) waste names the release the dose was drawn for"))
         }
         if !reason.needsRelease && release != nil {
-            out.append(StockRefusal(.wasteShape, "\(reason.rawValue) waste is of a unit in stock; do not name a release"))
+            out.append(Refusal(.wasteShape, "\(reason.rawValue) waste is of a unit in stock; do not name a release"))
         }
         if !reason.needsRelease && serial == nil {
-            out.append(StockRefusal(.wasteShape, "\(reason.rawValue) waste names the unit destroyed"))
+            out.append(Refusal(.wasteShape, "\(reason.rawValue) waste names the unit destroyed"))
         }
-        if by == witness { out.append(StockRefusal(.samePerson, "waste needs a witness other than \(by)")) }
-        if reason == .other && note.isEmpty { out.append(StockRefusal(.noReason, "waste for 'other' reasons needs a note")) }
+        if by == witness { out.append(Refusal(.samePerson, "waste needs a witness other than \(by)")) }
+        if reason == .other && note.isEmpty { out.append(Refusal(.noReason, "waste for 'other' reasons needs a note")) }
         return out
     }
 
@@ -286,13 +229,13 @@ public enum BlindCount {
                              by: Staff, witness: Staff, at: Moment) -> Result<CountSheet, StockRefused> {
         var out = TwoPerson.check(by, witness, action: "a blind count")
         if let releaseOpen {
-            out.append(StockRefusal(.releaseOpen, "release \(releaseOpen) is open: count once it is complete (its units may still leave)"))
+            out.append(Refusal(.releaseOpen, "release \(releaseOpen) is open: count once it is complete (its units may still leave)"))
         }
         let countable = kinds.subtracting(unresolved)
         if kinds.isEmpty {
-            out.append(StockRefusal(.unknownKind, "the cabinet has never held stock: nothing to count"))
+            out.append(Refusal(.unknownKind, "the cabinet has never held stock: nothing to count"))
         } else if countable.isEmpty {
-            out.append(StockRefusal(.discrepancyOpen, "every kind has an open discrepancy (\(unresolved.sorted().map(\.key).joined(separator: ", "))): resolve it before counting again"))
+            out.append(Refusal(.discrepancyOpen, "every kind has an open discrepancy (\(unresolved.sorted().map(\.key).joined(separator: ", "))): resolve it before counting again"))
         }
         guard out.isEmpty else { return .failure(StockRefused(out)) }
         return .success(CountSheet(id: id, kinds: countable.sorted(), by: by.id, witness: witness.id, startedAt: at))
@@ -300,10 +243,10 @@ public enum BlindCount {
 
     /// Cancelling a count nobody will finish: two staff members (any two, the counters or not)
     /// and a reason. Nothing is compared; stock may move again and a new count may start.
-    public static func cancel(_ sheet: CountSheet?, id: String, reason: String, by: Staff, witness: Staff) -> [StockRefusal] {
+    public static func cancel(_ sheet: CountSheet?, id: String, reason: String, by: Staff, witness: Staff) -> [Refusal] {
         var out = TwoPerson.check(by, witness, action: "cancelling a blind count")
-        if sheet?.id != id { out.append(StockRefusal(.countNotOpen, "no open count \(id)")) }
-        if reason.isEmpty { out.append(StockRefusal(.noReason, "cancelling a count needs a reason")) }
+        if sheet?.id != id { out.append(Refusal(.countNotOpen, "no open count \(id)")) }
+        if reason.isEmpty { out.append(Refusal(.noReason, "cancelling a count needs a reason")) }
         return out
     }
 
@@ -315,29 +258,29 @@ public enum BlindCount {
     /// What an open count refuses: stock does not move while it is counted (receipt, waste
     /// from stock, loss write-off), so the figure the ledger expects cannot change under the
     /// counters' hands. Releases wait too (`RefusalReason.countInProgress`).
-    public static func frozenByCount(_ sheet: CountSheet?, action: String) -> [StockRefusal] {
+    public static func frozenByCount(_ sheet: CountSheet?, action: String) -> [Refusal] {
         guard let sheet else { return [] }
-        return [StockRefusal(.countInProgress, "blind count \(sheet.id) is open (started by \(sheet.by) and \(sheet.witness)): \(action) waits until it is entered or cancelled")]
+        return [Refusal(.countInProgress, "blind count \(sheet.id) is open (started by \(sheet.by) and \(sheet.witness)): \(action) waits until it is entered or cancelled")]
     }
 
     /// Compares what the two counters entered with the ledger. The same two people who started
     /// the count enter it, with a figure for every kind on the sheet and no other.
     public static func compare(_ sheet: CountSheet, entered: [StockKind: Int], expected: [StockKind: Int],
                                by: StaffID, witness: StaffID) -> Result<[CountLine], StockRefused> {
-        var out: [StockRefusal] = []
+        var out: [Refusal] = []
         if Set([by, witness]) != Set([sheet.by, sheet.witness]) || by == witness {
-            out.append(StockRefusal(.notTheCounters, "count \(sheet.id) was started by \(sheet.by) and \(sheet.witness); they enter it"))
+            out.append(Refusal(.notTheCounters, "count \(sheet.id) was started by \(sheet.by) and \(sheet.witness); they enter it"))
         }
         let missing = sheet.kinds.filter { entered[$0] == nil }
         if !missing.isEmpty {
-            out.append(StockRefusal(.countIncomplete, "no figure for \(missing.map(\.key).joined(separator: ", "))"))
+            out.append(Refusal(.countIncomplete, "no figure for \(missing.map(\.key).joined(separator: ", "))"))
         }
         let unknown = entered.keys.filter { !sheet.kinds.contains($0) }.sorted()
         if !unknown.isEmpty {
-            out.append(StockRefusal(.unknownKind, "\(unknown.map(\.key).joined(separator: ", ")) not on the count sheet"))
+            out.append(Refusal(.unknownKind, "\(unknown.map(\.key).joined(separator: ", ")) not on the count sheet"))
         }
         for (kind, n) in entered.sorted(by: { $0.key < $1.key }) where n < 0 || n > 100_000 {
-            out.append(StockRefusal(.badQuantity, "\(kind.key): a count must be 0-100000"))
+            out.append(Refusal(.badQuantity, "\(kind.key): a count must be 0-100000"))
         }
         guard out.isEmpty else { return .failure(StockRefused(out)) }
         return .success(sheet.kinds.map { CountLine(kind: $0, expected: expected[$0] ?? 0, counted: entered[$0]!) })
@@ -460,24 +403,24 @@ public enum DiscrepancyRules {
     /// Two people resolve with a reason; a loss or suspected theft names exactly the missing
     /// units (`writeOff`, as the stock register has them), which must be of the kind and in stock.
     public static func resolve(_ d: Discrepancy, resolution: DiscrepancyResolution, note: String, by: Staff, witness: Staff,
-                               writeOff: [StockUnit], inStock: Set<UnitSerial>) -> [StockRefusal] {
+                               writeOff: [StockUnit], inStock: Set<UnitSerial>) -> [Refusal] {
         var out = TwoPerson.check(by, witness, action: "resolving a discrepancy")
-        if d.state != .open { out.append(StockRefusal(.discrepancyNotOpen, "discrepancy \(d.id) is already resolved")) }
-        if note.isEmpty { out.append(StockRefusal(.noReason, "a resolution needs a note saying what was found")) }
+        if d.state != .open { out.append(Refusal(.discrepancyNotOpen, "discrepancy \(d.id) is already resolved")) }
+        if note.isEmpty { out.append(Refusal(.noReason, "a resolution needs a note saying what was found")) }
         if resolution.writesOff {
             if d.shortfall <= 0 {
-                out.append(StockRefusal(.writeOffMismatch, "\(d.id) counted \(d.counted), expected \(d.expected): nothing is missing to write off"))
+                out.append(Refusal(.writeOffMismatch, "\(d.id) counted \(d.counted), expected \(d.expected): nothing is missing to write off"))
             } else if writeOff.count != d.shortfall {
-                out.append(StockRefusal(.writeOffMismatch, "\(d.id) is \(d.shortfall) unit(s) short: name exactly \(d.shortfall) missing serial(s), not \(writeOff.count)"))
+                out.append(Refusal(.writeOffMismatch, "\(d.id) is \(d.shortfall) unit(s) short: name exactly \(d.shortfall) missing serial(s), not \(writeOff.count)"))
             }
             if Set(writeOff.map(\.serial)).count != writeOff.count {
-                out.append(StockRefusal(.writeOffMismatch, "a serial is named twice"))
+                out.append(Refusal(.writeOffMismatch, "a serial is named twice"))
             }
             for u in writeOff where u.kind != d.kind || !inStock.contains(u.serial) {
-                out.append(StockRefusal(.writeOffMismatch, "unit \(u.serial) is not a \(d.kind.key) unit in stock"))
+                out.append(Refusal(.writeOffMismatch, "unit \(u.serial) is not a \(d.kind.key) unit in stock"))
             }
         } else if !writeOff.isEmpty {
-            out.append(StockRefusal(.writeOffMismatch, "only a loss or suspected theft writes units off"))
+            out.append(Refusal(.writeOffMismatch, "only a loss or suspected theft writes units off"))
         }
         return out
     }
@@ -559,17 +502,17 @@ public enum OverrideRules {
     public static func open(id: String, patient: PatientID, drug: Drug, route: Route, doseMg: Int, minutes: Int, reason: String,
                             by: Staff, second: Staff, at: Moment, policy: ClinicPolicy) -> Result<Override, StockRefused> {
         var out = TwoPerson.check(by, second, action: "a break-glass override", needsAdmin: true)
-        if reason.isEmpty { out.append(StockRefusal(.noReason, "an override needs a reason")) }
+        if reason.isEmpty { out.append(Refusal(.noReason, "an override needs a reason")) }
         if !(1...policy.overrideMaxMinutes).contains(minutes) {
-            out.append(StockRefusal(.overrideWindow, "the window must be 1-\(policy.overrideMaxMinutes) minutes"))
+            out.append(Refusal(.overrideWindow, "the window must be 1-\(policy.overrideMaxMinutes) minutes"))
         }
         if doseMg <= 0 || doseMg > policy.ceiling(for: drug) {
-            out.append(StockRefusal(.badQuantity, "dose must be 1-\(policy.ceiling(for: drug)) mg \(drug.rawValue)"))
+            out.append(Refusal(.badQuantity, "dose must be 1-\(policy.ceiling(for: drug)) mg \(drug.rawValue)"))
         }
-        if drug == .methadone && route == .inhalable { out.append(StockRefusal(.overrideShape, "methadone is not inhaled")) }
-        if patient.rawValue.isEmpty { out.append(StockRefusal(.overrideShape, "an override names its patient")) }
+        if drug == .methadone && route == .inhalable { out.append(Refusal(.overrideShape, "methadone is not inhaled")) }
+        if patient.rawValue.isEmpty { out.append(Refusal(.overrideShape, "an override names its patient")) }
         if by.alsoPatient == patient || second.alsoPatient == patient {
-            out.append(StockRefusal(.overrideShape, "nobody opens an override for themselves"))
+            out.append(Refusal(.overrideShape, "nobody opens an override for themselves"))
         }
         guard out.isEmpty else { return .failure(StockRefused(out)) }
         return .success(Override(id: id, patient: patient, drug: drug, route: route, doseMg: doseMg, reason: reason,
@@ -578,19 +521,19 @@ public enum OverrideRules {
     }
 
     /// Closing early: any staff member with badge + PIN (closing is always safe).
-    public static func close(_ o: Override) -> [StockRefusal] {
-        o.state == .open ? [] : [StockRefusal(.overrideNotOpen, "override \(o.id) is already \(o.state.rawValue)")]
+    public static func close(_ o: Override) -> [Refusal] {
+        o.state == .open ? [] : [Refusal(.overrideNotOpen, "override \(o.id) is already \(o.state.rawValue)")]
     }
 
     /// Sign-off by a second admin: an admin who did not open it, once it is no longer open.
-    public static func review(_ o: Override, by: Staff) -> [StockRefusal] {
-        var out: [StockRefusal] = []
-        if by.role != .admin { out.append(StockRefusal(.needsAdmin, "an override is reviewed by an admin; \(by.id) is \(by.role.rawValue)")) }
+    public static func review(_ o: Override, by: Staff) -> [Refusal] {
+        var out: [Refusal] = []
+        if by.role != .admin { out.append(Refusal(.needsAdmin, "an override is reviewed by an admin; \(by.id) is \(by.role.rawValue)")) }
         if by.id == o.openedBy || by.id == o.secondBy {
-            out.append(StockRefusal(.reviewerOpened, "\(by.id) opened override \(o.id); a second admin reviews it"))
+            out.append(Refusal(.reviewerOpened, "\(by.id) opened override \(o.id); a second admin reviews it"))
         }
-        if o.state == .open { out.append(StockRefusal(.overrideStillOpen, "override \(o.id) is still open: close it or let it expire first")) }
-        if let r = o.reviewedBy { out.append(StockRefusal(.alreadyReviewed, "override \(o.id) was reviewed by \(r)")) }
+        if o.state == .open { out.append(Refusal(.overrideStillOpen, "override \(o.id) is still open: close it or let it expire first")) }
+        if let r = o.reviewedBy { out.append(Refusal(.alreadyReviewed, "override \(o.id) was reviewed by \(r)")) }
         return out
     }
 

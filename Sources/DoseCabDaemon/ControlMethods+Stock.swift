@@ -49,7 +49,7 @@ extension ControlMethods {
         guard refusals.isEmpty else { throw refused(refusals) }
     }
 
-    func refused(_ problems: [StockRefusal]) -> MethodError {
+    func refused(_ problems: [Refusal]) -> MethodError {
         MethodError(message: "refused: " + problems.map(\.description).joined(separator: "; "))
     }
 

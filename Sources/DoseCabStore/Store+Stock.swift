@@ -100,7 +100,7 @@ extension Store {
         -> (lines: [CountLine], discrepancies: [Discrepancy], records: [AuditRecord]) {
         try transaction { tx throws(StoreError) in
             guard let sheet = try tx.row("SELECT * FROM stock_count WHERE id = ? AND state = 'open'", [id]).map(Store.sheet) else {
-                throw .stockRefused(StockRefused([StockRefusal(.countNotOpen, "no open count \(id)")]))
+                throw .stockRefused(StockRefused([Refusal(.countNotOpen, "no open count \(id)")]))
             }
             let expected: [StockKind: Int]
             do { expected = try Store.expected(tx.db) } catch { throw .cannotCommit(StoreError.sqliteDetail(error)) }
@@ -181,7 +181,7 @@ extension Store {
             var inStock = Set<UnitSerial>()
             for serial in writeOff {
                 guard let row = try tx.row("SELECT * FROM stock_unit WHERE serial = ?", [serial.rawValue]) else {
-                    throw .stockRefused(StockRefused([StockRefusal(.writeOffMismatch, "unit \(serial) is not in the stock register")]))
+                    throw .stockRefused(StockRefused([Refusal(.writeOffMismatch, "unit \(serial) is not in the stock register")]))
                 }
                 let record: StockRecord
                 do { record = try Store.stockRecord(row) } catch { throw .corrupt("\(error)") }

@@ -165,7 +165,7 @@ import Testing
 
     @Test func overrideNeedsTwoPeopleOneAdminAndABoundedWindow() {
         #expect((try? override().get()) != nil)
-        func reasons(_ r: Result<Override, StockRefused>) -> [StockRule] {
+        func reasons(_ r: Result<Override, StockRefused>) -> [RefusalReason] {
             if case .failure(let f) = r { return f.refusals.map(\.reason) } else { return [] }
         }
         #expect(reasons(override(by: Self.admin, second: Self.admin)) == [.samePerson])

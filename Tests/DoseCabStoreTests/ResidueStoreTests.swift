@@ -31,7 +31,7 @@ import Testing
         let before = try f.snapshot()
         let error = storeError { try waste(f, 80) }
         guard case .stockRefused(let refused) = error else { Issue.record("\(String(describing: error))"); return }
-        #expect(refused.refusals == [StockRefusal(.badQuantity, "release R-1 owes 50 mg residue; 80 mg given")])
+        #expect(refused.refusals == [Refusal(.badQuantity, "release R-1 owes 50 mg residue; 80 mg given")])
         #expect(try f.snapshot() == before)
 
         // Part, then the rest; then nothing more.

@@ -188,7 +188,7 @@ import Testing
         #expect(try f.snapshot() == before)
 
         // Cancelling: two different people, a reason, the open count's id.
-        func refusal(_ body: () throws -> Void) -> [StockRule] {
+        func refusal(_ body: () throws -> Void) -> [RefusalReason] {
             if case .stockRefused(let why) = storeError(body) { return why.refusals.map(\.reason) }
             return []
         }
