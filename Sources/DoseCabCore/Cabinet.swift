@@ -572,7 +572,7 @@ public struct Cabinet: Sendable {
             }
             step = .deciding(patient)
             asked = choice
-            let witnessIsPatient = witness.alsoPatient == patient.id || patient.alsoStaff == witness.id
+            let witnessIsPatient = PeopleRules.isPatient(witness, patient.id, record: patient)
             return [.evaluate(DispenseRequest(
                 patient: patient.id, identity: IdentityCheck(cardPresented: true, pinVerified: true),
                 witness: witness.id, witnessIsPatient: witnessIsPatient, notIntoxicatedAttested: attested, drug: drug,
@@ -928,7 +928,7 @@ public struct Cabinet: Sendable {
 
     private mutating func onConsumed(_ serial: UnitSerial, _ witness: StaffID, _ at: Moment) -> [CabinetEffect] {
         if let unit = ledger.unit(serial), let staff = roster.staffByID[witness],
-           staff.alsoPatient == unit.patient || roster.patients.values.contains(where: { $0.id == unit.patient && $0.alsoStaff == witness }) {
+           PeopleRules.isPatient(staff, unit.patient, record: roster.patients.values.first(where: { $0.id == unit.patient })) {
             return refuse([Refusal(.witnessIsPatient, "\(witness) cannot witness their own unit \(serial)")], patient: unit.patient, staff: witness, at: at)
         }
         // Residue before close-out (§4a). Only for a unit this close-out could book: a closed or
@@ -987,7 +987,9 @@ public struct Cabinet: Sendable {
         guard let staff = roster.staffByID[by], staff.role.makesClinicalDecisions else {
             return [.feedback(.refused("only a clinician or admin may clear a hold"))]
         }
-        guard staff.alsoPatient != patient else { return [.feedback(.refused("nobody may clear their own hold"))] }
+        guard !PeopleRules.isPatient(staff, patient, record: roster.patients.values.first(where: { $0.id == patient })) else {
+            return [.feedback(.refused("nobody may clear their own hold"))]
+        }
         holds[patient] = nil
         return [.commit(.holdCleared(patient, by: by, reason: reason, at: at)), .feedback(.accepted("hold on \(patient) cleared"))]
     }

@@ -104,7 +104,7 @@ public enum ClinicalRules {
         if !allowed {
             out.append(Refusal(.roleNotAllowed, "\(staff.id) is a \(staff.role.rawValue); only \(roles) may \(action)"))
         }
-        if staff.alsoPatient == patient {
+        if PeopleRules.isPatient(staff, patient) {
             out.append(Refusal(.ownRecord, "\(staff.id) is patient \(patient); another staff member must decide"))
         }
         if reason.allSatisfy(\.isWhitespace) || reason.count > maxReasonLength {

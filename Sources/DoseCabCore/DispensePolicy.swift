@@ -1,4 +1,4 @@
-/// Every rule a release, a clinical decision or a stock or staff action can fail (ARCHITECTURE
+/// Every rule a release, a clinical decision, a stock or staff action or a late entry can fail (ARCHITECTURE
 /// §3 step 3, §4a): the cabinet's one refusal vocabulary. Raw values go into the register, the
 /// journal's DOSECAB_REASON, control replies and the CLI.
 public enum RefusalReason: String, Hashable, Sendable, Codable, CaseIterable {
@@ -85,6 +85,24 @@ public enum RefusalReason: String, Hashable, Sendable, Codable, CaseIterable {
     case alreadyReviewed = "already-reviewed"
     /// The admin who reviews an override must not be one of the two who opened it.
     case reviewerOpened = "reviewer-opened"
+
+    // Late entries after a mechanical-key opening (`DowntimeRules`). `same-person`,
+    // `witness-is-patient`, `no-valid-prescription` and `count-in-progress` apply to them too.
+
+    /// No mechanical-key opening awaits a late entry.
+    case noDowntime = "no-downtime"
+    /// The time given is not inside the downtime.
+    case outsideDowntime = "outside-downtime"
+    case noUnits = "no-units"
+    /// A unit is not in stock (unknown, issued before, wasted, lost).
+    case unitNotInStock = "unit-not-in-stock"
+    /// The units are not all of the prescription's drug and route, or not of one strength.
+    case unitMismatch = "unit-mismatch"
+    /// `consumed` is a witnessed close-out; the route closes out by return.
+    case wrongCloseOut = "wrong-close-out"
+    case noNote = "no-note"
+    /// The lockdown of a mechanical-key opening stays until its late entry is closed.
+    case lateEntryOwed = "late-entry-owed"
 }
 
 /// One failed rule and the figures behind it, for the counter and the register.

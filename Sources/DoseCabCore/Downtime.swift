@@ -131,43 +131,6 @@ public struct LateEntry: Hashable, Sendable, Codable {
     }
 }
 
-/// Why a late entry or a downtime close was refused. Raw values go into replies and docs/policy.md.
-public enum DowntimeRule: String, Hashable, Sendable, Codable, CaseIterable {
-    /// No mechanical-key opening awaits a late entry.
-    case noDowntime = "no-downtime"
-    /// The time given is not inside the downtime.
-    case outsideDowntime = "outside-downtime"
-    case noUnits = "no-units"
-    /// A unit is not in stock (unknown, issued before, wasted, lost).
-    case unitNotInStock = "unit-not-in-stock"
-    /// The units are not all of the prescription's drug and route, or not of one strength.
-    case unitMismatch = "unit-mismatch"
-    /// No prescription of the patient for that drug and route was valid on the day given.
-    case noPrescription = "no-prescription"
-    /// `consumed` is a witnessed close-out; the route closes out by return.
-    case wrongCloseOut = "wrong-close-out"
-    case samePerson = "same-person"
-    /// One of the two staff members is the patient.
-    case witnessIsPatient = "witness-is-patient"
-    case noNote = "no-note"
-    /// Stock does not move during a blind count.
-    case countInProgress = "count-in-progress"
-    /// The lockdown of a mechanical-key opening stays until its late entry is closed.
-    case lateEntryOwed = "late-entry-owed"
-}
-
-public struct DowntimeRefusal: Hashable, Sendable, Codable, CustomStringConvertible, Error {
-    public var reason: DowntimeRule
-    public var detail: String
-
-    public init(_ reason: DowntimeRule, _ detail: String) {
-        self.reason = reason
-        self.detail = detail
-    }
-
-    public var description: String { "\(reason.rawValue): \(detail)" }
-}
-
 public enum DowntimeRules {
     /// Every failed rule of a late entry (never just the first). `inStock` holds the named units
     /// the stock register has in stock; `prescriptions` the patient's verified prescriptions;
@@ -175,71 +138,71 @@ public enum DowntimeRules {
     public static func lateEntryProblems(downtime: Downtime?, patient: PatientID, serials: [UnitSerial], inStock: [StockUnit],
                                          drug: Drug, route: Route, givenWall: Int64, outcome: LateOutcome,
                                          prescriptions: [Prescription], policy: ClinicPolicy, by: Staff, witness: Staff,
-                                         note: String, countOpen: Bool) -> [DowntimeRefusal] {
-        var out: [DowntimeRefusal] = []
+                                         note: String, countOpen: Bool) -> [Refusal] {
+        var out: [Refusal] = []
         if let d = downtime, d.isOpen {
             if !d.contains(wall: givenWall) {
                 let since = d.sinceWall.map { policy.calendar.civilTime(wallMillis: $0).localMinute } ?? "the first record"
                 let found = policy.calendar.civilTime(wallMillis: d.foundWall).localMinute
-                out.append(DowntimeRefusal(.outsideDowntime, "the dose must have been given between \(since) (the daemon last up) and \(found) (door found open), local time"))
+                out.append(Refusal(.outsideDowntime, "the dose must have been given between \(since) (the daemon last up) and \(found) (door found open), local time"))
             }
         } else {
-            out.append(DowntimeRefusal(.noDowntime, "no mechanical-key opening awaits a late entry"))
+            out.append(Refusal(.noDowntime, "no mechanical-key opening awaits a late entry"))
         }
-        if serials.isEmpty { out.append(DowntimeRefusal(.noUnits, "name the units taken (serials from the paper register)")) }
-        if Set(serials).count != serials.count { out.append(DowntimeRefusal(.noUnits, "a serial is named twice")) }
+        if serials.isEmpty { out.append(Refusal(.noUnits, "name the units taken (serials from the paper register)")) }
+        if Set(serials).count != serials.count { out.append(Refusal(.noUnits, "a serial is named twice")) }
         let stocked = Dictionary(inStock.map { ($0.serial, $0) }, uniquingKeysWith: { a, _ in a })
         for serial in serials where stocked[serial] == nil {
-            out.append(DowntimeRefusal(.unitNotInStock, "unit \(serial) is not in stock (unknown, issued, wasted or lost)"))
+            out.append(Refusal(.unitNotInStock, "unit \(serial) is not in stock (unknown, issued, wasted or lost)"))
         }
         let units = serials.compactMap { stocked[$0] }
         for u in units where u.drug != drug || u.route != route {
-            out.append(DowntimeRefusal(.unitMismatch, "unit \(u.serial) is \(u.strengthMg) mg \(u.drug.rawValue) (\(u.route.rawValue)), not \(drug.rawValue) (\(route.rawValue))"))
+            out.append(Refusal(.unitMismatch, "unit \(u.serial) is \(u.strengthMg) mg \(u.drug.rawValue) (\(u.route.rawValue)), not \(drug.rawValue) (\(route.rawValue))"))
         }
         if Set(units.map(\.strengthMg)).count > 1 {
-            out.append(DowntimeRefusal(.unitMismatch, "the units are of different strengths; enter each strength as its own late entry"))
+            out.append(Refusal(.unitMismatch, "the units are of different strengths; enter each strength as its own late entry"))
         }
         let day = policy.calendar.day(ofWallMillis: givenWall)
         let date = policy.calendar.dateString(day: day)
         if !prescriptions.contains(where: { $0.patient == patient && $0.drug == drug && $0.route == route && $0.validFrom <= date && date <= $0.validUntil }) {
-            out.append(DowntimeRefusal(.noPrescription, "\(patient) has no prescription of \(drug.rawValue) (\(route.rawValue)) valid on \(date): a dose given without one goes to the clinical lead, and its units to a blind count"))
+            out.append(Refusal(.noValidPrescription, "\(patient) has no prescription of \(drug.rawValue) (\(route.rawValue)) valid on \(date): a dose given without one goes to the clinical lead, and its units to a blind count"))
         }
         if outcome == .consumed && policy.closeOutPolicy(for: route).rule != .witnessed {
-            out.append(DowntimeRefusal(.wrongCloseOut, "\(route.rawValue) units close out by return; enter them as returned or missing"))
+            out.append(Refusal(.wrongCloseOut, "\(route.rawValue) units close out by return; enter them as returned or missing"))
         }
         out += twoPeople(by, witness, patient: patient)
         if !note.contains(where: { !$0.isWhitespace }) || note.count > 500 {
-            out.append(DowntimeRefusal(.noNote, "say where the paper record is (1-500 characters), e.g. \"downtime sheet 3, line 2\""))
+            out.append(Refusal(.noNote, "say where the paper record is (1-500 characters), e.g. \"downtime sheet 3, line 2\""))
         }
-        if countOpen { out.append(DowntimeRefusal(.countInProgress, "a blind count is open: stock does not move until it is entered or cancelled")) }
+        if countOpen { out.append(Refusal(.countInProgress, "a blind count is open: stock does not move until it is entered or cancelled")) }
         return out
     }
 
     /// Closing a downtime: one is open, two different people, neither the patient, a note.
-    public static func closeProblems(downtime: Downtime?, by: Staff, witness: Staff, note: String) -> [DowntimeRefusal] {
-        var out: [DowntimeRefusal] = []
-        if !(downtime?.isOpen ?? false) { out.append(DowntimeRefusal(.noDowntime, "no mechanical-key opening awaits a late entry")) }
+    public static func closeProblems(downtime: Downtime?, by: Staff, witness: Staff, note: String) -> [Refusal] {
+        var out: [Refusal] = []
+        if !(downtime?.isOpen ?? false) { out.append(Refusal(.noDowntime, "no mechanical-key opening awaits a late entry")) }
         out += twoPeople(by, witness, patient: nil)
         if !note.contains(where: { !$0.isWhitespace }) || note.count > 500 {
-            out.append(DowntimeRefusal(.noNote, "say what was checked (1-500 characters), e.g. \"paper register checked: nothing more taken\""))
+            out.append(Refusal(.noNote, "say what was checked (1-500 characters), e.g. \"paper register checked: nothing more taken\""))
         }
         return out
     }
 
     /// The lockdown of a mechanical-key opening is lifted only once its late entry is closed.
-    public static func lockdownLiftProblems(open: Downtime?, calendar: ClinicCalendar) -> [DowntimeRefusal] {
+    public static func lockdownLiftProblems(open: Downtime?, calendar: ClinicCalendar) -> [Refusal] {
         guard let d = open, d.isOpen else { return [] }
         let found = calendar.civilTime(wallMillis: d.foundWall).localMinute
-        return [DowntimeRefusal(.lateEntryOwed, "the cabinet was found opened with the mechanical key at \(found) (local): enter what was taken (dosecabctl late-entry add) and close the late entry (dosecabctl late-entry close) first")]
+        return [Refusal(.lateEntryOwed, "the cabinet was found opened with the mechanical key at \(found) (local): enter what was taken (dosecabctl late-entry add) and close the late entry (dosecabctl late-entry close) first")]
     }
 
-    static func twoPeople(_ by: Staff, _ witness: Staff, patient: PatientID?) -> [DowntimeRefusal] {
-        var out: [DowntimeRefusal] = []
+    static func twoPeople(_ by: Staff, _ witness: Staff, patient: PatientID?) -> [Refusal] {
+        var out: [Refusal] = []
         if by.id == witness.id {
-            out.append(DowntimeRefusal(.samePerson, "a late entry needs two different staff members; \(by.id) was named twice"))
+            out.append(Refusal(.samePerson, "a late entry needs two different staff members; \(by.id) was named twice"))
         }
-        if let patient, by.alsoPatient == patient || witness.alsoPatient == patient {
-            out.append(DowntimeRefusal(.witnessIsPatient, "\(patient) cannot enter or check a late entry of their own dose"))
+        if let patient, PeopleRules.isPatient(by, patient) || PeopleRules.isPatient(witness, patient) {
+            out.append(Refusal(.witnessIsPatient, "\(patient) cannot enter or check a late entry of their own dose"))
         }
         return out
     }

@@ -17,7 +17,7 @@ public struct LateEntryRequest: Sendable {
 
 /// Every failed rule of a refused late entry or downtime close.
 public struct DowntimeRefused: Error, Sendable, CustomStringConvertible {
-    public var refusals: [DowntimeRefusal]
+    public var refusals: [Refusal]
     public var description: String { "refused: " + refusals.map(\.description).joined(separator: "; ") }
 }
 
@@ -71,7 +71,7 @@ extension CabinetDriver {
     }
 
     /// Refusals for lifting the lockdown: none unless a late entry is still owed.
-    public func lockdownLiftProblems() throws -> [DowntimeRefusal] {
+    public func lockdownLiftProblems() throws -> [Refusal] {
         DowntimeRules.lockdownLiftProblems(open: try store.openDowntimes().first,
                                            calendar: config.policy.calendar)
     }

@@ -12,7 +12,7 @@ import Testing
     func problems(downtime: Downtime? = downtime, serials: [String] = ["A-1"], inStock: [StockUnit] = [unit],
                   drug: Drug = .diacetylmorphine, route: Route = .injectable, given: Int64 = F.morning.wallMillis,
                   outcome: LateOutcome = .returned, prescriptions: [Prescription] = [F.prescription()], by: Staff = F.nurse,
-                  witness: Staff = F.clinician, note: String = "sheet 1", countOpen: Bool = false) -> [DowntimeRule] {
+                  witness: Staff = F.clinician, note: String = "sheet 1", countOpen: Bool = false) -> [RefusalReason] {
         DowntimeRules.lateEntryProblems(downtime: downtime, patient: F.patient.id, serials: serials.map(UnitSerial.init),
                                         inStock: inStock, drug: drug, route: route, givenWall: given, outcome: outcome,
                                         prescriptions: prescriptions, policy: ClinicPolicy(), by: by, witness: witness,
@@ -42,9 +42,9 @@ import Testing
         #expect(problems(drug: .methadone, route: .oral, prescriptions: [F.prescription(drug: .methadone, route: .oral)]) == [.unitMismatch])
         let weak = StockUnit(serial: UnitSerial("A-2"), drug: .diacetylmorphine, route: .injectable, strengthMg: 100, batch: "B", expiry: "2099-01-01")
         #expect(problems(serials: ["A-1", "A-2"], inStock: [Self.unit, weak]) == [.unitMismatch])
-        #expect(problems(prescriptions: []) == [.noPrescription])
-        #expect(problems(prescriptions: [F.prescription(from: "2026-11-26")]) == [.noPrescription])
-        #expect(problems(prescriptions: [F.prescription(patient: PatientID("P-2"))]) == [.noPrescription])
+        #expect(problems(prescriptions: []) == [.noValidPrescription])
+        #expect(problems(prescriptions: [F.prescription(from: "2026-11-26")]) == [.noValidPrescription])
+        #expect(problems(prescriptions: [F.prescription(patient: PatientID("P-2"))]) == [.noValidPrescription])
         #expect(problems(outcome: .consumed) == [.wrongCloseOut])
         #expect(problems(witness: F.nurse) == [.samePerson])
         var patientToo = F.clinician
@@ -56,7 +56,7 @@ import Testing
 
     @Test func everyFailedRuleIsListedAtOnce() {
         let all = problems(downtime: nil, serials: [], outcome: .consumed, prescriptions: [], witness: F.nurse, note: "", countOpen: true)
-        #expect(Set(all) == Set<DowntimeRule>([.noDowntime, .noUnits, .noPrescription, .wrongCloseOut, .samePerson, .noNote, .countInProgress]))
+        #expect(Set(all) == Set<RefusalReason>([.noDowntime, .noUnits, .noValidPrescription, .wrongCloseOut, .samePerson, .noNote, .countInProgress]))
     }
 
     @Test func consumedIsForWitnessedRoutes() {

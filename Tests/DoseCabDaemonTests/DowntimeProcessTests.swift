@@ -38,7 +38,7 @@ extension ProcessTests {
         let late = await add("2099-01-01T08:00", "700001")
         #expect(late.code == 1 && late.err.contains("outside-downtime"), "\(late.err)")
         let early = await add("2020-01-01T08:00", "700001")
-        #expect(early.code == 1 && early.err.contains("no-prescription") && !early.err.contains("outside-downtime"), "\(early.err)")
+        #expect(early.code == 1 && early.err.contains("no-valid-prescription") && !early.err.contains("outside-downtime"), "\(early.err)")
         let unknown = await add(found, "999999")
         #expect(unknown.code == 1 && unknown.err.contains("unit-not-in-stock"), "\(unknown.err)")
         let onePerson = await d.run(["late-entry", "add", "--patient", "P-0001", "--drug", "diacetylmorphine", "--route", "injectable",
