@@ -855,11 +855,7 @@ public struct Cabinet: Sendable {
                                      detail: "scanned on release \(r.id) but \(why): never released", at: at)),
                     .feedback(.refused("unit \(serial) is \(why): put it back and waste it under witness"))]
         }
-        var problems: [String] = []
-        if stock.drug != plan.drug { problems.append("drug \(stock.drug.rawValue), release is \(plan.drug.rawValue)") }
-        if stock.route != plan.route { problems.append("route \(stock.route.rawValue), release is \(plan.route.rawValue)") }
-        if stock.strengthMg != plan.unitStrengthMg { problems.append("\(stock.strengthMg) mg, release needs \(plan.unitStrengthMg) mg units") }
-        if r.issued.count >= plan.unitCount { problems.append("release already has its \(plan.unitCount) units") }
+        let problems = UnitMatch.problems(stock.kind, wanted: plan.unitKind, taken: r.issued.count, planned: plan.unitCount)
         if !problems.isEmpty {
             return [.commit(.anomaly(.unitMismatch, serial: serial, patient: plan.patient,
                                      detail: "does not match release \(r.id): " + problems.joined(separator: "; "), at: at)),

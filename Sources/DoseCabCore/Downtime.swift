@@ -156,8 +156,9 @@ public enum DowntimeRules {
             out.append(Refusal(.unitNotInStock, "unit \(serial) is not in stock (unknown, issued, wasted or lost)"))
         }
         let units = serials.compactMap { stocked[$0] }
-        for u in units where u.drug != drug || u.route != route {
-            out.append(Refusal(.unitMismatch, "unit \(u.serial) is \(u.strengthMg) mg \(u.drug.rawValue) (\(u.route.rawValue)), not \(drug.rawValue) (\(route.rawValue))"))
+        for u in units {
+            let problems = UnitMatch.problems(u.kind, wanted: StockKind(drug: drug, route: route, strengthMg: u.strengthMg))
+            if !problems.isEmpty { out.append(Refusal(.unitMismatch, "unit \(u.serial): \(problems.joined(separator: "; "))")) }
         }
         if Set(units.map(\.strengthMg)).count > 1 {
             out.append(Refusal(.unitMismatch, "the units are of different strengths; enter each strength as its own late entry"))

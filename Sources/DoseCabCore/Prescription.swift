@@ -66,7 +66,7 @@ public struct Prescription: Hashable, Sendable, Codable {
         if maxSessionsPerDay < 1 || maxSessionsPerDay > 6 { errors.append("max_sessions_per_day must be 1-6") }
         if let m = minIntervalMinutes, m < 0 { errors.append("min_interval_minutes must not be negative") }
         if validDays == nil { errors.append("valid_from/valid_until must be YYYY-MM-DD with from <= until") }
-        if drug == .methadone && route == .inhalable { errors.append("methadone is not inhaled") }
+        if let why = Formulary.problem(drug, route) { errors.append(why) }
         return errors
     }
 }

@@ -46,7 +46,7 @@ public enum StockRules {
             if u.serial.rawValue.isEmpty || u.serial.rawValue.count > 64 { out.append(Refusal(.badUnit, "a serial must be 1-64 characters")) }
             if !seen.insert(u.serial).inserted { out.append(Refusal(.badUnit, "serial \(u.serial) appears twice")) }
             if u.strengthMg <= 0 { out.append(Refusal(.badUnit, "unit \(u.serial): strength must be positive")) }
-            if u.drug == .methadone && u.route == .inhalable { out.append(Refusal(.badUnit, "methadone is not inhaled")) }
+            if let why = Formulary.problem(u.drug, u.route) { out.append(Refusal(.badUnit, "unit \(u.serial): \(why)")) }
             guard let batch = u.batch, !batch.isEmpty, batch.count <= 64 else {
                 out.append(Refusal(.missingBatch, "unit \(u.serial): a batch (1-64 characters) is required"))
                 continue
@@ -458,7 +458,7 @@ public enum OverrideRules {
         if doseMg <= 0 || doseMg > policy.ceiling(for: drug) {
             out.append(Refusal(.badQuantity, "dose must be 1-\(policy.ceiling(for: drug)) mg \(drug.rawValue)"))
         }
-        if drug == .methadone && route == .inhalable { out.append(Refusal(.overrideShape, "methadone is not inhaled")) }
+        if let why = Formulary.problem(drug, route) { out.append(Refusal(.overrideShape, why)) }
         if patient.rawValue.isEmpty { out.append(Refusal(.overrideShape, "an override names its patient")) }
         if PeopleRules.isPatient(by, patient) || PeopleRules.isPatient(second, patient) {
             out.append(Refusal(.overrideShape, "nobody opens an override for themselves"))

@@ -289,18 +289,19 @@ struct Transaction {
             throw .unitRefused(serial: serial, anomaly: anomaly,
                                detail: anomaly == .expired ? "expired (\(inStock.expiry ?? "no date"))" : "its batch is not recorded")
         }
-        if drug != unit.drug.rawValue || route != unit.route.rawValue || strength != unit.strengthMg {
-            throw .unitRefused(serial: serial, anomaly: .unitMismatch,
-                detail: "the unit in stock is \(strength) mg \(drug) (\(route)), the scan says \(unit.strengthMg) mg \(unit.drug.rawValue) (\(unit.route.rawValue))")
+        // The core's rule on the rows read: the stock register's unit is what the scan said,
+        // and what the release takes, within its count.
+        guard let inRegister = StockKind(drug: drug, route: route, strengthMg: strength),
+              let wanted = StockKind(drug: release.drug, route: release.route, strengthMg: release.unitStrengthMg) else {
+            throw .corrupt("unit \(serial) or release \(unit.release): a drug or route the cabinet does not know")
         }
-        if drug != release.drug || route != release.route || strength != release.unitStrengthMg {
-            throw .unitRefused(serial: serial, anomaly: .unitMismatch,
-                detail: "release \(unit.release) is for \(release.unitStrengthMg) mg \(release.drug) (\(release.route)) units, this is \(strength) mg \(drug) (\(route))")
-        }
+        let claimed = StockKind(drug: unit.drug, route: unit.route, strengthMg: unit.strengthMg)
         let already = try count("SELECT count(*) FROM issued_unit WHERE release_id = ?", [unit.release.rawValue])
-        if already >= release.unitCount {
+        let problems = UnitMatch.problems(inRegister, wanted: claimed)
+            + UnitMatch.problems(inRegister, wanted: wanted, taken: already, planned: release.unitCount)
+        if !problems.isEmpty {
             throw .unitRefused(serial: serial, anomaly: .unitMismatch,
-                detail: "release \(unit.release) already has its \(release.unitCount) unit(s)")
+                detail: "the unit in the stock register is \(inRegister), for release \(unit.release): \(problems.joined(separator: "; "))")
         }
     }
 
@@ -549,9 +550,13 @@ struct Transaction {
                   (stock["state"] as String) == StockState.inStock.rawValue else {
                 throw .unitRefused(serial: u.serial, anomaly: .unknownSerial, detail: "not in stock")
             }
-            if (stock["drug"] as String) != e.prescription.drug.rawValue || (stock["route"] as String) != e.prescription.route.rawValue
-                || (stock["strength_mg"] as Int) != u.strengthMg || u.strengthMg != e.units[0].strengthMg {
-                throw .unitRefused(serial: u.serial, anomaly: .unitMismatch, detail: "not a unit of the late entry's drug, route and strength")
+            let wanted = StockKind(drug: e.prescription.drug, route: e.prescription.route, strengthMg: e.units[0].strengthMg)
+            let inRegister = StockKind(drug: stock["drug"], route: stock["route"], strengthMg: stock["strength_mg"])
+            let problems = (inRegister.map { UnitMatch.problems($0, wanted: wanted) } ?? ["a drug or route the cabinet does not know"])
+                + (u.strengthMg == e.units[0].strengthMg ? [] : ["\(u.strengthMg) mg, the late entry's units are \(e.units[0].strengthMg) mg"])
+            if !problems.isEmpty {
+                throw .unitRefused(serial: u.serial, anomaly: .unitMismatch,
+                                   detail: "not a unit of the late entry's drug, route and strength: \(problems.joined(separator: "; "))")
             }
         }
     }
