@@ -171,7 +171,7 @@ public enum DowntimeRules {
         if outcome == .consumed && policy.closeOutPolicy(for: route).rule != .witnessed {
             out.append(Refusal(.wrongCloseOut, "\(route.rawValue) units close out by return; enter them as returned or missing"))
         }
-        out += twoPeople(by, witness, patient: patient)
+        out += TwoPerson.check(by, witness, action: "a late entry", patient: patient)
         if !note.contains(where: { !$0.isWhitespace }) || note.count > 500 {
             out.append(Refusal(.noNote, "say where the paper record is (1-500 characters), e.g. \"downtime sheet 3, line 2\""))
         }
@@ -183,7 +183,7 @@ public enum DowntimeRules {
     public static func closeProblems(downtime: Downtime?, by: Staff, witness: Staff, note: String) -> [Refusal] {
         var out: [Refusal] = []
         if !(downtime?.isOpen ?? false) { out.append(Refusal(.noDowntime, "no mechanical-key opening awaits a late entry")) }
-        out += twoPeople(by, witness, patient: nil)
+        out += TwoPerson.check(by, witness, action: "closing a late entry")
         if !note.contains(where: { !$0.isWhitespace }) || note.count > 500 {
             out.append(Refusal(.noNote, "say what was checked (1-500 characters), e.g. \"paper register checked: nothing more taken\""))
         }
@@ -195,16 +195,5 @@ public enum DowntimeRules {
         guard let d = open, d.isOpen else { return [] }
         let found = calendar.civilTime(wallMillis: d.foundWall).localMinute
         return [Refusal(.lateEntryOwed, "the cabinet was found opened with the mechanical key at \(found) (local): enter what was taken (dosecabctl late-entry add) and close the late entry (dosecabctl late-entry close) first")]
-    }
-
-    static func twoPeople(_ by: Staff, _ witness: Staff, patient: PatientID?) -> [Refusal] {
-        var out: [Refusal] = []
-        if by.id == witness.id {
-            out.append(Refusal(.samePerson, "a late entry needs two different staff members; \(by.id) was named twice"))
-        }
-        if let patient, PeopleRules.isPatient(by, patient) || PeopleRules.isPatient(witness, patient) {
-            out.append(Refusal(.witnessIsPatient, "\(patient) cannot enter or check a late entry of their own dose"))
-        }
-        return out
     }
 }

@@ -49,7 +49,7 @@ import Testing
         #expect(problems(witness: F.nurse) == [.samePerson])
         var patientToo = F.clinician
         patientToo.alsoPatient = F.patient.id
-        #expect(problems(witness: patientToo) == [.witnessIsPatient])
+        #expect(problems(witness: patientToo) == [.isSubject])
         #expect(problems(note: "  ") == [.noNote])
         #expect(problems(countOpen: true) == [.countInProgress])
     }
