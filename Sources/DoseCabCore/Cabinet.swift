@@ -69,6 +69,9 @@ public enum CabinetEvent: Hashable, Sendable {
     /// A scan on the return scanner without the beam: an issue scan. `stock` is the unit as the
     /// store knows it in stock (nil: not in stock).
     case issueScan(UnitSerial, stock: StockUnit?, at: Moment)
+    /// The store refused to record the issue of `serial` that the cabinet booked (its own
+    /// re-check against the stock register failed; the driver recorded the anomaly instead).
+    case issueRefused(UnitSerial, detail: String, at: Moment)
     /// A scan with the beam broken: an empty unit went into the chute.
     case returned(UnitSerial, at: Moment)
     /// A witness (already identified by badge + PIN) confirms a unit was consumed.
@@ -260,6 +263,7 @@ public struct Cabinet: Sendable {
         case .bolt(let engaged, let at): return onBolt(engaged, at)
         case .tamper(let at): return raiseAlarm(.tamper, "cabinet case opened", at: at)
         case .issueScan(let serial, let stock, let at): return onIssueScan(serial, stock, at)
+        case .issueRefused(let serial, let detail, _): return onIssueRefused(serial, detail)
         case .returned(let serial, let at): return onReturn(serial, at)
         case .confirmConsumed(let serial, let witness, let at): return onConsumed(serial, witness, at)
         case .residueWasted(let id, let mg, _): return onResidueWasted(id, mg)
@@ -821,6 +825,23 @@ public struct Cabinet: Sendable {
         for unit in entry.issuedUnits { _ = ledger.bookLate(unit) }
         if let reason = entry.holdReason, holds[entry.patient] == nil { holds[entry.patient] = reason }
         return []
+    }
+
+    /// The store's verdict wins (issue 19.4): a unit whose issue it refused is not open here
+    /// either, so no close-out deadline, incident or hold follows from it, and the release counts
+    /// it no more. The anomaly is already on the record; the counter says what to do.
+    private mutating func onIssueRefused(_ serial: UnitSerial, _ detail: String) -> [CabinetEffect] {
+        guard let unit = ledger.withdrawIssue(serial) else { return [] }
+        if var r = release, r.id == unit.release {
+            r.issued.removeAll { $0 == serial }
+            release = r
+            if var account = residue[r.id] {
+                account.unitsIssued = r.issued.count
+                residue[r.id] = account
+            }
+        }
+        return [.cancelTimer(.closeOut(serial)),
+                .feedback(.refused("unit \(serial) was not issued: the stock register refused it (\(detail)); put it back and report it"))]
     }
 
     private mutating func onIssueScan(_ serial: UnitSerial, _ stock: StockUnit?, _ at: Moment) -> [CabinetEffect] {

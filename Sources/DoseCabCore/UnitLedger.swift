@@ -152,6 +152,16 @@ public struct UnitLedger: Hashable, Sendable, Codable {
         return nil
     }
 
+    /// Takes back the issue of an open unit that the store refused to record (issue 19.4): the
+    /// ledger follows the register, which never issued it. Nil when the unit is not open here.
+    public mutating func withdrawIssue(_ serial: UnitSerial) -> IssuedUnit? {
+        guard let unit = units[serial], unit.state == .open else { return nil }
+        bump(unit, .open, -1)
+        counters[key(unit), default: Reconciliation()].issued -= 1
+        units[serial] = nil
+        return unit
+    }
+
     /// Books a unit entered late (a downtime's late entry) in the state the paper register gives,
     /// open or already closed. A serial seen before is an anomaly, as for an issue scan.
     public mutating func bookLate(_ unit: IssuedUnit) -> LedgerAnomaly? {

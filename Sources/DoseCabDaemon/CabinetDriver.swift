@@ -294,7 +294,12 @@ public actor CabinetDriver {
                 return [.fault("lock line: \(error)", at: clock.now())]
             }
         case .commit(let write):
-            commit(write)
+            // A write the store's own checks refused is fed back, so the cabinet follows the
+            // register (issue 19.4).
+            if case .refused(let serial, let detail) = commitOutcome(write, companion: Store.companion?.claim()),
+               case .issue = write {
+                return [.issueRefused(serial, detail: detail, at: write.at)]
+            }
             return []
         case .commitReleaseIntent(let id, let plan):
             // I1: durable and journaled before the lock may be energised.
@@ -400,26 +405,38 @@ public actor CabinetDriver {
     /// carries it: both commit in one transaction, or both are held (issue 18.11).
     @discardableResult
     func commit(_ write: LedgerWrite) -> AuditRecord? {
-        commit(write, companion: Store.companion?.claim())
+        if case .recorded(let record) = commitOutcome(write, companion: Store.companion?.claim()) { return record }
+        return nil
     }
 
-    private func commit(_ write: LedgerWrite, companion: LedgerWrite?) -> AuditRecord? {
+    /// What became of a write.
+    enum CommitOutcome {
+        case recorded(AuditRecord)
+        /// Held in memory until the store records again.
+        case held
+        /// The store's own check refused a unit write; its anomaly was recorded instead.
+        case refused(UnitSerial, detail: String)
+    }
+
+    private func commitOutcome(_ write: LedgerWrite, companion: LedgerWrite?) -> CommitOutcome {
         guard unrecorded.isEmpty else {
             unrecorded.append(HeldWrite(write: write, companion: companion))
             logger.critical("NOT YET RECORDED, held in memory behind \(unrecorded.count - 1) other(s): \(write.auditEvent.message)")
-            return nil
+            return .held
         }
         do {
             // The companion is passed here, not through the task-local a second time.
             let records = try Store.$companion.withValue(nil) { try store.commitAll([write] + (companion.map { [$0] } ?? [])) }
             storeProblem = nil
             for record in records { mirror(record) }
-            return records.first
+            return records.first.map { .recorded($0) } ?? .held
         } catch let StoreError.unitRefused(serial, anomaly, detail) {
             // The store's own check refused a unit write: that is an accounting anomaly to
             // record, not a broken store.
             logger.error("unit \(serial) refused by the store: \(detail)")
-            return commit(.anomaly(anomaly ?? .unitMismatch, serial: serial, patient: nil, detail: detail, at: write.at), companion: companion)
+            _ = commitOutcome(.anomaly(anomaly ?? .unitMismatch, serial: serial, patient: nil, detail: detail, at: write.at),
+                              companion: companion)
+            return .refused(serial, detail: detail)
         } catch {
             storeProblem = "\(error)"
             unrecorded.append(HeldWrite(write: write, companion: companion))
@@ -429,7 +446,7 @@ public actor CabinetDriver {
                 perform(cabinet.handle(.lockdown(on: true, reason: "the store could not record (\(error)); records held in memory",
                                                  by: "dosecabd", at: clock.now())))
             }
-            return nil
+            return .held
         }
     }
 
@@ -451,6 +468,10 @@ public actor CabinetDriver {
     func retryUnrecorded() {
         guard !unrecorded.isEmpty else { return }
         let held = unrecorded.count
+        // Issues the store refuses now were booked by the cabinet when they were held: the
+        // cabinet follows the register once the held records are in (issue 19.4).
+        var refusedIssues: [CabinetEvent] = []
+        defer { for event in refusedIssues { perform(cabinet.handle(event)) } }
         while let held = unrecorded.first {
             do {
                 let records = try Store.$companion.withValue(nil) { try store.commitAll([held.write] + (held.companion.map { [$0] } ?? [])) }
@@ -458,6 +479,7 @@ public actor CabinetDriver {
                 for record in records { mirror(record) }
             } catch let StoreError.unitRefused(serial, anomaly, detail) {
                 logger.error("unit \(serial) refused by the store: \(detail)")
+                if case .issue = held.write { refusedIssues.append(.issueRefused(serial, detail: detail, at: held.write.at)) }
                 unrecorded[0].write = .anomaly(anomaly ?? .unitMismatch, serial: serial, patient: nil, detail: detail, at: held.write.at)
             } catch {
                 storeProblem = "\(error)"

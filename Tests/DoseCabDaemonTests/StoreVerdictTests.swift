@@ -1,0 +1,46 @@
+import DoseCabCore
+@testable import DoseCabDaemon
+import DoseCabHardware
+import DoseCabStore
+import Foundation
+import Testing
+
+/// The store's verdict reaches the state machine (issue 19.4): a write the store refuses is fed
+/// back to the cabinet as an event, so the two never hold different accounts of a unit.
+@Suite struct StoreVerdictTests {
+    /// The store re-checks an issue scan against its stock register in the transaction. Before,
+    /// when it refused one the cabinet had accepted, the driver wrote an anomaly while the
+    /// cabinet kept the unit open with its close-out timer; at the deadline the cabinet put the
+    /// patient on hold for a unit the register never issued.
+    @Test func anIssueTheStoreRefusesIsNotBookedByTheCabinet() async throws {
+        let devnull = open("/dev/null", O_WRONLY)
+        defer { close(devnull) }
+        let rig = try DriverTests.Rig(journalSink: .fileDescriptor(devnull))
+        _ = try await rig.driver.start()
+        await rig.ask()
+        #expect(rig.lines.output(.lock) == true, "a release is under way")
+        try rig.lines.drive(.door, active: false)
+        await rig.driver.handle(.door(open: true, at: rig.clock.now()))
+
+        // The register holds a methadone cup under this serial; the scan claims a 200 mg
+        // heroin ampoule, which is what the release takes, so the cabinet's own check passes.
+        let serial = UnitSerial("800001")
+        let registered = try #require(try rig.store.stockUnit(serial: serial)).unit
+        #expect(registered.drug == .methadone)
+        let claimed = StockUnit(serial: serial, drug: .diacetylmorphine, route: .injectable, strengthMg: 200,
+                                batch: registered.batch, expiry: registered.expiry)
+        await rig.driver.handle(.issueScan(serial, stock: claimed, at: rig.clock.now()))
+
+        let cabinet = await rig.driver.snapshot
+        #expect(cabinet.ledger.unit(serial) == nil, "the cabinet books no unit the store refused")
+        #expect(cabinet.release?.issued.isEmpty == true, "the release has no unit")
+        #expect(try rig.store.stockUnit(serial: serial)?.unit.drug == .methadone, "the register is unchanged")
+        #expect(try !rig.auditKinds().contains(.issue))
+        #expect(try rig.auditKinds().contains(.incident), "the refusal is on the record as an anomaly")
+
+        // Long past the unit's deadline: no incident for it and no hold for the patient.
+        let later = rig.clock.now().advanced(byMillis: 3 * 3_600_000)
+        await rig.driver.handle(.timer(.closeOut(serial), at: later))
+        #expect(await rig.driver.snapshot.holds.isEmpty, "nobody is held for a unit that was never issued")
+    }
+}
