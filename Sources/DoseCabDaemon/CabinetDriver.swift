@@ -64,6 +64,8 @@ public actor CabinetDriver {
     /// The chain breaks raised as alarms in this run (`seq problem`).
     var chainBreaksRaised: Set<String> = []
     var recentFeedback: [String] = []
+    /// While `answer(_:)` runs: the feedback its event's effects give.
+    private var answering: [Feedback]?
     /// The wrong-PIN counts and lockouts as last written to the store (CabinetDriver+PINLockout).
     var savedPINFailures: [CardID: (count: Int, lockedUntil: Int64?)] = [:]
     let startedAt: Moment
@@ -219,6 +221,16 @@ public actor CabinetDriver {
         case .checkedKeys: logger.error("a PIN verdict handed to the driver from outside was ignored: verdicts come only from its own checks")
         default: apply(event)
         }
+    }
+
+    /// Feeds one event for a control request and returns the cabinet's answer to it, the
+    /// feedback its effects gave (issue 19.4). Read back from the counter's feedback afterwards,
+    /// the answer could be that of another event handled in between.
+    public func answer(_ event: CabinetEvent) -> [Feedback] {
+        answering = []
+        defer { answering = nil }
+        apply(event)
+        return answering ?? []
     }
 
     /// Feeds one event and performs its effects, now; after `shutdown()` began, nothing.
@@ -586,6 +598,7 @@ public actor CabinetDriver {
             try? lines.set(.buzzer, active: on || stockAlarm)
             try? lines.set(.ledFault, active: on || stockAlarm)
         }
+        answering?.append(feedback)
         recentFeedback.append(text)
         if recentFeedback.count > 20 { recentFeedback.removeFirst(recentFeedback.count - 20) }
         logger.info("counter: \(text)")

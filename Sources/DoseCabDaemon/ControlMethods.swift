@@ -140,6 +140,11 @@ public struct ControlMethods: Sendable {
     /// Runs an action with the request's admin record bound for the store, so the action's
     /// first write carries it in the same transaction (the cabinet's commits hold both in
     /// memory together when the store refuses).
+    /// The cabinet's reason in its answer to a request's event (`CabinetDriver.answer`).
+    static func refusal(in answer: [Feedback]) -> String {
+        answer.compactMap { if case .refused(let why) = $0 { why } else { nil } }.first ?? "refused"
+    }
+
     func withAdminRecord<T>(_ action: () async throws -> T) async rethrows -> T {
         try await Store.$companion.withValue(Self.adminRecord) { try await action() }
     }
@@ -272,23 +277,23 @@ public struct ControlMethods: Sendable {
                 throw MethodError(message: "patient \(patient) is not on hold")
             }
             let at = await driver.now()
-            await withAdminRecord { await driver.handle(.clearHold(patient, by: staff.id, reason: reason, at: at)) }
+            let answer = await withAdminRecord { await driver.answer(.clearHold(patient, by: staff.id, reason: reason, at: at)) }
             let still = try store.holds().contains { $0.patient == patient }
             if still, case let held = await driver.unrecordedCount, held > 0 {
                 throw MethodError(message: "store-not-recording: the clear of \(patient)'s hold is held in memory with \(held - 1) other record(s) and is written when the store records again")
             }
-            if still { throw MethodError(message: "hold on \(patient) not cleared: \(await driver.feedback.last ?? "refused")") }
+            if still { throw MethodError(message: "hold on \(patient) not cleared: \(Self.refusal(in: answer))") }
             return .ok(["patient": .string(patient.rawValue), "cleared_by": .string(staff.id.rawValue), "caller": .string(caller.description)])
         case "confirm":
             let serial = UnitSerial(try string(p, "unit"))
             let staff = try await identifyStaff(p, action: "a witnessed close-out")
             let at = await driver.now()
-            await withAdminRecord { await driver.handle(.confirmConsumed(serial, witness: staff.id, at: at)) }
+            let answer = await withAdminRecord { await driver.answer(.confirmConsumed(serial, witness: staff.id, at: at)) }
             guard let unit = try store.issuedUnit(serial: serial), unit.state == .consumed else {
                 if case let held = await driver.unrecordedCount, held > 0 {
                     throw MethodError(message: "store-not-recording: the confirmation of \(serial) is held in memory with \(held - 1) other record(s) and is written when the store records again")
                 }
-                throw MethodError(message: "unit \(serial) not confirmed: \(await driver.feedback.last ?? "refused")")
+                throw MethodError(message: "unit \(serial) not confirmed: \(Self.refusal(in: answer))")
             }
             return .ok(["unit": .string(serial.rawValue), "witness": .string(staff.id.rawValue)])
         case "rx.revoke-key":

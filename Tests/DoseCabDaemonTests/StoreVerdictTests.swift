@@ -43,4 +43,21 @@ import Testing
         await rig.driver.handle(.timer(.closeOut(serial), at: later))
         #expect(await rig.driver.snapshot.holds.isEmpty, "nobody is held for a unit that was never issued")
     }
+
+    /// A control request's outcome is the cabinet's answer to its own event, as a value; the
+    /// counter's feedback list, which requests used to read back, also holds other events'.
+    @Test func aRequestGetsTheAnswerToItsOwnEvent() async throws {
+        let devnull = open("/dev/null", O_WRONLY)
+        defer { close(devnull) }
+        let rig = try DriverTests.Rig(journalSink: .fileDescriptor(devnull))
+        _ = try await rig.driver.start()
+        let notHeld = await rig.driver.answer(.clearHold(PatientID("P-0001"), by: StaffID("S-02"), reason: "x", at: rig.clock.now()))
+        #expect(notHeld == [.refused("patient P-0001 is not on hold")])
+        // An answer holds nothing of events before it, and nothing stays collected after it.
+        await rig.driver.handle(.card(DriverTests.Rig.strangerCard, at: rig.clock.now()))
+        #expect(await rig.driver.feedback.last != "REFUSED: patient P-0001 is not on hold")
+        let unknownUnit = await rig.driver.answer(.confirmConsumed(UnitSerial("999999"), witness: StaffID("S-02"), at: rig.clock.now()))
+        #expect(unknownUnit.contains { if case .refused = $0 { true } else { false } }, "\(unknownUnit)")
+        #expect(!unknownUnit.contains(.refused("patient P-0001 is not on hold")))
+    }
 }
