@@ -25,18 +25,24 @@ public struct ScryptPINs: PINVerifier {
         return PINHash(salt: salt, hash: key, rounds: rounds)
     }
 
-    /// Recomputes with the stored salt and cost and compares in constant time.
+    /// Length of every derived key.
+    static let keyLength = 32
+
+    /// Recomputes with the stored salt and cost and compares in constant time. Only a key of
+    /// `keyLength` bytes made at a cost no higher than this verifier's is checked: a row cannot
+    /// make a check cost more than the daemon's own hashes do (a cost of 2^20 takes 1 GiB), and
+    /// a short key would accept many PINs (one byte: one PIN in 256).
     public func verify(pin: String, against stored: PINHash) -> Bool {
-        guard stored.rounds >= 2, stored.rounds & (stored.rounds - 1) == 0, stored.rounds <= 1 << 20,
-              !stored.hash.isEmpty,
-              let key = Self.derive(pin: pin, salt: stored.salt, rounds: stored.rounds, length: stored.hash.count)
+        guard stored.rounds >= 2, stored.rounds & (stored.rounds - 1) == 0, stored.rounds <= rounds,
+              stored.hash.count == Self.keyLength,
+              let key = Self.derive(pin: pin, salt: stored.salt, rounds: stored.rounds)
         else { return false }
         var difference: UInt8 = 0
         for (a, b) in zip(key, stored.hash) { difference |= a ^ b }
         return difference == 0 && key.count == stored.hash.count
     }
 
-    static func derive(pin: String, salt: [UInt8], rounds: Int, length: Int = 32) -> [UInt8]? {
+    static func derive(pin: String, salt: [UInt8], rounds: Int, length: Int = keyLength) -> [UInt8]? {
         guard let key = try? KDF.Scrypt.deriveKey(
             from: Data(pin.utf8), salt: Data(salt), outputByteCount: length,
             rounds: rounds, blockSize: 8, parallelism: 1)
