@@ -23,9 +23,20 @@ import Testing
         var budget = AccountPINBudget(policy: ClinicPolicy())
         #expect(budget.charge(1001, at: Self.at(minutes: 0)) == nil)
         #expect(budget.charge(1001, at: Self.at(minutes: 10)) == nil)
-        // The window began at minute 0: at 15 it starts again, so this is the first of three.
+        // 15 minutes on, the first two have left the lockout time: this is the first of three.
+        #expect(budget.charge(1001, at: Self.at(minutes: 25)) == nil)
+        #expect(budget.charge(1001, at: Self.at(minutes: 30)) == nil)
+        #expect(budget.charge(1001, at: Self.at(minutes: 39))?.reason == .pinLockout)
+    }
+
+    /// The lockout time slides with each wrong PIN (review L1 of issue 18). With a window fixed
+    /// at the first wrong PIN, two tries just before its end and two just after were four wrong
+    /// PINs in three minutes without a lockout.
+    @Test func anyThreeWrongPINsWithinTheLockoutTimeLockTheAccount() {
+        var budget = AccountPINBudget(policy: ClinicPolicy())   // 3 tries, 15 min
+        #expect(budget.charge(1001, at: Self.at(minutes: 0)) == nil)
+        #expect(budget.charge(1001, at: Self.at(minutes: 14)) == nil)
         #expect(budget.charge(1001, at: Self.at(minutes: 15)) == nil)
-        #expect(budget.charge(1001, at: Self.at(minutes: 16)) == nil)
-        #expect(budget.charge(1001, at: Self.at(minutes: 17))?.reason == .pinLockout)
+        #expect(budget.charge(1001, at: Self.at(minutes: 16))?.reason == .pinLockout, "14, 15 and 16 are three in 15 minutes")
     }
 }
