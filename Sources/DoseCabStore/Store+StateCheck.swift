@@ -15,13 +15,22 @@ extension Store {
         let fingerprint = cardFingerprinter
         return try read { db in
             var state = ChainState()
-            let cursor = try Row.fetchCursor(db, sql: "SELECT kind, wall, message, fields FROM audit ORDER BY seq")
-            while let row = try cursor.next() {
-                guard let kind = AuditEventKind(rawValue: row["kind"]),
-                      let fields = AuditCodec.decodeFields(row["fields"]) else { continue }
-                state.apply(AuditEvent(kind: kind, wallMillis: row["wall"], message: "", fields: fields))
-            }
             var out: [StateDifference] = []
+            let cursor = try Row.fetchCursor(db, sql: "SELECT seq, kind, wall, message, fields FROM audit ORDER BY seq")
+            while let row = try cursor.next() {
+                let seq: Int64 = row["seq"]
+                guard let kind = AuditEventKind(rawValue: row["kind"]),
+                      let fields = AuditCodec.decodeFields(row["fields"]) else {
+                    out.append(StateDifference(table: "audit", key: "seq \(seq)", field: row["kind"] ?? "kind",
+                                               chain: "a record the state check cannot read", stored: String((row["fields"] as String? ?? "").prefix(120))))
+                    continue
+                }
+                state.apply(AuditEvent(kind: kind, wallMillis: row["wall"], message: "", fields: fields), seq: seq)
+            }
+            for record in state.unreadable {
+                out.append(StateDifference(table: "audit", key: record.seq.map { "seq \($0)" } ?? "?", field: record.what,
+                                           chain: "a record the state check cannot read", stored: String(record.text.prefix(120))))
+            }
             func compare(_ table: String, _ key: String, _ field: String, _ chain: String?, _ stored: String?) {
                 if chain != stored {
                     out.append(StateDifference(table: table, key: key, field: field, chain: chain ?? "missing", stored: stored ?? "missing"))

@@ -30,6 +30,18 @@ import Testing
         try intruder.write { db in try db.execute(sql: sql) }
     }
 
+    /// A record the state check expects a shape of (an enrolment, a link, a release) but cannot
+    /// read is named, not skipped: before, such a record left its row unchecked and audit verify
+    /// said nothing (review of issue 18).
+    @Test func aRecordTheCheckCannotReadIsNamed() throws {
+        let f = try dispensed()
+        let record = try f.store.commit(.admin(action: "staff-enrolled", detail: "S-09 joined the team", actor: "test", at: f.at(minutes: 7)))
+        #expect(try f.store.verifyState() == [
+            StateDifference(table: "audit", key: "seq \(record.seq)", field: "staff-enrolled",
+                            chain: "a record the state check cannot read", stored: "S-09 joined the team"),
+        ])
+    }
+
     @Test func editedUnitStateIsNamedByAuditVerify() throws {
         let f = try dispensed()
         try tamper(f, "UPDATE issued_unit SET state = 'returned' WHERE serial = 'A-102'")
