@@ -11,7 +11,8 @@ import DoseCabStore
 /// record's seq and hash (the read-back, JournalReadBack.swift, names a store behind the journal
 /// as truncated). While running, the tick checks the chain from the head it verified last
 /// (recomputing that record, then the new ones), and sweeps the whole chain again a slice per
-/// tick, so a record deleted or edited behind the daemon's back, old or new, is found.
+/// tick, so a record deleted or edited behind the daemon's back, old or new, is found; the
+/// sweep goes on past a break it found, so a second one further on is found too.
 extension CabinetDriver {
     /// Records the sweep verifies per tick: a year of a busy clinic's records (a few hundred
     /// thousand) is swept in well under an hour of ticks, each slice a few milliseconds.
@@ -47,8 +48,11 @@ extension CabinetDriver {
             let swept = chainSwept ?? AuditChain()
             let (slice, reached) = try store.verifyAudit(since: swept, limit: Self.chainSweepSlice)
             if case .broken(_, let seq, let problem) = slice {
-                return raiseChainBroken("the audit chain is broken: \(Self.describe(seq, problem, verifiedThrough: nil)); run `dosecabctl audit verify`",
-                                        break: "\(seq) \(problem.rawValue)")
+                raiseChainBroken("the audit chain is broken: \(Self.describe(seq, problem, verifiedThrough: nil)); run `dosecabctl audit verify`",
+                                 break: "\(seq) \(problem.rawValue)")
+                // On past the break, so that a second one further on is found too.
+                chainSwept = try store.chainPoint(after: seq) ?? AuditChain()
+                return
             }
             // A slice short of its limit reached the head: the next one starts from the beginning.
             if case .intact(let records, _) = slice, records < Self.chainSweepSlice { chainSwept = AuditChain() } else { chainSwept = reached }

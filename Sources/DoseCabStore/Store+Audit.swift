@@ -112,6 +112,20 @@ extension Store {
 }
 
 extension Store {
+    /// Where a walk can go on after a break at `seq`: the first later record whose content gives
+    /// its stored hash, as the point to verify the rest of the chain from. Nil when none is.
+    public func chainPoint(after seq: Int64) throws(StoreError) -> AuditChain? {
+        try read { db in
+            let cursor = try Row.fetchCursor(db, sql: "SELECT * FROM audit WHERE seq > ? ORDER BY seq", arguments: [seq])
+            while let row = try cursor.next() {
+                if let record = AuditCodec.record(row), record.isSelfConsistent {
+                    return AuditChain(lastSeq: record.seq, lastHash: record.hash)
+                }
+            }
+            return nil
+        }
+    }
+
     /// The periodic check (issue 18.5): cheap, from a head verified before. The record at
     /// `checked` must still give its hash from its content, the records after it must link on
     /// from it, and the chain must reach the head this process appended. Returns what it found

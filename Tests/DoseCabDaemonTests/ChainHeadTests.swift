@@ -122,4 +122,20 @@ extension DriverTests {
         let all = try alarms()
         #expect(all.count == 2 && all.last?.event.fields["detail"]?.contains("seq \(head - 1) was deleted") == true, "\(all.map(\.event.message))")
     }
+
+    /// The sweep goes on past a break: two old records edited are two alarms. Before, it stopped
+    /// at the first break every tick, and the second was found only by `audit verify`.
+    @Test func theSweepGoesOnPastABreak() async throws {
+        let rig = try Rig(journalSink: .fileDescriptor(open("/dev/null", O_WRONLY)), beforeRestart: { store in
+            #expect(try store.chainHead().lastSeq >= 8)
+            try Self.intruder(store, "UPDATE audit SET message = message || ' (edited)' WHERE seq IN (3, 6)")
+        })
+        _ = try await rig.driver.start()
+        for _ in 0..<4 { _ = await rig.driver.tick() }
+        let alarms = try rig.store.auditRecords(fromSeq: 1, limit: 1000)
+            .filter { $0.event.kind == .alarm && $0.event.fields["reason"] == "audit-chain-broken" }
+        let details = alarms.compactMap { $0.event.fields["detail"] }
+        #expect(details.count == 2 && details.contains { $0.contains("seq 3 was edited") } && details.contains { $0.contains("seq 6 was edited") },
+                "\(details)")
+    }
 }
