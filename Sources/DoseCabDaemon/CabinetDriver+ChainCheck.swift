@@ -18,6 +18,9 @@ extension CabinetDriver {
     /// thousand) is swept in well under an hour of ticks, each slice a few milliseconds.
     static let chainSweepSlice = 2_000
 
+    /// Sets the sweep's slice (tests: a chain of a few dozen records in several slices).
+    func setSweepSlice(_ records: Int) { sweepSlice = max(1, records) }
+
     func checkChainAtStart(cursor: Int64, headAtStart: Int64) {
         if cursor > headAtStart {
             raiseChainBroken("the audit chain was truncated: the store ended at seq \(headAtStart) when dosecabd started, but the journal was handed records up to seq \(cursor) (the mirror cursor); seq \(headAtStart + 1) to seq \(cursor) were deleted from the store",
@@ -46,7 +49,7 @@ extension CabinetDriver {
                                         break: "\(seq) \(problem.rawValue)")
             }
             let swept = chainSwept ?? AuditChain()
-            let (slice, reached) = try store.verifyAudit(since: swept, limit: Self.chainSweepSlice)
+            let (slice, reached) = try store.verifyAudit(since: swept, limit: sweepSlice)
             if case .broken(_, let seq, let problem) = slice {
                 raiseChainBroken("the audit chain is broken: \(Self.describe(seq, problem, verifiedThrough: nil)); run `dosecabctl audit verify`",
                                  break: "\(seq) \(problem.rawValue)")
@@ -55,7 +58,7 @@ extension CabinetDriver {
                 return
             }
             // A slice short of its limit reached the head: the next one starts from the beginning.
-            if case .intact(let records, _) = slice, records < Self.chainSweepSlice { chainSwept = AuditChain() } else { chainSwept = reached }
+            if case .intact(let records, _) = slice, records < sweepSlice { chainSwept = AuditChain() } else { chainSwept = reached }
         } catch {
             logger.error("the periodic audit chain check cannot read the store: \(error)")
         }

@@ -57,6 +57,9 @@ public actor CabinetDriver {
     var chainChecked: AuditChain?
     /// Where the tick's sweep of the whole chain has got to (`checkChain`).
     var chainSwept: AuditChain?
+    /// Records the sweep verifies per tick (`chainSweepSlice`; smaller in tests, so a test's
+    /// chain spans several slices).
+    var sweepSlice = CabinetDriver.chainSweepSlice
     /// Refused requests' records per calling account (`RefusalRecords`), and the accounts over their budget.
     var refusalRecords = RefusalRecords()
     var refusalsUnrecorded: Set<UInt32> = []

@@ -138,4 +138,29 @@ extension DriverTests {
         #expect(details.count == 2 && details.contains { $0.contains("seq 3 was edited") } && details.contains { $0.contains("seq 6 was edited") },
                 "\(details)")
     }
+
+    /// A chain longer than one slice of the sweep: the sweep carries on slice after slice, from
+    /// where the last one ended, and finds an edit in a later slice, then starts over.
+    @Test func theSweepCoversAChainOfManySlices() async throws {
+        let rig = try Rig(journalSink: .fileDescriptor(open("/dev/null", O_WRONLY)))
+        _ = try await rig.driver.start()
+        await rig.driver.setSweepSlice(3)
+        for _ in 0..<12 { await rig.driver.recordAdmin(action: "note", detail: "a record", actor: "test") }
+        let head = try rig.store.chainHead().lastSeq
+        #expect(head >= 20)
+        // A whole pass of the sweep over the untouched chain: no alarm.
+        for _ in 0..<Int(head / 3 + 2) { _ = await rig.driver.tick() }
+        func alarms() throws -> [String] {
+            try rig.store.auditRecords(fromSeq: 1, limit: 1000)
+                .filter { $0.event.kind == .alarm && $0.event.fields["reason"] == "audit-chain-broken" }
+                .compactMap { $0.event.fields["detail"] }
+        }
+        #expect(try alarms().isEmpty)
+        // An old record in a later slice than the first, edited with its hash column left alone.
+        let edited = head - 4
+        try Self.intruder(rig.store, "UPDATE audit SET message = message || ' (edited)' WHERE seq = \(edited)")
+        for _ in 0..<Int(head / 3 + 2) { _ = await rig.driver.tick() }
+        let found = try alarms()
+        #expect(found.count == 1 && found.first?.contains("seq \(edited) was edited") == true, "\(found)")
+    }
 }
