@@ -512,9 +512,16 @@ public actor CabinetDriver {
     /// Every write that goes to the store directly (control-socket actions run on this actor)
     /// asks first: nothing may land in the chain ahead of records still held in memory.
     func refuseWhileUnrecorded() throws(StoreError) {
-        guard unrecorded.isEmpty else {
-            throw .cannotCommit("store-not-recording: \(unrecorded.count) record(s) are held in memory until the store takes them")
+        guard unrecorded.isEmpty else { throw .cannotCommit(Self.notRecording(held: unrecorded.count)) }
+    }
+
+    /// What a request is told while records wait in memory for the store: nothing it asks for
+    /// is written (`what` nil), or what it did (`what`) waits behind them.
+    static func notRecording(held: Int, what: String? = nil) -> String {
+        guard let what else {
+            return "store-not-recording: \(held) record(s) are held in memory until the store takes them; nothing else is written meanwhile"
         }
+        return "store-not-recording: \(what) is held in memory with \(held - 1) other record(s) and is written when the store records again"
     }
 
     /// Queues the journal mirror of an audit record; false when the queue refused it (it stays

@@ -49,8 +49,7 @@ public struct ControlMethods: Sendable {
             // Records the store could not commit wait in memory, in order: nothing may be
             // written past them (the chain keeps the order things happened in).
             if writesClinicRecords(request.method), case let held = await driver.unrecordedCount, held > 0 {
-                throw MethodError(message: "store-not-recording: \(held) record(s) are held in memory until the store takes them; nothing else is written meanwhile",
-                                  kind: .storeFailed)
+                throw MethodError(message: CabinetDriver.notRecording(held: held), kind: .storeFailed)
             }
             // Every admin call is on the record with the caller's uid and pid (lockdown,
             // enrolment and imports carry the caller in their own record already). The admin
@@ -280,7 +279,7 @@ public struct ControlMethods: Sendable {
             let answer = await withAdminRecord { await driver.answer(.clearHold(patient, by: staff.id, reason: reason, at: at)) }
             let still = try store.holds().contains { $0.patient == patient }
             if still, case let held = await driver.unrecordedCount, held > 0 {
-                throw MethodError(message: "store-not-recording: the clear of \(patient)'s hold is held in memory with \(held - 1) other record(s) and is written when the store records again")
+                throw MethodError(message: CabinetDriver.notRecording(held: held, what: "the clear of \(patient)'s hold"), kind: .storeFailed)
             }
             if still { throw MethodError(message: "hold on \(patient) not cleared: \(Self.refusal(in: answer))") }
             return .ok(["patient": .string(patient.rawValue), "cleared_by": .string(staff.id.rawValue), "caller": .string(caller.description)])
@@ -291,7 +290,7 @@ public struct ControlMethods: Sendable {
             let answer = await withAdminRecord { await driver.answer(.confirmConsumed(serial, witness: staff.id, at: at)) }
             guard let unit = try store.issuedUnit(serial: serial), unit.state == .consumed else {
                 if case let held = await driver.unrecordedCount, held > 0 {
-                    throw MethodError(message: "store-not-recording: the confirmation of \(serial) is held in memory with \(held - 1) other record(s) and is written when the store records again")
+                    throw MethodError(message: CabinetDriver.notRecording(held: held, what: "the confirmation of \(serial)"), kind: .storeFailed)
                 }
                 throw MethodError(message: "unit \(serial) not confirmed: \(Self.refusal(in: answer))")
             }
