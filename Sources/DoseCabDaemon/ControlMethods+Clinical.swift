@@ -6,11 +6,10 @@ import DoseCabStore
 /// member's badge number and PIN (ARCHITECTURE §4a: a Unix account alone never decides) and a
 /// reason; the role rules are the core's (`ClinicalRules`).
 extension ControlMethods {
-    static let clinicalAdmin: [String] = ["observation.end", "reauthorise"]
 
-    func clinicalMethod(_ method: String, _ p: [String: JSONValue]) async throws -> ControlReply? {
+    func clinicalMethod(_ method: ControlMethod, _ p: [String: JSONValue]) async throws -> ControlReply {
         switch method {
-        case "observation.end":
+        case .observationEnd:
             let patient = try knownPatient(p)
             let reason = try string(p, "reason")
             let staff = try await identifyStaff(p, action: "ending an observation early")
@@ -25,7 +24,7 @@ extension ControlMethods {
                         "route": running.route.map { .string($0.rawValue) } ?? .null,
                         "observation_minutes": .number(Double(running.minutes)),
                         "audit_seq": .number(Double(record.seq))])
-        case "reauthorise":
+        case .reauthorise:
             let patient = try knownPatient(p)
             let reason = try string(p, "reason")
             let staff = try await identifyStaff(p, action: "a re-authorisation after missed doses")
@@ -38,7 +37,7 @@ extension ControlMethods {
             return .ok(["patient": .string(patient.rawValue), "reauthorised_by": .string(staff.id.rawValue),
                         "missed_days": .number(Double(missed)), "audit_seq": .number(Double(record.seq))])
         default:
-            return nil
+            throw MethodError.malformed("unknown method \(method.rawValue)")
         }
     }
 

@@ -5,13 +5,11 @@ import DoseCabStore
 /// Late entries after a mechanical-key downtime (ARCHITECTURE §4a; docs/control-protocol.md).
 /// Both writes take two staff members' badge numbers and PINs, like the stock writes.
 extension ControlMethods {
-    static let downtimeRead: [String] = ["late.list"]
-    static let downtimeAdmin: [String] = ["late.entry", "late.close"]
 
-    func downtimeMethod(_ method: String, _ p: [String: JSONValue]) async throws -> ControlReply? {
+    func downtimeMethod(_ method: ControlMethod, _ p: [String: JSONValue]) async throws -> ControlReply {
         let calendar = driver.config.policy.calendar
         switch method {
-        case "late.entry":
+        case .lateEntry:
             let (by, witness) = try await twoStaff(p, action: "a late entry")
             guard let drug = Drug(rawValue: try string(p, "drug")), let route = Route(rawValue: try string(p, "route")) else {
                 throw MethodError(message: "drug must be diacetylmorphine|methadone and route injectable|inhalable|oral")
@@ -37,7 +35,7 @@ extension ControlMethods {
                         "hold": entry.holdReason.map { .string($0) } ?? .null, "downtime": .number(Double(entry.downtimeSeq)),
                         "audit_seq": .number(Double(records[0].seq))])
 
-        case "late.close":
+        case .lateClose:
             let (by, witness) = try await twoStaff(p, action: "closing a late entry")
             let note = try string(p, "note")
             let records: [AuditRecord]
@@ -48,7 +46,7 @@ extension ControlMethods {
             }
             return .ok(["closed": .number(Double(records.count)), "audit_seq": .array(records.map { .number(Double($0.seq)) })])
 
-        case "late.list":
+        case .lateList:
             let entries = try store.lateEntries()
             return .ok([
                 "downtimes": .array(try store.downtimes().map { d in
@@ -70,7 +68,7 @@ extension ControlMethods {
             ])
 
         default:
-            return nil
+            throw MethodError.malformed("unknown method \(method.rawValue)")
         }
     }
 

@@ -8,7 +8,6 @@ import Foundation
 /// two staff members' badges + PINs (`twoStaff`), neither of them the subject, and the store
 /// applies the same rule (`TwoPerson.check`) again inside the write.
 extension ControlMethods {
-    static let peopleAdmin: [String] = ["people.link", "people.unlink"]
 
     /// `people.list`: ids, roles, links and each card's fingerprint for every caller; the card
     /// itself (format, facility, number) only for the admin group and root (issue 18.2).

@@ -7,9 +7,6 @@ import Foundation
 /// badge number and PIN of each person it needs (two for receipt, waste, counts, resolutions
 /// and overrides), verified like the counter does; the core's rules decide, the store books.
 extension ControlMethods {
-    static let stockRead: [String] = ["count.status", "discrepancy.list", "override.list"]
-    static let stockAdmin: [String] = ["stock.receive", "stock.waste", "count.start", "count.enter", "count.cancel", "discrepancy.resolve",
-                                       "override.open", "override.close", "override.review"]
 
     /// Two people: `staff`/`pin` and `witness_staff`/`witness_pin`, each badge + PIN verified;
     /// neither of them `subject` nor `patient` when given (`TwoPerson.check`).
@@ -61,11 +58,11 @@ extension ControlMethods {
         }
     }
 
-    func stockMethod(_ method: String, _ p: [String: JSONValue], _ caller: Caller) async throws -> ControlReply? {
+    func stockMethod(_ method: ControlMethod, _ p: [String: JSONValue], _ caller: Caller) async throws -> ControlReply {
         let policy = driver.config.policy
         let cal = policy.calendar
         switch method {
-        case "stock.add", "stock.receive":
+        case .stockAdd, .stockReceive:
             let (by, witness) = try await twoStaff(p, action: "a stock receipt")
             guard let drug = Drug(rawValue: try string(p, "drug")), let route = Route(rawValue: try string(p, "route")) else {
                 throw MethodError(message: "drug must be diacetylmorphine|methadone and route injectable|inhalable|oral")
@@ -83,7 +80,7 @@ extension ControlMethods {
             return .ok(["added": .number(Double(units.count)), "batch": .string(batch), "expiry": .string(expiry),
                         "audit_seq": .number(Double(seq))])
 
-        case "stock.waste":
+        case .stockWaste:
             let (by, witness) = try await twoStaff(p, action: "a waste")
             guard let reason = WasteReason(rawValue: try string(p, "reason")) else {
                 throw MethodError(message: "reason must be one of \(WasteReason.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -110,7 +107,7 @@ extension ControlMethods {
                         "release": release.map { .string($0.rawValue) } ?? .null, "reason": .string(request.reasonText),
                         "audit_seq": .number(Double(seq))])
 
-        case "count.start":
+        case .countStart:
             let (by, witness) = try await twoStaff(p, action: "a blind count")
             let id = await driver.newID("C")
             let sheet = try await write { store, now in
@@ -121,7 +118,7 @@ extension ControlMethods {
             return .ok(["count": .string(sheet.id), "kinds": .array(sheet.kinds.map { .string($0.key) }),
                         "counters": .array([.string(by.id.rawValue), .string(witness.id.rawValue)])])
 
-        case "count.enter":
+        case .countEnter:
             let id = try string(p, "count")
             let (by, witness) = try await twoStaff(p, action: "a blind count")
             guard let figures = p["counts"]?.objectValue, !figures.isEmpty else {
@@ -147,7 +144,7 @@ extension ControlMethods {
             return .ok(["count": .string(id), "matched": .bool(result.1.isEmpty), "lines": .array(lines),
                         "discrepancies": .array(result.1.map { .string($0.id) })])
 
-        case "count.cancel":
+        case .countCancel:
             let id = try string(p, "count")
             let reason = try string(p, "reason")
             let (by, witness) = try await twoStaff(p, action: "cancelling a blind count")
@@ -157,7 +154,7 @@ extension ControlMethods {
             }
             return .ok(["count": .string(id), "state": "cancelled", "audit_seq": .number(Double(seq))])
 
-        case "count.status":
+        case .countStatus:
             let now = await driver.now()
             let open = try store.openCount()
             let last = try store.lastCount()
@@ -179,12 +176,12 @@ extension ControlMethods {
                 "count_times": .array(policy.countTimes.map { .string(DispensePolicy.hhmm($0)) }),
             ])
 
-        case "discrepancy.list":
+        case .discrepancyList:
             let now = await driver.now()
             let all = p["all"]?.boolValue ?? false
             return .ok(["discrepancies": .array(try store.discrepancies(includingResolved: all).map { Self.discrepancyJSON($0, now) })])
 
-        case "discrepancy.resolve":
+        case .discrepancyResolve:
             let id = try string(p, "id")
             guard let resolution = DiscrepancyResolution(rawValue: try string(p, "resolution")) else {
                 throw MethodError(message: "resolution must be one of \(DiscrepancyResolution.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -200,7 +197,7 @@ extension ControlMethods {
             return .ok(["id": .string(id), "resolution": .string(resolution.rawValue), "written_off": .array(serials.map { .string($0.rawValue) }),
                         "audit_seq": .number(Double(seq))])
 
-        case "override.open":
+        case .overrideOpen:
             let (by, second) = try await twoStaff(p, action: "a break-glass override", needsAdmin: true)
             guard let drug = Drug(rawValue: try string(p, "drug")), let route = Route(rawValue: try string(p, "route")) else {
                 throw MethodError(message: "drug must be diacetylmorphine|methadone and route injectable|inhalable|oral")
@@ -223,7 +220,7 @@ extension ControlMethods {
             }
             return .ok(["override": .string(o.id), "expires": .string(o.expiresAt.description), "alarm_output": .bool(true)])
 
-        case "override.close":
+        case .overrideClose:
             let id = try string(p, "id")
             let reason = try string(p, "reason")
             let by = try await identifyStaff(p, action: "closing an override")
@@ -236,7 +233,7 @@ extension ControlMethods {
             }
             return .ok(["override": .string(id), "state": "closed"])
 
-        case "override.review":
+        case .overrideReview:
             let id = try string(p, "id")
             let note = try string(p, "note")
             let by = try await identifyStaff(p, action: "reviewing an override")
@@ -249,13 +246,13 @@ extension ControlMethods {
             }
             return .ok(["override": .string(id), "reviewed_by": .string(by.id.rawValue)])
 
-        case "override.list":
+        case .overrideList:
             let all = p["all"]?.boolValue ?? false
             let now = await driver.now()
             return .ok(["overrides": .array(try store.overrides(all: all).map { Self.overrideJSON($0, now) })])
 
         default:
-            return nil
+            throw MethodError.malformed("unknown method \(method.rawValue)")
         }
     }
 

@@ -15,12 +15,6 @@ public struct ControlMethods: Sendable {
     let simLines: SimulatedLines?
     let pins: ScryptPINs
 
-    public static let read: [String] = ["status", "outstanding", "releases", "holds", "rx.list", "stock.list",
-                                        "audit.verify", "audit.list", "report.daily", "people.list"]
-    public static let admin: [String] = ["hold.clear", "confirm", "rx.import", "rx.revoke-key", "stock.add", "enroll", "lockdown"]
-    public static let sim: [String] = ["sim.card", "sim.keys", "sim.scan", "sim.return", "sim.door", "sim.line",
-                                       "sim.advance", "sim.bolt-fault"]
-
     public init(driver: CabinetDriver, store: Store, journal: JournalWriter, simLines: SimulatedLines?, pins: ScryptPINs) {
         self.driver = driver
         self.store = store
@@ -29,12 +23,10 @@ public struct ControlMethods: Sendable {
         self.pins = pins
     }
 
+    /// Every method this daemon serves and who may call it (`ControlMethod`): the `sim.*`
+    /// methods only when simulating.
     public var table: [String: Access] {
-        var t: [String: Access] = [:]
-        for m in Self.read + Self.stockRead + Self.downtimeRead { t[m] = .read }
-        for m in Self.admin + Self.stockAdmin + Self.downtimeAdmin + Self.clinicalAdmin + Self.peopleAdmin { t[m] = .admin }
-        if simLines != nil { for m in Self.sim { t[m] = .admin } }
-        return t
+        Dictionary(uniqueKeysWithValues: ControlMethod.allCases.filter { !$0.isSimulation || simLines != nil }.map { ($0.rawValue, $0.access) })
     }
 
     /// No method takes more parameters than this (the bootstrap enrolment takes 14): a request
@@ -57,8 +49,7 @@ public struct ControlMethods: Sendable {
             // issue 18.11), or is held in memory with it; only when the action wrote nothing
             // does it follow as its own commit.
             var admin: CompanionRecord?
-            if ["hold.clear", "confirm", "stock.add"].contains(request.method) || Self.stockAdmin.contains(request.method)
-                || Self.downtimeAdmin.contains(request.method) || Self.clinicalAdmin.contains(request.method) {
+            if ControlMethod(rawValue: request.method)?.recordsCallWithAction == true {
                 admin = CompanionRecord(.admin(action: request.method, detail: Self.shownParameters(request.parameters),
                                                actor: caller.description, at: await driver.now()))
             }
@@ -190,19 +181,20 @@ public struct ControlMethods: Sendable {
 
     func dispatch(_ request: ControlRequest, _ caller: Caller) async throws -> ControlReply {
         let p = request.parameters
-        switch request.method {
-        case "status": return try await status()
-        case "outstanding":
+        guard let method = ControlMethod(rawValue: request.method) else { throw MethodError.malformed("unknown method \(request.method)") }
+        switch method {
+        case .status: return try await status()
+        case .outstanding:
             let units = try store.openUnits()
             return .ok(["units": .array(units.map(Self.unitJSON))])
-        case "releases":
+        case .releases:
             let since = Int64(try int(p, "since", in: 0...Self.largestExact, default: Int(await driver.now().wallMillis - 86_400_000)))
             return .ok(["releases": .array(try store.releases(since: since).map(Self.releaseJSON))])
-        case "holds":
+        case .holds:
             return .ok(["holds": .array(try store.holds().map { h in
                 ["patient": .string(h.patient.rawValue), "reason": .string(h.reason), "since": .string(h.since.description)]
             })])
-        case "rx.list":
+        case .rxList:
             let book = try store.prescriptionBook()
             let items = book.entries.values.map(\.document).sorted { $0.id < $1.id }.map { doc -> JSONValue in
                 switch doc {
@@ -218,7 +210,7 @@ public struct ControlMethods: Sendable {
                 }
             }
             return .ok(["prescriptions": .array(items)])
-        case "stock.list":
+        case .stockList:
             try hiddenDuringABlindCount("stock levels")
             let today = driver.config.policy.calendar.day(of: await driver.now())
             let releasable = try store.stockLevels(releasableOn: today)
@@ -236,11 +228,11 @@ public struct ControlMethods: Sendable {
                 })
             }
             return .ok(reply)
-        case "people.list":
+        case .peopleList:
             return try peopleList(caller)
-        case "audit.verify":
+        case .auditVerify:
             return try auditVerify(p)
-        case "audit.list":
+        case .auditList:
             let from = Int64(try int(p, "from", in: 0...Self.largestExact, default: 1))
             // A negative limit was SQLite's "no limit": the whole log in one reply (18.13).
             let limit = min(1000, try int(p, "limit", in: 1...Self.largestExact, default: 100))
@@ -252,7 +244,7 @@ public struct ControlMethods: Sendable {
                         "hash": .string(r.hash)]
             }
             return .ok(["records": .array(records)])
-        case "report.daily":
+        case .reportDaily:
             let now = await driver.now()
             let calendar = driver.config.policy.calendar
             let day: Int64
@@ -268,7 +260,7 @@ public struct ControlMethods: Sendable {
             return .ok(["date": .string(calendar.dateString(day: day)), "format": .string(format), "report": .string(register.render(format: fmt, calendar: calendar))])
 
         // Admin.
-        case "hold.clear":
+        case .holdClear:
             let patient = PatientID(try string(p, "patient"))
             let reason = try string(p, "reason")
             let staff = try await identifyStaff(p, action: "clearing a hold")
@@ -283,7 +275,7 @@ public struct ControlMethods: Sendable {
             }
             if still { throw MethodError(message: "hold on \(patient) not cleared: \(Self.refusal(in: answer))") }
             return .ok(["patient": .string(patient.rawValue), "cleared_by": .string(staff.id.rawValue), "caller": .string(caller.description)])
-        case "confirm":
+        case .confirm:
             let serial = UnitSerial(try string(p, "unit"))
             let staff = try await identifyStaff(p, action: "a witnessed close-out")
             let at = await driver.now()
@@ -295,18 +287,18 @@ public struct ControlMethods: Sendable {
                 throw MethodError(message: "unit \(serial) not confirmed: \(Self.refusal(in: answer))")
             }
             return .ok(["unit": .string(serial.rawValue), "witness": .string(staff.id.rawValue)])
-        case "rx.revoke-key":
+        case .rxRevokeKey:
             return try await revokePrescriberKey(p, caller)
-        case "rx.import":
+        case .rxImport:
             guard let text = p["bundle"]?.stringValue else { throw MethodError.malformed("parameter 'bundle' (the file's JSON text) is required") }
             let report = try store.importBundle(Array(text.utf8), policy: driver.config.policy, now: await driver.now(),
                                                 actor: caller.description)
             if let record = report.record { await driver.mirrorFromControl(record) }
             return .ok(["installed": .array(report.installed.map { .string($0) }), "unchanged": .array(report.unchanged.map { .string($0) }),
                         "cancelled": .array(report.cancelled.map { .string($0) })])
-        case "enroll":
+        case .enroll:
             return try await enroll(p, caller)
-        case "lockdown":
+        case .lockdown:
             let state = try string(p, "state")
             guard state == "on" || state == "off" else { throw MethodError.malformed("state must be on or off") }
             let on = state == "on"
@@ -328,8 +320,8 @@ public struct ControlMethods: Sendable {
             return .ok(["lockdown": .bool(await driver.snapshot.lockdown != nil)])
 
         // Simulation.
-        case "sim.card": return try await simCard(p)
-        case "sim.keys":
+        case .simCard: return try await simCard(p)
+        case .simKeys:
             guard let lines = simLines else { throw MethodError(message: "not simulating") }
             let keys = try string(p, "keys")
             for key in keys {
@@ -337,31 +329,31 @@ public struct ControlMethods: Sendable {
                 try await playAndSettle(lines, .counter, bits)
             }
             return .ok(["feedback": .array(await driver.feedback.suffix(3).map { .string($0) })])
-        case "sim.scan", "sim.return":
+        case .simScan, .simReturn:
             guard let lines = simLines else { throw MethodError(message: "not simulating") }
             let serial = try string(p, "serial")
             guard let number = UInt64(serial), number < (1 << 35) else { throw MethodError(message: "serial must be a number below 2^35 (the tag's H10302 number)") }
             let card = CardID(format: .h10302, facility: 0, number: number)
-            if request.method == "sim.return" {
+            if method == .simReturn {
                 // Held longer than the beam's debounce, as a falling ampoule would be seen.
                 try lines.drive(.returnBeam, active: true)
                 try await Task.sleep(for: .milliseconds(60))
                 try lines.drive(.returnBeam, active: false)
             }
             try await playAndSettle(lines, .returnScanner, WiegandDecoder.encode(card))
-            if request.method == "sim.scan" {
+            if method == .simScan {
                 // An issue scan is recognised when the chute's window passes without a beam.
                 try await Task.sleep(for: .milliseconds(Int64(driver.config.returnWindowMillis) + 50))
             }
             return .ok(["feedback": .array(await driver.feedback.suffix(2).map { .string($0) })])
-        case "sim.door":
+        case .simDoor:
             guard let lines = simLines else { throw MethodError(message: "not simulating") }
             let state = try string(p, "state")
             guard state == "open" || state == "close" else { throw MethodError(message: "state must be open or close") }
             try lines.drive(.door, active: state == "close")
             try await Task.sleep(for: .milliseconds(50))
             return .ok(["feedback": .array(await driver.feedback.suffix(2).map { .string($0) })])
-        case "sim.line":
+        case .simLine:
             guard let lines = simLines else { throw MethodError(message: "not simulating") }
             guard let role = LineRole(rawValue: try string(p, "line")) else { throw MethodError(message: "unknown line; one of \(LineRole.allCases.map(\.rawValue).joined(separator: ", "))") }
             let value = try int(p, "value", in: 0...1)
@@ -369,7 +361,7 @@ public struct ControlMethods: Sendable {
             try lines.drive(role, active: value != 0)
             try await Task.sleep(for: .milliseconds(50))
             return .ok(["line": .string(role.rawValue), "value": .number(Double(value))])
-        case "sim.bolt-fault":
+        case .simBoltFault:
             guard let lines = simLines else { throw MethodError(message: "not simulating") }
             switch p["stuck"]?.stringValue {
             case "engaged": lines.injectBoltFault(stuck: true)
@@ -377,18 +369,20 @@ public struct ControlMethods: Sendable {
             default: lines.clearBoltFault()
             }
             return .ok([:])
-        case "sim.advance":
+        case .simAdvance:
             guard simLines != nil else { throw MethodError(message: "not simulating") }
             let seconds = try int(p, "seconds", in: 0...(30 * 86_400))
             await driver.advance(millis: Int64(seconds) * 1000)
             return .ok(["now": .string(await driver.now().description)])
-        default:
-            if let reply = try await stockMethod(request.method, p, caller) { return reply }
-            if let reply = try await downtimeMethod(request.method, p) { return reply }
-            if let reply = try await clinicalMethod(request.method, p) { return reply }
-            if request.method == "people.link" { return try await link(p, caller) }
-            if request.method == "people.unlink" { return try await unlink(p, caller) }
-            throw MethodError.malformed("unknown method \(request.method)")
+        case .stockAdd, .stockReceive, .stockWaste, .countStart, .countEnter, .countCancel, .countStatus, .discrepancyList,
+             .discrepancyResolve, .overrideOpen, .overrideClose, .overrideReview, .overrideList:
+            return try await stockMethod(method, p, caller)
+        case .lateEntry, .lateClose, .lateList:
+            return try await downtimeMethod(method, p)
+        case .observationEnd, .reauthorise:
+            return try await clinicalMethod(method, p)
+        case .peopleLink: return try await link(p, caller)
+        case .peopleUnlink: return try await unlink(p, caller)
         }
     }
 

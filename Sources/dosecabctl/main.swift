@@ -56,9 +56,9 @@ struct Common: ParsableArguments {
     @Flag(name: .long, help: "Print the reply as JSON.")
     var json = false
 
-    func call(_ method: String, _ parameters: [String: JSONValue] = [:]) throws -> [String: JSONValue] {
+    func call(_ method: ControlMethod, _ parameters: [String: JSONValue] = [:]) throws -> [String: JSONValue] {
         let client = ControlClient(socketPath: socket ?? ControlClient.defaultSocketPath())
-        let reply = try client.call(method, parameters)
+        let reply = try client.call(method.rawValue, parameters)
         if let error = reply.error {
             if json { print(Render.json(.object(reply.parameters.merging(["error": .string(error)]) { a, _ in a }))) }
             throw Refused(message: error)
@@ -67,7 +67,7 @@ struct Common: ParsableArguments {
     }
 
     /// Calls and prints: JSON with --json, else a readable rendering.
-    func show(_ method: String, _ parameters: [String: JSONValue] = [:], table key: String? = nil) throws {
+    func show(_ method: ControlMethod, _ parameters: [String: JSONValue] = [:], table key: String? = nil) throws {
         let reply = try call(method, parameters)
         if json { print(Render.json(.object(reply))); return }
         if let key, let rows = reply[key]?.arrayValue {
@@ -129,13 +129,13 @@ enum Render {
 struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Lock, door, bolt, session, open release, units out, holds, health.")
     @OptionGroup var common: Common
-    func run() throws { try common.show("status") }
+    func run() throws { try common.show(.status) }
 }
 
 struct Outstanding: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Units released and not yet returned or confirmed.")
     @OptionGroup var common: Common
-    func run() throws { try common.show("outstanding", table: "units") }
+    func run() throws { try common.show(.outstanding, table: "units") }
 }
 
 struct Releases: ParsableCommand {
@@ -149,7 +149,7 @@ struct Releases: ParsableCommand {
                 throw ValidationError("--since must be YYYY-MM-DD or epoch milliseconds")
             }
         }
-        try common.show("releases", p, table: "releases")
+        try common.show(.releases, p, table: "releases")
     }
 }
 
@@ -159,7 +159,7 @@ func dayMillis(_ s: String) -> Int64? { parseDay(s).map { $0 * 86_400_000 } }
 struct Holds: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Patients on hold.")
     @OptionGroup var common: Common
-    func run() throws { try common.show("holds", table: "holds") }
+    func run() throws { try common.show(.holds, table: "holds") }
 }
 
 struct StaffAuth: ParsableArguments {
@@ -208,7 +208,7 @@ struct Hold: ParsableCommand {
         @Option(help: "Why the hold is cleared.") var reason: String
         @OptionGroup var auth: StaffAuth
         func run() throws {
-            try common.show("hold.clear", try auth.parameters().merging(["patient": .string(patient), "reason": .string(reason)]) { a, _ in a })
+            try common.show(.holdClear, try auth.parameters().merging(["patient": .string(patient), "reason": .string(reason)]) { a, _ in a })
         }
     }
 }
@@ -218,7 +218,7 @@ struct Confirm: ParsableCommand {
     @OptionGroup var common: Common
     @Argument(help: "Unit serial.") var unit: String
     @OptionGroup var auth: StaffAuth
-    func run() throws { try common.show("confirm", try auth.parameters().merging(["unit": .string(unit)]) { a, _ in a }) }
+    func run() throws { try common.show(.confirm, try auth.parameters().merging(["unit": .string(unit)]) { a, _ in a }) }
 }
 
 struct Rx: ParsableCommand {
@@ -229,13 +229,13 @@ struct Rx: ParsableCommand {
         @Argument(help: "Bundle file (JSON, docs/prescriptions.md).") var file: String
         func run() throws {
             guard let data = FileManager.default.contents(atPath: file) else { throw Refused(message: "cannot read \(file)") }
-            try common.show("rx.import", ["bundle": .string(String(decoding: data, as: UTF8.self))])
+            try common.show(.rxImport, ["bundle": .string(String(decoding: data, as: UTF8.self))])
         }
     }
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Current prescriptions.")
         @OptionGroup var common: Common
-        func run() throws { try common.show("rx.list", table: "prescriptions") }
+        func run() throws { try common.show(.rxList, table: "prescriptions") }
     }
     struct RevokeKey: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -250,7 +250,7 @@ struct Rx: ParsableCommand {
             var p = try auth.parameters(second)
             p["key"] = .string(key)
             p["reason"] = .string(reason)
-            try common.show("rx.revoke-key", p)
+            try common.show(.rxRevokeKey, p)
         }
     }
 }
@@ -286,7 +286,7 @@ struct Stock: ParsableCommand {
         @OptionGroup var auth: StaffAuth
         @OptionGroup var second: WitnessAuth
         func run() throws {
-            try common.show("stock.receive", try auth.parameters(second).merging([
+            try common.show(.stockReceive, try auth.parameters(second).merging([
                 "drug": .string(drug), "route": .string(route), "strength_mg": .number(Double(strengthMg)),
                 "batch": .string(batch), "expiry": .string(expiry), "serials": .array(serials.map { .string($0) })]) { a, _ in a })
         }
@@ -309,7 +309,7 @@ struct Stock: ParsableCommand {
             if let release { p["release"] = .string(release) }
             if let mg { p["mg"] = .number(Double(mg)) }
             if let note { p["note"] = .string(note) }
-            try common.show("stock.waste", p)
+            try common.show(.stockWaste, p)
         }
     }
     struct List: ParsableCommand {
@@ -317,7 +317,7 @@ struct Stock: ParsableCommand {
         @OptionGroup var common: Common
         @Flag(help: "Also list each unit with its batch and expiry.") var units = false
         func run() throws {
-            let reply = try common.call("stock.list", ["units": .bool(units)])
+            let reply = try common.call(.stockList, ["units": .bool(units)])
             if common.json { print(Render.json(.object(reply))); return }
             print(Render.table(reply["levels"]?.arrayValue ?? []))
             if units { print("\n" + Render.table(reply["units"]?.arrayValue ?? [])) }
@@ -347,7 +347,7 @@ struct LateEntryVerb: ParsableCommand {
         @OptionGroup var auth: StaffAuth
         @OptionGroup var second: WitnessAuth
         func run() throws {
-            try common.show("late.entry", try auth.parameters(second).merging([
+            try common.show(.lateEntry, try auth.parameters(second).merging([
                 "patient": .string(patient), "drug": .string(drug), "route": .string(route), "given_at": .string(givenAt),
                 "outcome": .string(outcome), "note": .string(note), "serials": .array(serials.map { .string($0) })]) { a, _ in a })
         }
@@ -360,14 +360,14 @@ struct LateEntryVerb: ParsableCommand {
         @OptionGroup var auth: StaffAuth
         @OptionGroup var second: WitnessAuth
         func run() throws {
-            try common.show("late.close", try auth.parameters(second).merging(["note": .string(note)]) { a, _ in a })
+            try common.show(.lateClose, try auth.parameters(second).merging(["note": .string(note)]) { a, _ in a })
         }
     }
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Mechanical-key downtimes and the late entries made for them.")
         @OptionGroup var common: Common
         func run() throws {
-            let reply = try common.call("late.list")
+            let reply = try common.call(.lateList)
             if common.json { print(Render.json(.object(reply))); return }
             print(Render.table(reply["downtimes"]?.arrayValue ?? []))
             let entries = reply["entries"]?.arrayValue ?? []
@@ -384,7 +384,7 @@ struct Count: ParsableCommand {
         @OptionGroup var common: Common
         @OptionGroup var auth: StaffAuth
         @OptionGroup var second: WitnessAuth
-        func run() throws { try common.show("count.start", try auth.parameters(second)) }
+        func run() throws { try common.show(.countStart, try auth.parameters(second)) }
     }
     struct Enter: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -402,7 +402,7 @@ struct Count: ParsableCommand {
                 guard parts.count == 2, let n = Int(parts[1]) else { throw ValidationError("--count must be drug/route/strength=N") }
                 counts[String(parts[0])] = .number(Double(n))
             }
-            try common.show("count.enter", try auth.parameters(second).merging(["count": .string(count), "counts": .object(counts)]) { a, _ in a })
+            try common.show(.countEnter, try auth.parameters(second).merging(["count": .string(count), "counts": .object(counts)]) { a, _ in a })
         }
     }
     struct Cancel: ParsableCommand {
@@ -414,13 +414,13 @@ struct Count: ParsableCommand {
         @OptionGroup var auth: StaffAuth
         @OptionGroup var second: WitnessAuth
         func run() throws {
-            try common.show("count.cancel", try auth.parameters(second).merging(["count": .string(count), "reason": .string(reason)]) { a, _ in a })
+            try common.show(.countCancel, try auth.parameters(second).merging(["count": .string(count), "reason": .string(reason)]) { a, _ in a })
         }
     }
     struct Status: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "The count in progress (kinds only), the last count, and whether one is due.")
         @OptionGroup var common: Common
-        func run() throws { try common.show("count.status") }
+        func run() throws { try common.show(.countStatus) }
     }
 }
 
@@ -431,7 +431,7 @@ struct Discrepancy: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Open discrepancies (all with --all), with their escalation time.")
         @OptionGroup var common: Common
         @Flag(help: "Also resolved ones.") var all = false
-        func run() throws { try common.show("discrepancy.list", ["all": .bool(all)], table: "discrepancies") }
+        func run() throws { try common.show(.discrepancyList, ["all": .bool(all)], table: "discrepancies") }
     }
     struct Resolve: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -445,7 +445,7 @@ struct Discrepancy: ParsableCommand {
         @OptionGroup var auth: StaffAuth
         @OptionGroup var second: WitnessAuth
         func run() throws {
-            try common.show("discrepancy.resolve", try auth.parameters(second).merging([
+            try common.show(.discrepancyResolve, try auth.parameters(second).merging([
                 "id": .string(id), "resolution": .string(resolution), "note": .string(note),
                 "serials": .array(serials.map { .string($0) })]) { a, _ in a })
         }
@@ -468,7 +468,7 @@ struct Override: ParsableCommand {
         @OptionGroup var auth: StaffAuth
         @OptionGroup var second: WitnessAuth
         func run() throws {
-            try common.show("override.open", try auth.parameters(second).merging([
+            try common.show(.overrideOpen, try auth.parameters(second).merging([
                 "patient": .string(patient), "drug": .string(drug), "route": .string(route), "dose_mg": .number(Double(doseMg)),
                 "minutes": .number(Double(minutes)), "reason": .string(reason)]) { a, _ in a })
         }
@@ -479,7 +479,7 @@ struct Override: ParsableCommand {
         @Argument(help: "The override id.") var id: String
         @Option(help: "Why.") var reason: String
         @OptionGroup var auth: StaffAuth
-        func run() throws { try common.show("override.close", try auth.parameters().merging(["id": .string(id), "reason": .string(reason)]) { a, _ in a }) }
+        func run() throws { try common.show(.overrideClose, try auth.parameters().merging(["id": .string(id), "reason": .string(reason)]) { a, _ in a }) }
     }
     struct Review: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Sign off a closed or expired override (an admin who did not open it).")
@@ -487,13 +487,13 @@ struct Override: ParsableCommand {
         @Argument(help: "The override id.") var id: String
         @Option(help: "What the review found.") var note: String
         @OptionGroup var auth: StaffAuth
-        func run() throws { try common.show("override.review", try auth.parameters().merging(["id": .string(id), "note": .string(note)]) { a, _ in a }) }
+        func run() throws { try common.show(.overrideReview, try auth.parameters().merging(["id": .string(id), "note": .string(note)]) { a, _ in a }) }
     }
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Overrides open or awaiting review (all with --all).")
         @OptionGroup var common: Common
         @Flag(help: "Also reviewed ones.") var all = false
-        func run() throws { try common.show("override.list", ["all": .bool(all)], table: "overrides") }
+        func run() throws { try common.show(.overrideList, ["all": .bool(all)], table: "overrides") }
     }
 }
 
@@ -551,7 +551,7 @@ struct Enroll: ParsableCommand {
                      "second_facility": .number(Double(secondFacility)), "second_card": .number(Double(secondCard)),
                      "second_format": .string(secondFormat), "second_new_pin": .string(secondPIN)]) { a, _ in a }
         }
-        try common.show("enroll", p)
+        try common.show(.enroll, p)
     }
 }
 
@@ -576,7 +576,7 @@ struct Lockdown: ParsableCommand {
             p["staff"] = .string(staff)
             p["pin"] = .string(try PINInput.resolve([(staff, pin)])[0]!)
         }
-        try common.show("lockdown", p)
+        try common.show(.lockdown, p)
     }
 }
 
@@ -615,7 +615,7 @@ struct Audit: ParsableCommand {
                 p["expect_seq"] = .number(Double(head.seq))
                 p["expect_hash"] = .string(head.hash)
             }
-            try common.show("audit.verify", p)
+            try common.show(.auditVerify, p)
         }
     }
     struct List: ParsableCommand {
@@ -623,7 +623,7 @@ struct Audit: ParsableCommand {
         @OptionGroup var common: Common
         @Option var from = 1
         @Option var limit = 100
-        func run() throws { try common.show("audit.list", ["from": .number(Double(from)), "limit": .number(Double(limit))], table: "records") }
+        func run() throws { try common.show(.auditList, ["from": .number(Double(from)), "limit": .number(Double(limit))], table: "records") }
     }
 }
 
@@ -637,7 +637,7 @@ struct Report: ParsableCommand {
         func run() throws {
             var p: [String: JSONValue] = ["format": .string(format)]
             if let date { p["date"] = .string(date) }
-            let reply = try common.call("report.daily", p)
+            let reply = try common.call(.reportDaily, p)
             if common.json { print(Render.json(.object(reply))) } else { print(reply["report"]?.stringValue ?? "") }
         }
     }
@@ -652,7 +652,7 @@ struct People: ParsableCommand {
             abstract: "Staff and patients: ids, roles, links, card fingerprints (the card itself for the admin group).")
         @OptionGroup var common: Common
         func run() throws {
-            let reply = try common.call("people.list")
+            let reply = try common.call(.peopleList)
             if common.json { print(Render.json(.object(reply))); return }
             print("STAFF\n" + Render.table(reply["staff"]?.arrayValue ?? []) + "\n\nPATIENTS\n" + Render.table(reply["patients"]?.arrayValue ?? []))
         }
@@ -666,7 +666,7 @@ struct People: ParsableCommand {
         @OptionGroup var auth: StaffAuth
         @OptionGroup var second: WitnessAuth
         func run() throws {
-            try common.show("people.link", try auth.parameters(second).merging(
+            try common.show(.peopleLink, try auth.parameters(second).merging(
                 ["staff_id": .string(staffID), "patient": .string(patient)]) { a, _ in a })
         }
     }
@@ -680,7 +680,7 @@ struct People: ParsableCommand {
         @OptionGroup var auth: StaffAuth
         @OptionGroup var second: WitnessAuth
         func run() throws {
-            try common.show("people.unlink", try auth.parameters(second).merging(
+            try common.show(.peopleUnlink, try auth.parameters(second).merging(
                 ["staff_id": .string(staffID), "patient": .string(patient), "reason": .string(reason)]) { a, _ in a })
         }
     }
@@ -744,39 +744,39 @@ struct Sim: ParsableCommand {
         func run() throws {
             var p: [String: JSONValue] = ["reader": .string(reader), "card": .number(Double(card)), "facility": .number(Double(facility)), "format": .string(format)]
             if let pin { p["pin"] = .string(pin) }
-            try common.show("sim.card", p)
+            try common.show(.simCard, p)
         }
     }
     struct Keys: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Type keys on the counter keypad (e.g. 1#).")
         @OptionGroup var common: Common
         @Argument var keys: String
-        func run() throws { try common.show("sim.keys", ["keys": .string(keys)]) }
+        func run() throws { try common.show(.simKeys, ["keys": .string(keys)]) }
     }
     struct Scan: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Scan a unit with no beam: an issue scan.")
         @OptionGroup var common: Common
         @Argument var serial: String
-        func run() throws { try common.show("sim.scan", ["serial": .string(serial)]) }
+        func run() throws { try common.show(.simScan, ["serial": .string(serial)]) }
     }
     struct Return: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Scan a unit and break the chute beam: a return.")
         @OptionGroup var common: Common
         @Argument var serial: String
-        func run() throws { try common.show("sim.return", ["serial": .string(serial)]) }
+        func run() throws { try common.show(.simReturn, ["serial": .string(serial)]) }
     }
     struct Door: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Open or close the door.")
         @OptionGroup var common: Common
         @Argument(help: "open or close.") var state: String
-        func run() throws { try common.show("sim.door", ["state": .string(state)]) }
+        func run() throws { try common.show(.simDoor, ["state": .string(state)]) }
     }
     struct Line: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Set any input line (or read an output).")
         @OptionGroup var common: Common
         @Argument var name: String
         @Argument var value: Int
-        func run() throws { try common.show("sim.line", ["line": .string(name), "value": .number(Double(value))]) }
+        func run() throws { try common.show(.simLine, ["line": .string(name), "value": .number(Double(value))]) }
     }
     struct Advance: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Move the simulated clock (e.g. 90s, 15m, 2h).")
@@ -784,7 +784,7 @@ struct Sim: ParsableCommand {
         @Argument var duration: String
         func run() throws {
             guard let seconds = parseDuration(duration) else { throw ValidationError("duration like 90, 90s, 15m or 2h") }
-            try common.show("sim.advance", ["seconds": .number(Double(seconds))])
+            try common.show(.simAdvance, ["seconds": .number(Double(seconds))])
         }
     }
 }
@@ -810,7 +810,7 @@ struct ObservationVerb: ParsableCommand {
         @Option(help: "Why the observation ends early, e.g. \"seen by nurse, alert, breathing normal\".") var reason: String
         @OptionGroup var auth: StaffAuth
         func run() throws {
-            try common.show("observation.end", try auth.parameters().merging(["patient": .string(patient), "reason": .string(reason)]) { a, _ in a })
+            try common.show(.observationEnd, try auth.parameters().merging(["patient": .string(patient), "reason": .string(reason)]) { a, _ in a })
         }
     }
 }
@@ -823,6 +823,6 @@ struct Reauthorise: ParsableCommand {
     @Option(help: "The clinical review, e.g. \"reviewed by Dr. A: tolerance assessed\".") var reason: String
     @OptionGroup var auth: StaffAuth
     func run() throws {
-        try common.show("reauthorise", try auth.parameters().merging(["patient": .string(patient), "reason": .string(reason)]) { a, _ in a })
+        try common.show(.reauthorise, try auth.parameters().merging(["patient": .string(patient), "reason": .string(reason)]) { a, _ in a })
     }
 }
