@@ -16,9 +16,9 @@ import Glibc
 /// docs/performance.md measured as the idle daemon's only non-watchdog wake-up.
 ///
 /// Installed once, first thing in `dosecabd`'s `main` (`Daemon.installExecutor()` calls
-/// ``installDaemonExecutor()``), through
-/// Swift 6.3's `ExecutorFactory` (experimental SPI: re-check on a toolchain upgrade). The
-/// main executor stays the platform's. Jobs run in FIFO order (priorities are not used);
+/// ``installDaemonExecutor()``), through Swift 6.3's `ExecutorFactory` (experimental SPI:
+/// re-check on a toolchain upgrade). It is internal because its conformance to the SPI's
+/// `SchedulingExecutor` cannot be public. The main executor stays the platform's. Jobs run in FIFO order (priorities are not used);
 /// tolerance is ignored (every deadline is exact).
 final class DaemonExecutor: TaskExecutor, SchedulingExecutor, @unchecked Sendable {
     private struct Timer {
@@ -133,7 +133,8 @@ final class DaemonExecutor: TaskExecutor, SchedulingExecutor, @unchecked Sendabl
         if deadline != UInt64.max {
             spec.it_value = timespec(tv_sec: Int(deadline / 1_000_000_000), tv_nsec: Int(deadline % 1_000_000_000))
         }
-        // It fails only for a bad descriptor or value, which the wrapper stops on.
+        // It can fail only for a bad descriptor (the wrapper stops on that) or an out-of-range
+        // value, which the deadline arithmetic above never makes.
         _ = try? Sys.timerfdSetTime(timerFD, flags: Int32(TFD_TIMER_ABSTIME), spec)
     }
 
