@@ -1,7 +1,7 @@
 // swift-tools-version: 6.1
 // dosecab: the daemon and technician CLI of a heroin-assisted-treatment dose cabinet.
 // Module arrows point one way (docs/architecture.md): Core is pure; C lives only in
-// CGpiod and CSystemd.
+// CGpiod, CSystemd and CPOSIX.
 import PackageDescription
 
 let strict: [SwiftSetting] = [
@@ -41,12 +41,21 @@ let package = Package(
             dependencies: [.product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
+        // The Linux calls Swift's Glibc module leaves out (timerfd, pipe2); nothing to link.
+        .systemLibrary(name: "CPOSIX"),
+        // Syscall wrappers, the one thread type, the clocks and the daemon's executor: every
+        // other module reaches the kernel's threads, clocks and descriptors through it.
+        .target(
+            name: "DoseCabPOSIX",
+            dependencies: ["CPOSIX", .product(name: "SystemPackage", package: "swift-system")],
+            swiftSettings: strict
+        ),
         .systemLibrary(name: "CGpiod", pkgConfig: "libgpiod", providers: [.apt(["libgpiod-dev"])]),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         .target(
             name: "DoseCabHardware",
             dependencies: [
-                "DoseCabCore", "CGpiod",
+                "DoseCabCore", "DoseCabPOSIX", "CGpiod",
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
@@ -55,7 +64,7 @@ let package = Package(
         .target(
             name: "DoseCabSystemd",
             dependencies: [
-                "DoseCabCore", "CSystemd",
+                "DoseCabCore", "DoseCabPOSIX", "CSystemd",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
@@ -74,6 +83,7 @@ let package = Package(
         .target(
             name: "DoseCabControl",
             dependencies: [
+                "DoseCabPOSIX",
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -82,7 +92,7 @@ let package = Package(
         .target(
             name: "DoseCabDaemon",
             dependencies: [
-                "DoseCabCore", "DoseCabHardware", "DoseCabSystemd", "DoseCabStore", "DoseCabControl", "CSystemd",
+                "DoseCabCore", "DoseCabHardware", "DoseCabSystemd", "DoseCabStore", "DoseCabControl", "DoseCabPOSIX",
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -115,7 +125,7 @@ let package = Package(
         ),
         .testTarget(
             name: "DoseCabHardwareTests",
-            dependencies: ["DoseCabHardware", "DoseCabCore", .product(name: "PropertyBased", package: "swift-property-based"),
+            dependencies: ["DoseCabHardware", "DoseCabCore", "DoseCabPOSIX", .product(name: "PropertyBased", package: "swift-property-based"),
                            // The TOML guard's tests show each refused class really aborts the bare parser.
                            .product(name: "TOMLKit", package: "TOMLKit")],
             swiftSettings: strict
@@ -133,8 +143,13 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "DoseCabPOSIXTests",
+            dependencies: ["DoseCabPOSIX"],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "DoseCabControlTests",
-            dependencies: ["DoseCabControl"],
+            dependencies: ["DoseCabControl", "DoseCabPOSIX"],
             swiftSettings: strict
         ),
         .testTarget(

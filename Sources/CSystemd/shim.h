@@ -10,9 +10,6 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <sys/timex.h>
-// The daemon's executor sleeps on a CLOCK_BOOTTIME timerfd (DoseCabDaemon/DaemonExecutor.swift);
-// Glibc's Swift module leaves this header out.
-#include <sys/timerfd.h>
 
 // Whether the kernel's clock discipline says the clock is synchronised (what systemd's
 // timedatectl reports as "System clock synchronized"). adjtimex is not variadic, but

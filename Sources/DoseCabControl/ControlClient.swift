@@ -1,3 +1,4 @@
+import DoseCabPOSIX
 import Foundation
 import Glibc
 import SystemPackage

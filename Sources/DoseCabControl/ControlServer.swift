@@ -1,7 +1,8 @@
 import Dispatch
-import Foundation
+import DoseCabPOSIX
 import Glibc
 import Logging
+import Synchronization
 import SystemPackage
 
 /// The daemon's end of the control socket.
@@ -219,7 +220,7 @@ struct ListeningSocket: Sendable {
         do {
             switch try Sys.fileType(atPath: path) {
             case nil: break
-            case S_IFSOCK?: guard unlink(path) == 0 || errno == ENOENT else { throw Errno(rawValue: errno) }
+            case S_IFSOCK?: try removeStaleSocket(path)
             case _?: throw ControlServerError.notASocket(path)
             }
         } catch let error as ControlServerError {
@@ -237,10 +238,10 @@ struct ListeningSocket: Sendable {
             // Before listen(), nobody can connect, so the permissions are final before the
             // first client could use the socket.
             step = "chmod 0660"
-            _ = try Sys.retrying { chmod(path, 0o660) }
+            try Sys.chmod(path, 0o660)
             if let group {
                 step = "chown to group \(group)"
-                _ = try Sys.retrying { chown(path, uid_t.max, group) }
+                try Sys.chown(path, uid_t.max, group)
             }
             step = "listen"
             try Sys.listen(fd, backlog: 64)
@@ -248,13 +249,22 @@ struct ListeningSocket: Sendable {
             try Sys.setNonBlockingCloexec(fd)
         } catch {
             Sys.close(fd)
-            if step != "bind" { unlink(path) }
+            if step != "bind" { try? Sys.unlink(path) }
             throw .system(operation: step, path: path, errno: error)
         }
         let identity = Sys.identity(atPath: path).map {
             FileIdentity(device: UInt64($0.0), inode: UInt64($0.1))
         }
         return ListeningSocket(fd: fd, path: path, identity: identity)
+    }
+
+    /// Removes a socket file a previous run left behind; one already gone is fine. (A function
+    /// of its own: the same `catch .noSuchFileOrDirectory` nested in `create`'s untyped `do`
+    /// sent Swift 6.3.1's compiler into an endless loop.)
+    private static func removeStaleSocket(_ path: String) throws(Errno) {
+        do { try Sys.unlink(path) } catch {
+            if error != .noSuchFileOrDirectory { throw error }
+        }
     }
 
     private static func adopt(fd: Int32) throws(ControlServerError) -> ListeningSocket {
@@ -278,13 +288,13 @@ struct ListeningSocket: Sendable {
         Sys.close(fd)
         if let path, let identity, let now = Sys.identity(atPath: path),
            FileIdentity(device: UInt64(now.0), inode: UInt64(now.1)) == identity {
-            unlink(path)
+            try? Sys.unlink(path)
         }
     }
 }
 
 /// Everything the threads share. The lock guards `state`; the rest is immutable.
-final class ServerCore: @unchecked Sendable {
+final class ServerCore: Sendable {
     let socket: ListeningSocket
     let methods: [String: Access]
     let policy: AccessPolicy
@@ -295,17 +305,18 @@ final class ServerCore: @unchecked Sendable {
     /// Written once by stop(); never read, so it stays readable and wakes every poll.
     private let wakeRead: Int32
     private let wakeWrite: Int32
-    private let origin = ContinuousClock.now
+    /// CLOCK_BOOTTIME at creation: `now()` counts from here.
+    private let origin = POSIXClocks.bootTimeNanos()
 
-    private struct State {
+    private struct State: Sendable {
         var phase: Phase = .idle
-        var acceptThread: JoinableThread?
+        var acceptThread: POSIXThread?
         var nextID = 0
         /// Open connections. A connection removes itself before closing its fd, so stop()
         /// and eviction can shut down any fd in here without hitting a reused number.
         var connections: [Int: Connection] = [:]
         /// Threads not yet joined; `finished` are those whose body has returned.
-        var threads: [Int: JoinableThread] = [:]
+        var threads: [Int: POSIXThread] = [:]
         var finished: Set<Int> = []
         /// Set while connections are being turned away, so a connection storm logs once.
         var refusing = false
@@ -324,7 +335,7 @@ final class ServerCore: @unchecked Sendable {
     }
 
     /// One open connection, as the accept thread sees it when it needs a slot.
-    private struct Connection {
+    private struct Connection: Sendable {
         let fd: Int32
         /// Whose slot this is, for the per-uid cap (SO_PEERCRED, read at accept).
         let uid: uid_t
@@ -338,8 +349,7 @@ final class ServerCore: @unchecked Sendable {
 
     private enum Phase { case idle, running, stopped }
 
-    private let lock = NSLock()
-    private var state = State()
+    private let state = Mutex(State())
 
     init(socket: ListeningSocket, methods: [String: Access], policy: AccessPolicy,
          limits: ControlServer.Limits, logger: Logger,
@@ -355,10 +365,8 @@ final class ServerCore: @unchecked Sendable {
         (wakeRead, wakeWrite) = try Sys.pipe()
     }
 
-    private func locked<T>(_ body: (inout State) -> T) -> T {
-        lock.lock()
-        defer { lock.unlock() }
-        return body(&state)
+    private func locked<T: Sendable>(_ body: (inout State) -> T) -> T {
+        state.withLock { body(&$0) }
     }
 
     var connectionCount: Int { locked { $0.connections.count } }
@@ -376,32 +384,38 @@ final class ServerCore: @unchecked Sendable {
     }
 
     func start() throws(ControlServerError) {
-        lock.lock()
-        defer { lock.unlock() }
-        guard state.phase == .idle else { return }
-        do {
-            state.acceptThread = try JoinableThread(name: "dosecab-accept") { [self] in acceptLoop() }
-        } catch {
+        let started: Result<Bool, Errno> = state.withLock { state in
+            guard state.phase == .idle else { return .success(false) }
+            do throws(Errno) {
+                state.acceptThread = try POSIXThread(name: "dosecab-accept") { [self] in acceptLoop() }
+            } catch {
+                return .failure(error)
+            }
+            state.phase = .running
+            return .success(true)
+        }
+        switch started {
+        case .success(false): return
+        case .success(true):
+            logger.info("control socket listening", metadata: ["socket": "\(socket.path ?? "(adopted)")"])
+        case .failure(let error):
             throw .system(operation: "start accept thread", path: socket.path, errno: error)
         }
-        state.phase = .running
-        logger.info("control socket listening", metadata: ["socket": "\(socket.path ?? "(adopted)")"])
     }
 
     func stop() {
-        let (accept, wasOpen) = locked { state -> (JoinableThread?, Bool) in
+        let (accept, wasOpen) = locked { state -> (POSIXThread?, Bool) in
             let wasOpen = state.phase != .stopped
             state.phase = .stopped
             defer { state.acceptThread = nil }
             return (state.acceptThread, wasOpen)
         }
         guard wasOpen else { return }
-        var byte: UInt8 = 1
-        _ = write(wakeWrite, &byte, 1)
+        _ = try? Sys.write(wakeWrite, [1])
         accept?.join()
         // No thread is created after the accept thread ended. Shut down every open
         // connection so a thread blocked in send() wakes too, then join them all.
-        let threads = locked { state -> [JoinableThread] in
+        let threads = locked { state -> [POSIXThread] in
             for connection in state.connections.values { Sys.shutdown(connection.fd, Int32(SHUT_RDWR)) }
             defer { state.threads = [:]; state.finished = [] }
             return Array(state.threads.values)
@@ -445,7 +459,7 @@ final class ServerCore: @unchecked Sendable {
     }
 
     private func reapFinishedThreads() {
-        let done = locked { state -> [JoinableThread] in
+        let done = locked { state -> [POSIXThread] in
             let done = state.finished.compactMap { state.threads.removeValue(forKey: $0) }
             state.finished = []
             return done
@@ -464,12 +478,43 @@ final class ServerCore: @unchecked Sendable {
             return
         }
         let uid = capUIDForTesting?(acceptIndex, credentials.uid) ?? credentials.uid
-        lock.lock()
-        guard state.phase == .running else {
-            lock.unlock()
+        let admission = state.withLock { decide(&$0, fd: fd, uid: uid, credentials: credentials) }
+        switch admission {
+        case .admitted:
+            break
+        case .stopped:
             Sys.close(fd)
-            return
+        case .overUIDCap(let held, let logCount):
+            if let logCount {
+                logger.warning("control connection refused: uid \(uid) already holds \(held) connections (limit \(limits.maxConnectionsPerUID) per uid)",
+                               metadata: ["uid": "\(uid)", "pid": "\(credentials.pid)", "refused": "\(logCount)"])
+            }
+            refuse(fd, .failure(.tooManyConnectionsForUID,
+                                "uid \(uid) already has \(held) control connections open (limit \(limits.maxConnectionsPerUID))"))
+        case .full(let firstRefusal):
+            if firstRefusal {
+                logger.warning("control connections refused: \(limits.maxConnections) already open, each answering a request")
+            }
+            refuse(fd, .failure(.tooManyConnections, "too many connections (limit \(limits.maxConnections)); try again"))
+        case .threadFailed(let error):
+            logger.error("control connection dropped: cannot start its thread: \(error)")
+            Sys.close(fd)
         }
+    }
+
+    /// What `admit` does with a newcomer: decided under the lock; logging, refusing and
+    /// closing happen after it.
+    private enum Admission {
+        case stopped
+        case overUIDCap(held: Int, logCount: Int?)
+        case full(firstRefusal: Bool)
+        case admitted
+        case threadFailed(Errno)
+    }
+
+    /// Called with the lock held: gives the newcomer a slot and its thread, or says why not.
+    private func decide(_ state: inout State, fd: Int32, uid: uid_t, credentials: Sys.PeerCredentials) -> Admission {
+        guard state.phase == .running else { return .stopped }
         // Checked before the global limit, and it never evicts: a user over their own cap
         // must not push out anyone else's connection. Not even one of their own idle ones:
         // the refusal is then the same whatever their other connections are doing, and its
@@ -488,25 +533,13 @@ final class ServerCore: @unchecked Sendable {
                 state.uidRefusalsUnlogged = 0
                 state.lastUIDRefusalLog = t
             }
-            lock.unlock()
-            if let logCount {
-                logger.warning("control connection refused: uid \(uid) already holds \(held) connections (limit \(limits.maxConnectionsPerUID) per uid)",
-                               metadata: ["uid": "\(uid)", "pid": "\(credentials.pid)", "refused": "\(logCount)"])
-            }
-            refuse(fd, .failure(.tooManyConnectionsForUID,
-                                "uid \(uid) already has \(held) control connections open (limit \(limits.maxConnectionsPerUID))"))
-            return
+            return .overUIDCap(held: held, logCount: logCount)
         }
         if Self.occupied(state) >= limits.maxConnections { evictLongestWaiting(&state) }
         guard Self.occupied(state) < limits.maxConnections else {
             let first = !state.refusing
             state.refusing = true
-            lock.unlock()
-            if first {
-                logger.warning("control connections refused: \(limits.maxConnections) already open, each answering a request")
-            }
-            refuse(fd, .failure(.tooManyConnections, "too many connections (limit \(limits.maxConnections)); try again"))
-            return
+            return .full(firstRefusal: first)
         }
         state.refusing = false
         let id = state.nextID
@@ -514,8 +547,8 @@ final class ServerCore: @unchecked Sendable {
         state.connections[id] = Connection(fd: fd, uid: uid, waitingSince: now())
         // Still holding the lock: the thread cannot report itself finished before its
         // handle is recorded.
-        do {
-            state.threads[id] = try JoinableThread(name: "dosecab-ctl-\(id % 10000)") { [self] in
+        do throws(Errno) {
+            state.threads[id] = try POSIXThread(name: "dosecab-ctl-\(id % 10000)") { [self] in
                 serve(fd, id: id, credentials: credentials)
                 locked { state in
                     state.connections[id] = nil
@@ -523,12 +556,10 @@ final class ServerCore: @unchecked Sendable {
                 }
                 closeGracefully(fd)
             }
-            lock.unlock()
+            return .admitted
         } catch {
             state.connections[id] = nil
-            lock.unlock()
-            logger.error("control connection dropped: cannot start its thread: \(error)")
-            Sys.close(fd)
+            return .threadFailed(error)
         }
     }
 
@@ -585,7 +616,7 @@ final class ServerCore: @unchecked Sendable {
 
     // MARK: One connection
 
-    private func now() -> Duration { origin.duration(to: .now) }
+    private func now() -> Duration { .nanoseconds(Int64(POSIXClocks.bootTimeNanos() - origin)) }
 
     private func serve(_ fd: Int32, id: Int, credentials: Sys.PeerCredentials) {
         let caller: Caller
@@ -773,11 +804,10 @@ final class ServerCore: @unchecked Sendable {
 
 /// Hands a reply from the handler's Task to the waiting thread; the semaphore orders the
 /// write before the read, the lock makes that visible to the checker too.
-private final class ReplySlot: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: ControlReply?
+private final class ReplySlot: Sendable {
+    private let value = Mutex<ControlReply?>(nil)
     var reply: ControlReply? {
-        get { lock.lock(); defer { lock.unlock() }; return value }
-        set { lock.lock(); defer { lock.unlock() }; value = newValue }
+        get { value.withLock { $0 } }
+        set { value.withLock { $0 = newValue } }
     }
 }

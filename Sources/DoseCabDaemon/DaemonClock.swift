@@ -1,4 +1,5 @@
 import DoseCabCore
+import DoseCabPOSIX
 import Foundation
 import Synchronization
 #if canImport(Glibc)
@@ -31,8 +32,7 @@ public final class DaemonClock: Sendable {
     public var simulatedOffsetMillis: Int64 { offsetMillis.withLock { $0 } }
 
     static func read(_ clock: clockid_t) -> Int64 {
-        var ts = timespec()
-        clock_gettime(clock, &ts)
+        let ts = Sys.clockGetTime(clock)
         return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
     }
 }

@@ -1,5 +1,7 @@
 import CGpiod
+import DoseCabPOSIX
 import Synchronization
+import SystemPackage
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -186,43 +188,38 @@ final class EventThread: Sendable {
     private let quietWrite: Int32
     private let continuation: AsyncStream<LineInput>.Continuation
     let events: AsyncStream<LineInput>
-    private let state = Mutex<(thread: pthread_t?, failure: LineError?, stopped: Bool)>((nil, nil, false))
+    private let state = Mutex<(thread: POSIXThread?, failure: LineError?, stopped: Bool)>((nil, nil, false))
 
     /// Kernel queue depth of the v1 uAPI: one read takes everything a line can hold.
     static let batch = 16
 
     init(lines: [(role: LineRole, fd: Int32, site: Gpiod.Site)]) throws(LineError) {
         sources = lines.map { Source(role: $0.role, fd: $0.fd, line: $0.site.line, chip: $0.site.chip) }
-        var fds: [Int32] = [-1, -1]
-        guard dosecab_pipe_cloexec(&fds) == 0 else {
-            throw LineError(role: nil, line: "event thread", function: "pipe2", errno: errno)
+        // The stop pipe must not leak into children. The quiet-request pipe is written from
+        // the daemon's actor, which must never block on a full pipe (a full pipe already
+        // holds a request), so both its ends are non-blocking.
+        do {
+            (stopRead, stopWrite) = try Sys.pipe(flags: O_CLOEXEC)
+        } catch {
+            throw LineError(role: nil, line: "event thread", function: "pipe2", errno: error.rawValue)
         }
-        stopRead = fds[0]
-        stopWrite = fds[1]
-        var quiet: [Int32] = [-1, -1]
-        guard dosecab_pipe_nonblocking_cloexec(&quiet) == 0 else {
-            let e = errno
-            Glibc.close(fds[0])
-            Glibc.close(fds[1])
-            throw LineError(role: nil, line: "event thread", function: "pipe2", errno: e)
+        do {
+            (quietRead, quietWrite) = try Sys.pipe(flags: O_CLOEXEC | O_NONBLOCK)
+        } catch {
+            Sys.close(stopRead)
+            Sys.close(stopWrite)
+            throw LineError(role: nil, line: "event thread", function: "pipe2", errno: error.rawValue)
         }
-        quietRead = quiet[0]
-        quietWrite = quiet[1]
         // Bounded: a line flapping faster than the daemon reads must not exhaust memory. Newest
         // edges are kept, since they carry the current level.
         (events, continuation) = AsyncStream.makeStream(of: LineInput.self, bufferingPolicy: .bufferingNewest(4096))
-        let box = Unmanaged.passRetained(self)
-        var thread = pthread_t()
-        let rc = pthread_create(&thread, nil, { arg in
-            let me = Unmanaged<EventThread>.fromOpaque(arg!).takeRetainedValue()
-            nameCurrentThread("dosecab-gpio")
-            me.run()
-            return nil
-        }, box.toOpaque())
-        guard rc == 0 else {
-            box.release()
-            for fd in [stopRead, stopWrite, quietRead, quietWrite] { Glibc.close(fd) }
-            throw LineError(role: nil, line: "event thread", function: "pthread_create", errno: rc)
+        // The thread holds the object until it ends.
+        let thread: POSIXThread
+        do {
+            thread = try POSIXThread(name: "dosecab-gpio") { [self] in run() }
+        } catch {
+            for fd in [stopRead, stopWrite, quietRead, quietWrite] { Sys.close(fd) }
+            throw LineError(role: nil, line: "event thread", function: "pthread_create", errno: error.rawValue)
         }
         state.withLock { $0.thread = thread }
     }
@@ -234,23 +231,21 @@ final class EventThread: Sendable {
     func requestQuiet() {
         state.withLock { s in
             guard !s.stopped else { return }
-            var one: UInt8 = 1
-            _ = Glibc.write(quietWrite, &one, 1)
+            _ = try? Sys.write(quietWrite, [1])
         }
     }
 
     /// Wakes the thread through the pipe and waits for it to end. Idempotent.
     func stop() {
-        let thread: pthread_t? = state.withLock { s in
+        let thread: POSIXThread? = state.withLock { s in
             guard !s.stopped else { return nil }
             s.stopped = true
             return s.thread
         }
         guard let thread else { return }
-        var one: UInt8 = 1
-        _ = Glibc.write(stopWrite, &one, 1)
-        pthread_join(thread, nil)
-        for fd in [stopRead, stopWrite, quietRead, quietWrite] { Glibc.close(fd) }
+        _ = try? Sys.write(stopWrite, [1])
+        thread.join()
+        for fd in [stopRead, stopWrite, quietRead, quietWrite] { Sys.close(fd) }
     }
 
     private func run() {

@@ -1,18 +1,12 @@
+import DoseCabPOSIX
 import Synchronization
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// CLOCK_MONOTONIC in nanoseconds: the clock of the kernel's GPIO event timestamps (v1 uAPI,
 /// Linux ≥ 5.7), so deadlines from the decoder, chute and debouncer compare with it.
 public enum MonotonicClock {
     /// Now, in nanoseconds of CLOCK_MONOTONIC.
     public static func now() -> UInt64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+        POSIXClocks.monotonicNanos()
     }
 }
 

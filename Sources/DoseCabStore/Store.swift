@@ -137,7 +137,7 @@ public final class Store: Sendable {
     /// the transaction committed; after any failure it is reloaded from the database.
     /// A ``CompanionRecord`` bound for this task is applied last, in the same transaction,
     /// unless `carriesCompanion` is false (writes outside the chain, such as PIN counts).
-    func transaction<T>(carriesCompanion: Bool = true, _ body: (inout Transaction) throws(StoreError) -> T) throws(StoreError) -> T {
+    func transaction<T: Sendable>(carriesCompanion: Bool = true, _ body: (inout Transaction) throws(StoreError) -> T) throws(StoreError) -> T {
         let companion = carriesCompanion ? Store.companion : nil
         let companionWrite = companion?.take()
         return try writer.withLock { (head: inout AuditChain?) throws(StoreError) -> T in

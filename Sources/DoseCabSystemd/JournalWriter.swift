@@ -1,3 +1,4 @@
+import DoseCabPOSIX
 import Foundation
 import Glibc
 import SystemPackage
@@ -76,9 +77,7 @@ public final class JournalWriter: Sendable {
     /// CLOCK_BOOTTIME in nanoseconds: the default clock (keeps counting in suspend, and
     /// setting the wall clock cannot make an entry look young).
     public static func bootTimeNanos() -> UInt64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_BOOTTIME, &ts)
-        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+        POSIXClocks.bootTimeNanos()
     }
 
     /// The sink this writer uses.
@@ -102,13 +101,14 @@ public final class JournalWriter: Sendable {
         let state = self.state
         let send = Self.sender(for: sink)
         let retry = limits.retryInterval
-        let thread = Thread {
-            // Foundation's `name` does not reach the kernel's comm (ps, /proc/*/task/*/comm).
-            nameCurrentThread("dosecab-journal")
-            Self.run(state: state, send: send, retryInterval: retry, onWritten: onWritten)
+        // The writer ends by itself once stopped (`deinit`); nobody waits for it.
+        do {
+            try POSIXThread(name: "dosecab-journal") {
+                Self.run(state: state, send: send, retryInterval: retry, onWritten: onWritten)
+            }.detach()
+        } catch {
+            preconditionFailure("JournalWriter: pthread_create: \(error)")
         }
-        thread.name = "dosecab-journal"
-        thread.start()
     }
 
     deinit {

@@ -4,6 +4,7 @@ import SystemPackage
 import Testing
 
 @testable import DoseCabControl
+import DoseCabPOSIX
 
 @Suite struct ControlServerTests {
     @Test func roundTripOverARealSocketIdentifiesTheCaller() async throws {

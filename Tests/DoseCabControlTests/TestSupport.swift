@@ -5,6 +5,7 @@ import SystemPackage
 import Testing
 
 @testable import DoseCabControl
+import DoseCabPOSIX
 
 /// Runs blocking socket code on its own thread, never on the cooperative pool: the server's
 /// handler Tasks need that pool, and it is only as wide as the machine's two cores.

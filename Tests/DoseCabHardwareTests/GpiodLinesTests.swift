@@ -46,16 +46,15 @@ import Testing
 #if canImport(Glibc)
 import Glibc
 import DoseCabCore
+import DoseCabPOSIX
 import CGpiod
 
 /// The event thread against pipes carrying the kernel's v1 `struct gpioevent_data` records
 /// (u64 timestamp, u32 id: 1 rising, 2 falling, 4 bytes padding): poll, batched reads,
 /// timestamp ordering and stop, without a GPIO chip.
 @Suite struct EventThreadTests {
-    func pipePair() -> (read: Int32, write: Int32) {
-        var fds: [Int32] = [-1, -1]
-        #expect(dosecab_pipe_cloexec(&fds) == 0)
-        return (fds[0], fds[1])
+    func pipePair() throws -> (read: Int32, write: Int32) {
+        try Sys.pipe()
     }
 
     func writeEvent(_ fd: Int32, nanos: UInt64, rising: Bool) {
@@ -66,7 +65,7 @@ import CGpiod
     }
 
     @Test func drainsBothLinesAndDecodesACard() async throws {
-        let d0 = pipePair(), d1 = pipePair()
+        let d0 = try pipePair(), d1 = try pipePair()
         let site0 = Gpiod.Site(role: .counterD0, line: "counter-d0", chip: "pipe")
         let site1 = Gpiod.Site(role: .counterD1, line: "counter-d1", chip: "pipe")
         let thread = try EventThread(lines: [(.counterD0, d0.read, site0), (.counterD1, d1.read, site1)])
@@ -93,7 +92,7 @@ import CGpiod
     }
 
     @Test func levelFollowsTheEventTypeAndTimestampsPassThrough() async throws {
-        let p = pipePair()
+        let p = try pipePair()
         let thread = try EventThread(lines: [(.door, p.read, Gpiod.Site(role: .door, line: "door", chip: "pipe"))])
         writeEvent(p.write, nanos: 5_000_000_123, rising: true)
         writeEvent(p.write, nanos: 5_000_000_456, rising: false)
@@ -108,7 +107,7 @@ import CGpiod
     /// Edges already in a kernel queue when the daemon asks for a quiet answer come before the
     /// answer, and the answer's time is taken after they were queued.
     @Test func aQuietAnswerFollowsEveryEdgeQueuedBeforeTheRequest() async throws {
-        let d0 = pipePair(), d1 = pipePair()
+        let d0 = try pipePair(), d1 = try pipePair()
         let thread = try EventThread(lines: [
             (.counterD0, d0.read, Gpiod.Site(role: .counterD0, line: "counter-d0", chip: "pipe")),
             (.counterD1, d1.read, Gpiod.Site(role: .counterD1, line: "counter-d1", chip: "pipe")),
@@ -137,7 +136,7 @@ import CGpiod
     }
 
     @Test func aBrokenEventFdEndsTheStreamWithAnError() async throws {
-        let p = pipePair()
+        let p = try pipePair()
         let thread = try EventThread(lines: [(.tamper, p.read, Gpiod.Site(role: .tamper, line: "tamper", chip: "pipe"))])
         Glibc.close(p.write)   // hang-up
         var it = thread.events.makeAsyncIterator()

@@ -1,4 +1,4 @@
-@testable import DoseCabDaemon
+@testable import DoseCabPOSIX
 import Foundation
 import Glibc
 import Synchronization

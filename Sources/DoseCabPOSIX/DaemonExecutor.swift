@@ -1,6 +1,5 @@
 @_spi(ExperimentalCustomExecutors) @_spi(ExperimentalScheduling) import _Concurrency
-import CSystemd
-import DoseCabSystemd
+import CPOSIX
 import Foundation
 import Glibc
 
@@ -16,9 +15,10 @@ import Glibc
 /// process ends, whether or not there is work: one wake-up a second forever, which
 /// docs/performance.md measured as the idle daemon's only non-watchdog wake-up.
 ///
-/// Installed once, first thing in `dosecabd`'s `main` (`Daemon.installExecutor()`), through
-/// Swift 6.3's `ExecutorFactory` (experimental SPI: re-check on a toolchain upgrade). The
-/// main executor stays the platform's. Jobs run in FIFO order (priorities are not used);
+/// Installed once, first thing in `dosecabd`'s `main` (`Daemon.installExecutor()` calls
+/// ``installDaemonExecutor()``), through Swift 6.3's `ExecutorFactory` (experimental SPI:
+/// re-check on a toolchain upgrade). It is internal because its conformance to the SPI's
+/// `SchedulingExecutor` cannot be public. The main executor stays the platform's. Jobs run in FIFO order (priorities are not used);
 /// tolerance is ignored (every deadline is exact).
 final class DaemonExecutor: TaskExecutor, SchedulingExecutor, @unchecked Sendable {
     private struct Timer {
@@ -46,8 +46,11 @@ final class DaemonExecutor: TaskExecutor, SchedulingExecutor, @unchecked Sendabl
     /// Starts `workers` worker threads and the timer thread; they live as long as the process.
     init(workers: Int = max(4, ProcessInfo.processInfo.activeProcessorCount)) {
         self.workers = max(1, workers)
-        timerFD = timerfd_create(CLOCK_BOOTTIME, Int32(TFD_CLOEXEC))
-        precondition(timerFD >= 0, "DaemonExecutor: timerfd_create: errno \(errno)")
+        do {
+            timerFD = try Sys.timerfdCreate(CLOCK_BOOTTIME, flags: Int32(TFD_CLOEXEC))
+        } catch {
+            preconditionFailure("DaemonExecutor: timerfd_create: \(error)")
+        }
         ready.reserveCapacity(64)
         timers.reserveCapacity(16)
         for i in 0..<self.workers { Self.spawn(name: "dosecab-exec\(i)") { [self] in self.work() } }
@@ -130,7 +133,9 @@ final class DaemonExecutor: TaskExecutor, SchedulingExecutor, @unchecked Sendabl
         if deadline != UInt64.max {
             spec.it_value = timespec(tv_sec: Int(deadline / 1_000_000_000), tv_nsec: Int(deadline % 1_000_000_000))
         }
-        _ = timerfd_settime(timerFD, Int32(TFD_TIMER_ABSTIME), &spec, nil)
+        // It can fail only for a bad descriptor (the wrapper stops on that) or an out-of-range
+        // value, which the deadline arithmetic above never makes.
+        _ = try? Sys.timerfdSetTime(timerFD, flags: Int32(TFD_TIMER_ABSTIME), spec)
     }
 
     private func work() {
@@ -213,35 +218,21 @@ final class DaemonExecutor: TaskExecutor, SchedulingExecutor, @unchecked Sendabl
     // MARK: Threads and clocks
 
     static func bootNanos() -> UInt64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_BOOTTIME, &ts)
-        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+        POSIXClocks.bootTimeNanos()
     }
 
-    private final class Body {
-        let name: String
-        let run: () -> Void
-        init(_ name: String, _ run: @escaping () -> Void) { self.name = name; self.run = run }
-    }
-
-    private static func spawn(name: String, _ body: @escaping () -> Void) {
-        let context = Unmanaged.passRetained(Body(name, body)).toOpaque()
-        var handle = pthread_t()
-        let rc = pthread_create(&handle, nil, { raw in
-            let body = Unmanaged<Body>.fromOpaque(raw!).takeRetainedValue()
-            nameCurrentThread(body.name)
-            body.run()
-            return nil
-        }, context)
-        precondition(rc == 0, "DaemonExecutor: pthread_create: \(rc)")
-        pthread_detach(handle)
+    /// The executor's threads live as long as the process, so nobody joins them.
+    private static func spawn(name: String, _ body: @escaping @Sendable () -> Void) {
+        do {
+            try POSIXThread(name: name, body).detach()
+        } catch {
+            preconditionFailure("DaemonExecutor: pthread_create: \(error)")
+        }
     }
 }
 
-extension Daemon {
-    /// Makes the daemon's own executor (`DaemonExecutor`) the default for every task that has
-    /// no other. Call once, before the first job reaches a global queue: first thing in `main`.
-    public static func installExecutor() {
-        DaemonExecutor.install()
-    }
+/// Makes the daemon's own executor (``DaemonExecutor``) the default for every task that has no
+/// other. Call once, before the first job reaches a global queue: first thing in `main`.
+public func installDaemonExecutor() {
+    DaemonExecutor.install()
 }
