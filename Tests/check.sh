@@ -43,9 +43,11 @@ swift_counts() {
 # A background tier and everything it started (swift build's compilers, qemu): Ctrl-C or a
 # failure stops them all, not only the shell that waits for them.
 stop_tree() {
-    local pid=$1 child
-    for child in $(pgrep -P "$pid" 2>/dev/null); do stop_tree "$child"; done
+    # The parent first, so it starts nothing new; then what it had started.
+    local pid=$1 child children
+    children=$(pgrep -P "$pid" 2>/dev/null)
     kill "$pid" 2>/dev/null
+    for child in $children; do stop_tree "$child"; done
 }
 bg_pids=()
 trap 'for p in "${bg_pids[@]}"; do stop_tree "$p"; done' EXIT
@@ -91,8 +93,12 @@ else
     say "release build done; the system tests start, the fuzz smoke beside them (log: $fuzz_log)"
 
     t0=$SECONDS
-    make --no-print-directory system-test 2>&1 | tee "$logs/system.log"
-    system_rc=${PIPESTATUS[0]}
+    # In the background and waited for, so that TERM or Ctrl-C reaches the trap at once and
+    # stops the guest too (a foreground pipeline would be waited out first).
+    ( make --no-print-directory system-test 2>&1 | tee "$logs/system.log"; echo "${PIPESTATUS[0]}" >"$logs/system.rc" ) &
+    bg_pids+=($!)
+    wait $!
+    system_rc=$(cat "$logs/system.rc" 2>/dev/null || echo 1)
     counts=$(grep -oE '^system-test: [0-9]+ passed, [0-9]+ failed, [0-9]+ skipped' "$logs/system.log" | tail -1 | sed 's/^system-test: //')
     ((system_rc == 0)) || counts="FAILED (exit $system_rc): ${counts:-did not finish}"
     tier "system-test" "${counts:-did not finish}" $((SECONDS - t0))

@@ -55,7 +55,10 @@ public enum ControlMethod: String, CaseIterable, Sendable {
         case .status, .outstanding, .releases, .holds, .rxList, .stockList, .auditVerify, .auditList, .reportDaily,
              .peopleList, .countStatus, .discrepancyList, .overrideList, .lateList:
             .read
-        default:
+        case .holdClear, .confirm, .rxImport, .rxRevokeKey, .stockAdd, .enroll, .lockdown, .stockReceive, .stockWaste,
+             .countStart, .countEnter, .countCancel, .discrepancyResolve, .overrideOpen, .overrideClose, .overrideReview,
+             .lateEntry, .lateClose, .observationEnd, .reauthorise, .peopleLink, .peopleUnlink,
+             .simCard, .simKeys, .simScan, .simReturn, .simDoor, .simLine, .simAdvance, .simBoltFault:
             .admin
         }
     }
@@ -73,7 +76,11 @@ public enum ControlMethod: String, CaseIterable, Sendable {
              .discrepancyResolve, .overrideOpen, .overrideClose, .overrideReview, .lateEntry, .lateClose,
              .observationEnd, .reauthorise:
             true
-        default:
+        // Listed one by one, so that a new method must be placed on one side or the other.
+        case .status, .outstanding, .releases, .holds, .rxList, .stockList, .auditVerify, .auditList, .reportDaily,
+             .peopleList, .countStatus, .discrepancyList, .overrideList, .lateList,
+             .rxImport, .rxRevokeKey, .enroll, .lockdown, .peopleLink, .peopleUnlink,
+             .simCard, .simKeys, .simScan, .simReturn, .simDoor, .simLine, .simAdvance, .simBoltFault:
             false
         }
     }

@@ -894,8 +894,11 @@ public struct Cabinet: Sendable {
         var account = residue[r.id] ?? ResidueAccount(r.id, plan: plan)
         account.unitsIssued = r.issued.count
         residue[r.id] = account
-        return [.commit(.issue(unit)), .startTimer(.closeOut(serial), atBootMillis: deadline.bootMillis),
-                .feedback(.accepted("unit \(serial) issued (\(r.issued.count) of \(plan.unitCount))"))]
+        // The commit goes last: a refusal the store feeds back (`issueRefused`) then cancels the
+        // timer and says REFUSED after the acceptance, not before it.
+        return [.startTimer(.closeOut(serial), atBootMillis: deadline.bootMillis),
+                .feedback(.accepted("unit \(serial) issued (\(r.issued.count) of \(plan.unitCount))")),
+                .commit(.issue(unit))]
     }
 
     /// The witness scanned an open witnessed unit: ask for their badge + PIN (§4a). Refused at

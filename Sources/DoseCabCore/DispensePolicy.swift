@@ -87,7 +87,7 @@ public enum RefusalReason: String, Hashable, Sendable, Codable, CaseIterable {
     case reviewerOpened = "reviewer-opened"
 
     // Late entries after a mechanical-key opening (`DowntimeRules`). `same-person`,
-    // `witness-is-patient`, `no-valid-prescription` and `count-in-progress` apply to them too.
+    // `is-subject`, `no-valid-prescription` and `count-in-progress` apply to them too.
 
     /// No mechanical-key opening awaits a late entry.
     case noDowntime = "no-downtime"
@@ -343,11 +343,15 @@ public enum DispensePolicy {
         TitrationRule(), ObservationRule(), MissedDoseRule(), UnitsInStockRule(),
     ]
 
-    /// The decision on `request`: every refusal of every rule, or the release's plan. The rule
-    /// lists are parameters for tests of the composition; the cabinet runs the registered ones.
-    public static func decide(_ request: DispenseRequest, _ context: DispenseContext,
-                              requestRules: [any RequestRule] = requestRules,
-                              doseRules: [any DoseRule] = doseRules) -> DispenseDecision {
+    /// The decision on `request` by every registered rule: every refusal, or the release's plan.
+    public static func decide(_ request: DispenseRequest, _ context: DispenseContext) -> DispenseDecision {
+        decide(request, context, requestRules: requestRules, doseRules: doseRules)
+    }
+
+    /// `decide` with other rule lists: for tests of the composition only (not public, so no
+    /// caller can leave a rule out).
+    static func decide(_ request: DispenseRequest, _ context: DispenseContext,
+                       requestRules: [any RequestRule], doseRules: [any DoseRule]) -> DispenseDecision {
         var refusals = requestRules.flatMap { $0.refusals(request, context) }
         let dose: DoseUnderReview
         switch doseInForce(request, context) {

@@ -1,10 +1,11 @@
 /// The rules about people, in one place (ARCHITECTURE §4a, issues #11, 18.3, 18.13): who may act
 /// together, and that nobody acts on their own dose.
 public enum PeopleRules {
-    /// Whether staff member `staff` is patient `patient`, by either side of their link
-    /// (`people.link` sets both; a row edited on one side still counts). Nobody witnesses,
-    /// confirms, decides about, clears, opens an override for or enters a late entry of their
-    /// own dose; every such check asks this.
+    /// Whether staff member `staff` is patient `patient`: by the staff row's side of their link,
+    /// and by the patient row's side when the caller has that `record` (`people.link` sets both;
+    /// a row edited on one side still counts). Nobody witnesses, confirms, decides about,
+    /// clears, opens an override for or enters a late entry of their own dose; every such check
+    /// asks this.
     public static func isPatient(_ staff: Staff, _ patient: PatientID?, record: Patient? = nil) -> Bool {
         guard let patient else { return false }
         return staff.alsoPatient == patient || (record?.id == patient && record?.alsoStaff == staff.id)

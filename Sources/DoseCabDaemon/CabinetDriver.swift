@@ -309,10 +309,11 @@ public actor CabinetDriver {
                 return [.fault("lock line: \(error)", at: clock.now())]
             }
         case .commit(let write):
-            // A write the store's own checks refused is fed back, so the cabinet follows the
-            // register (issue 19.4).
-            if case .refused(let serial, let detail) = commitOutcome(write, companion: Store.companion?.claim()),
-               case .issue = write {
+            // An issue scan the store's own check refused as not a unit this release may take
+            // is fed back, so the cabinet follows the register (issue 19.4); the anomaly names
+            // the patient and the release, and staff are told to put the unit back.
+            if case .refused(let serial, let anomaly, let detail) = commitOutcome(write, companion: Store.companion?.claim()),
+               case .issue = write, let anomaly, Self.withdrawnOnRefusal.contains(anomaly) {
                 return [.issueRefused(serial, detail: detail, at: write.at)]
             }
             return []
@@ -430,7 +431,7 @@ public actor CabinetDriver {
         /// Held in memory until the store records again.
         case held
         /// The store's own check refused a unit write; its anomaly was recorded instead.
-        case refused(UnitSerial, detail: String)
+        case refused(UnitSerial, LedgerAnomaly?, detail: String)
     }
 
     private func commitOutcome(_ write: LedgerWrite, companion: LedgerWrite?) -> CommitOutcome {
@@ -449,9 +450,8 @@ public actor CabinetDriver {
             // The store's own check refused a unit write: that is an accounting anomaly to
             // record, not a broken store.
             logger.error("unit \(serial) refused by the store: \(detail)")
-            _ = commitOutcome(.anomaly(anomaly ?? .unitMismatch, serial: serial, patient: nil, detail: detail, at: write.at),
-                              companion: companion)
-            return .refused(serial, detail: detail)
+            _ = commitOutcome(Self.anomaly(refusing: write, serial: serial, anomaly, detail), companion: companion)
+            return .refused(serial, anomaly, detail: detail)
         } catch {
             storeProblem = "\(error)"
             unrecorded.append(HeldWrite(write: write, companion: companion))
@@ -483,10 +483,8 @@ public actor CabinetDriver {
     func retryUnrecorded() {
         guard !unrecorded.isEmpty else { return }
         let held = unrecorded.count
-        // Issues the store refuses now were booked by the cabinet when they were held: the
-        // cabinet follows the register once the held records are in (issue 19.4).
-        var refusedIssues: [CabinetEvent] = []
-        defer { for event in refusedIssues { perform(cabinet.handle(event)) } }
+        // An issue refused only now, long after its release, stays open in the cabinet: the unit
+        // left, so its deadline still ends in an incident and a hold unless it comes back.
         while let held = unrecorded.first {
             do {
                 let records = try Store.$companion.withValue(nil) { try store.commitAll([held.write] + (held.companion.map { [$0] } ?? [])) }
@@ -494,8 +492,7 @@ public actor CabinetDriver {
                 for record in records { mirror(record) }
             } catch let StoreError.unitRefused(serial, anomaly, detail) {
                 logger.error("unit \(serial) refused by the store: \(detail)")
-                if case .issue = held.write { refusedIssues.append(.issueRefused(serial, detail: detail, at: held.write.at)) }
-                unrecorded[0].write = .anomaly(anomaly ?? .unitMismatch, serial: serial, patient: nil, detail: detail, at: held.write.at)
+                unrecorded[0].write = Self.anomaly(refusing: held.write, serial: serial, anomaly, detail)
             } catch {
                 storeProblem = "\(error)"
                 logger.critical("the store still does not record: \(unrecorded.count) record(s) held in memory: \(error)")
@@ -508,6 +505,22 @@ public actor CabinetDriver {
 
     /// Records held in memory because the store could not commit them.
     public var unrecordedCount: Int { unrecorded.count }
+
+    /// Refusals of an issue scan after which the cabinet takes the unit off its ledger: the
+    /// register says it is not a unit this release may take (another kind, not in stock, expired,
+    /// no batch). Not `already-issued`: the register may hold it issued (a commit that landed
+    /// although it reported failure), and an open unit must not lose its deadline.
+    static let withdrawnOnRefusal: Set<LedgerAnomaly> = [.unitMismatch, .unknownSerial, .alreadyClosed, .expired, .unknownBatch]
+
+    /// The anomaly recorded instead of a unit write the store refused, naming the unit's
+    /// patient and release when the write had them.
+    static func anomaly(refusing write: LedgerWrite, serial: UnitSerial, _ anomaly: LedgerAnomaly?, _ detail: String) -> LedgerWrite {
+        if case .issue(let unit) = write {
+            return .anomaly(anomaly ?? .unitMismatch, serial: serial, patient: unit.patient,
+                            detail: "issue scan on release \(unit.release) refused by the stock register: \(detail)", at: write.at)
+        }
+        return .anomaly(anomaly ?? .unitMismatch, serial: serial, patient: nil, detail: detail, at: write.at)
+    }
 
     /// Every write that goes to the store directly (control-socket actions run on this actor)
     /// asks first: nothing may land in the chain ahead of records still held in memory.

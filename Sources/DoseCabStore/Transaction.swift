@@ -293,7 +293,8 @@ struct Transaction {
         // and what the release takes, within its count.
         guard let inRegister = StockKind(drug: drug, route: route, strengthMg: strength),
               let wanted = StockKind(drug: release.drug, route: release.route, strengthMg: release.unitStrengthMg) else {
-            throw .corrupt("unit \(serial) or release \(unit.release): a drug or route the cabinet does not know")
+            throw .unitRefused(serial: serial, anomaly: .unitMismatch,
+                               detail: "the stock register or release \(unit.release) names a drug or route the cabinet does not know")
         }
         let claimed = StockKind(drug: unit.drug, route: unit.route, strengthMg: unit.strengthMg)
         let already = try count("SELECT count(*) FROM issued_unit WHERE release_id = ?", [unit.release.rawValue])

@@ -33,13 +33,13 @@ import Testing
         // ... with the new rule registered it is refused by that rule alone, and a failing rule
         // beside it is still listed (every refusal, never the first).
         let rules = DispensePolicy.doseRules + [SecondWitnessAbove400()]
-        let refused = DispensePolicy.decide(F.request(), context, doseRules: rules)
+        let refused = DispensePolicy.decide(F.request(), context, requestRules: DispensePolicy.requestRules, doseRules: rules)
         #expect(refused.refusals.map(\.detail) == ["500 mg: a second witness is required above 400 mg"])
         var locked = context
         locked.lockdown = true
-        #expect(DispensePolicy.decide(F.request(), locked, doseRules: rules).refusals.map(\.reason) == [.lockdown, .noStaffWitness])
+        #expect(DispensePolicy.decide(F.request(), locked, requestRules: DispensePolicy.requestRules, doseRules: rules).refusals.map(\.reason) == [.lockdown, .noStaffWitness])
         // A dose the rule allows is not touched by it.
-        guard case .release = DispensePolicy.decide(F.request(), F.context(), doseRules: rules) else {
+        guard case .release = DispensePolicy.decide(F.request(), F.context(), requestRules: DispensePolicy.requestRules, doseRules: rules) else {
             Issue.record("the 200 mg base case was refused by the added rule")
             return
         }

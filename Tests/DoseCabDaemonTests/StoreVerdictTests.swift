@@ -36,7 +36,15 @@ import Testing
         #expect(cabinet.release?.issued.isEmpty == true, "the release has no unit")
         #expect(try rig.store.stockUnit(serial: serial)?.unit.drug == .methadone, "the register is unchanged")
         #expect(try !rig.auditKinds().contains(.issue))
-        #expect(try rig.auditKinds().contains(.incident), "the refusal is on the record as an anomaly")
+        let anomaly = try #require(try rig.store.auditRecords(fromSeq: 1, limit: 1000).last { $0.event.kind == .incident },
+                                   "the refusal is on the record as an anomaly")
+        #expect(anomaly.event.fields["patient"] == "P-0001" && anomaly.event.fields["detail"]?.contains("release R-") == true,
+                "the anomaly names the patient and the release: \(anomaly.event.fields)")
+        // Staff are told to put the unit back, after (not before) the scan's acceptance, and no
+        // close-out timer is left for it.
+        let shown = await rig.driver.feedback
+        #expect(shown.last?.hasPrefix("REFUSED: unit 800001 was not issued") == true, "\(shown)")
+        #expect(await rig.driver.timers[.closeOut(serial)] == nil)
 
         // Long past the unit's deadline: no incident for it and no hold for the patient.
         let later = rig.clock.now().advanced(byMillis: 3 * 3_600_000)
